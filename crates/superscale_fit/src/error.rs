@@ -1,0 +1,47 @@
+//! The one error type of the fitting crate.
+
+/// Everything that can go wrong when fitting a law to data.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value that must be positive because its logarithm is taken was not.
+    #[error("{what} must be positive to take its logarithm, but point {index} has {value}")]
+    NonPositive {
+        /// which variable (for example "x" or "y")
+        what: &'static str,
+        /// zero-based index of the offending point
+        index: usize,
+        /// the offending value
+        value: f64,
+    },
+    /// Fewer points than the form has parameters (plus one, for a standard error).
+    #[error("{form} needs at least {needed} points, got {got}")]
+    TooFewPoints {
+        /// the law being fitted
+        form: &'static str,
+        /// the minimum number of points
+        needed: usize,
+        /// how many were given
+        got: usize,
+    },
+    /// x and y have different lengths.
+    #[error("x has {x} values but y has {y}")]
+    LengthMismatch {
+        /// length of x
+        x: usize,
+        /// length of y
+        y: usize,
+    },
+    /// A NaN or infinite value in the input.
+    #[error("{what} at point {index} is not finite ({value})")]
+    NotFinite {
+        /// which variable
+        what: &'static str,
+        /// zero-based index of the offending point
+        index: usize,
+        /// the offending value
+        value: f64,
+    },
+}
+
+/// Result alias of the fitting crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,1 @@
+//! superscale_report

@@ -1,4 +1,8 @@
 //! The one error type of the fitting crate.
+//!
+//! Errors are reserved for input that cannot be fitted at all. A fit that runs but does not
+//! converge is a numeric *outcome*, reported through the `converged` field of the result
+//! structs together with the best attempt (style guide §7).
 
 /// Everything that can go wrong when fitting a law to data.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +44,26 @@ pub enum Error {
         index: usize,
         /// the offending value
         value: f64,
+    },
+    /// An option or argument outside its meaningful range.
+    #[error("invalid {name}: {reason}")]
+    InvalidOption {
+        /// the option's name
+        name: &'static str,
+        /// what is wrong with it
+        reason: String,
+    },
+    /// A table (CSV file) that cannot be read or has a bad cell.
+    #[error("{path}{}{}: {message}", row.map(|r| format!(", line {r}")).unwrap_or_default(), column.as_ref().map(|c| format!(", column '{c}'")).unwrap_or_default())]
+    Table {
+        /// the file
+        path: String,
+        /// one-based line number in the file (the header is line 1), when known
+        row: Option<u64>,
+        /// the column, when known
+        column: Option<String>,
+        /// what is wrong
+        message: String,
     },
 }
 

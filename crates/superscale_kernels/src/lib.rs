@@ -1,1 +1,25 @@
-//! superscale_kernels
+//! Numeric kernels of superscale: the dense product through the `gemm` crate, and the
+//! hand-fused sparse and element-wise passes of a toy-model training step.
+//!
+//! Every kernel takes explicit output buffers and never allocates, so a training loop can
+//! allocate once and run millions of steps (`shared/style.md` §3). Kernels that profit from
+//! AVX2/FMA are compiled twice, once for the baseline target and once with those features
+//! enabled, and chosen at run time through [`Simd`]; a test checks that both agree.
+#![deny(missing_docs)]
+
+mod adamw;
+mod error;
+mod matmul;
+mod output_layer;
+mod simd;
+mod sparse;
+
+pub use adamw::{adam_update, decay_rows_signed, decay_uniform, AdamHyper, AdamState};
+pub use error::{Error, Result};
+pub use matmul::{matmul, MatMut, MatRef};
+pub use output_layer::{
+    output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient,
+    RowLoss,
+};
+pub use simd::Simd;
+pub use sparse::{sparse_times_dense, sparse_transpose_times_dense_add, SparseRows};

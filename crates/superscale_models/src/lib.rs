@@ -1,1 +1,17 @@
-//! superscale_models
+//! The toy models of superposition and the sparse feature data they are trained on.
+//!
+//! Two variants share one tied architecture y = ReLU(x·W·Wᵀ + b), W ∈ R^{n×m} (rows are
+//! features): the superposition-scaling model of Liu, Liu & Gore 2025 (power-law feature
+//! frequencies, values U(0,2), W ~ N(0, 1/m), b ~ N(0,1), unweighted MSE) and the
+//! Anthropic model of Elhage et al. 2022 (uniform sparsity, values U(0,1), importance
+//! weights, xavier-normal W, b = 0). See `shared/science/superposition_scaling.md` §1, §6.
+#![deny(missing_docs)]
+
+mod data;
+mod error;
+pub mod reference;
+mod toy_model;
+
+pub use data::{power_law_probabilities, FeatureSampler};
+pub use error::{Error, Result};
+pub use toy_model::{Gradients, Init, StepBuffers, ToyModel};

@@ -1,0 +1,94 @@
+//! Run-time choice of the instruction set.
+//!
+//! We never build with `target-cpu=native` (a wheel built that way crashes elsewhere);
+//! instead the hot kernels are instantiated for the baseline and for AVX2+FMA, and the
+//! caller picks one with [`Simd::detect`]. The scalar twin stays selectable so tests can
+//! compare the two on every length.
+
+/// Which instantiation of a kernel to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Simd {
+    /// Baseline code: plain multiply and add, whatever the compiler vectorises for the target.
+    Scalar,
+    /// AVX2 with fused multiply-add (x86_64 only); selected only when the CPU has both.
+    Avx2Fma,
+}
+
+impl Simd {
+    /// The best instruction set this CPU supports.
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                return Simd::Avx2Fma;
+            }
+        }
+        Simd::Scalar
+    }
+
+    /// All instruction sets this CPU can run (for differential tests).
+    pub fn available() -> Vec<Self> {
+        let mut all = vec![Simd::Scalar];
+        if Simd::detect() == Simd::Avx2Fma {
+            all.push(Simd::Avx2Fma);
+        }
+        all
+    }
+}
+
+/// The arithmetic a kernel body is generic over: fused or separate multiply-add.
+pub(crate) trait Arith: Copy {
+    /// a·b + c
+    fn fmadd(a: f32, b: f32, c: f32) -> f32;
+}
+
+/// Separate multiply and add: correct on every target.
+#[derive(Clone, Copy)]
+pub(crate) struct Plain;
+impl Arith for Plain {
+    #[inline(always)]
+    fn fmadd(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+/// Fused multiply-add: only inside functions compiled with the `fma` feature, where
+/// `mul_add` is one instruction (elsewhere it would be a slow library call).
+#[derive(Clone, Copy)]
+pub(crate) struct Fused;
+impl Arith for Fused {
+    #[inline(always)]
+    fn fmadd(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+}
+
+/// Defines `$name(simd, args…)` that runs `$generic::<Plain>` or, under AVX2+FMA,
+/// `$generic::<Fused>` compiled with those target features.
+macro_rules! dispatch {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $generic:ident) => {
+        $(#[$meta])*
+        $vis fn $name(simd: $crate::simd::Simd, $($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[allow(unsafe_code)]
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn fused($($arg: $ty),*) $(-> $ret)? {
+                    $generic::<$crate::simd::Fused>($($arg),*)
+                }
+                if simd == $crate::simd::Simd::Avx2Fma
+                    && std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the CPU was just checked for AVX2 and FMA (a cached lookup,
+                    // paid once per kernel call, not per element).
+                    #[allow(unsafe_code)]
+                    return unsafe { fused($($arg),*) };
+                }
+            }
+            let _ = simd;
+            $generic::<$crate::simd::Plain>($($arg),*)
+        }
+    };
+}
+pub(crate) use dispatch;

@@ -1,1 +1,19 @@
-//! superscale_spec
+//! Experiments declared as data.
+//!
+//! An experiment file (TOML) holds one base run spec and a `[sweep]` of dotted field
+//! paths to lists of values; the study is the cross product of those lists times the
+//! replicates. Every point is validated, serialised to canonical JSON and hashed into a
+//! run id; a replicate's seed is hashed from that id and the replicate number, never from
+//! the clock (`shared/style.md` §6). Errors name the file, line and field.
+#![deny(missing_docs)]
+
+mod error;
+mod experiment;
+mod identity;
+mod location;
+mod run_spec;
+
+pub use error::{Error, Result};
+pub use experiment::{Experiment, RunPoint};
+pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
+pub use run_spec::{AnthropicSpec, ModelSpec, RecordSpec, RunSpec, ScheduleSpec, SuperpositionScalingSpec, TrainSpec};

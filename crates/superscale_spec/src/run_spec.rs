@@ -1,0 +1,236 @@
+//! The spec of one run: model, training and what to record. Its canonical JSON (the serde
+//! form with every default filled in) is what the run id hashes.
+
+use crate::error::{violation, Violation};
+use serde::{Deserialize, Serialize};
+
+/// Everything that determines one run (apart from the replicate number).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// the model and its data
+    pub model: ModelSpec,
+    /// the optimisation
+    pub train: TrainSpec,
+    /// what is measured and kept
+    #[serde(default)]
+    pub record: RecordSpec,
+}
+
+/// Which toy model, selected by `variant`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "variant", rename_all = "snake_case")]
+pub enum ModelSpec {
+    /// Liu, Liu & Gore 2025 (`superposition_scaling.md` §1).
+    SuperpositionScaling(SuperpositionScalingSpec),
+    /// Elhage et al. 2022 (`superposition_scaling.md` §6).
+    Anthropic(AnthropicSpec),
+}
+
+/// The superposition-scaling model: p_i ∝ i^−α with Σp = E, values U(0,2),
+/// W ~ N(0, 1/m), b ~ N(0,1), unweighted MSE, signed decay γ on W.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuperpositionScalingSpec {
+    /// n, number of features
+    pub n_features: usize,
+    /// m, hidden width
+    pub n_hidden: usize,
+    /// the paper's data exponent α (code `alpha` + 1)
+    pub alpha: f64,
+    /// the signed weight decay γ (Eq. 2): < 0 pulls row norms to 1 (strong superposition)
+    pub weight_decay: f64,
+    /// E = Σ p_i, the expected number of active features (1 in the paper)
+    #[serde(default = "one")]
+    pub activation_density: f64,
+}
+
+/// The Anthropic model: each feature active with probability 1 − S, values U(0,1),
+/// importance I_i = r^i, xavier W, b = 0, AdamW with decoupled decay on W and b.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnthropicSpec {
+    /// n, number of features
+    pub n_features: usize,
+    /// m, hidden width
+    pub n_hidden: usize,
+    /// 1 − S, the probability that a feature is non-zero
+    pub feature_probability: f64,
+    /// r in I_i = r^i (i = 0..n−1); 1 gives equal importance
+    #[serde(default = "one")]
+    pub importance_decay: f64,
+    /// λ of torch's AdamW (default 0.01, as in the TMS notebook)
+    #[serde(default = "torch_weight_decay")]
+    pub weight_decay: f64,
+}
+
+/// The optimisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSpec {
+    /// number of steps
+    pub steps: u64,
+    /// samples per batch
+    pub batch_size: usize,
+    /// the learning-rate schedule
+    pub schedule: ScheduleSpec,
+}
+
+/// The learning-rate schedule, selected by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScheduleSpec {
+    /// a constant rate
+    Constant {
+        /// the rate
+        lr: f64,
+    },
+    /// the authors' warm-up + cosine schedule (`superposition_scaling.md` §1.5)
+    WarmupCosine {
+        /// the peak rate
+        peak_lr: f64,
+        /// warm-up steps
+        warmup_steps: u64,
+        /// final rate as a fraction of the peak
+        #[serde(default = "min_lr_ratio")]
+        min_lr_ratio: f64,
+    },
+}
+
+/// What to measure and keep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSpec {
+    /// log-spaced steps at which the batch loss is kept
+    #[serde(default = "curve_points")]
+    pub curve_points: usize,
+    /// the final training loss averages this many last steps (100 in the paper)
+    #[serde(default = "tail_steps")]
+    pub tail_steps: usize,
+    /// held-out loss on this many fresh batches (100 in the paper)
+    #[serde(default = "heldout_batches")]
+    pub heldout_batches: usize,
+}
+
+impl Default for RecordSpec {
+    fn default() -> Self {
+        Self { curve_points: curve_points(), tail_steps: tail_steps(), heldout_batches: heldout_batches() }
+    }
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn torch_weight_decay() -> f64 {
+    0.01
+}
+fn min_lr_ratio() -> f64 {
+    0.05
+}
+fn curve_points() -> usize {
+    60
+}
+fn tail_steps() -> usize {
+    100
+}
+fn heldout_batches() -> usize {
+    100
+}
+
+impl ModelSpec {
+    /// (n, m) of the model.
+    pub fn shape(&self) -> (usize, usize) {
+        match self {
+            ModelSpec::SuperpositionScaling(s) => (s.n_features, s.n_hidden),
+            ModelSpec::Anthropic(s) => (s.n_features, s.n_hidden),
+        }
+    }
+}
+
+fn finite(field: &str, value: f64) -> Result<(), Violation> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(violation(field, format!("{value} is not a finite number")))
+    }
+}
+
+impl RunSpec {
+    /// The canonical JSON of this spec (field order fixed by the types, defaults filled).
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("a RunSpec always serialises")
+    }
+
+    /// Checks every value for the ranges in which the model is defined.
+    pub(crate) fn validate(&self) -> Result<(), Violation> {
+        let (n, m) = self.model.shape();
+        if n < 2 {
+            return Err(violation("model.n_features", format!("{n}: need at least 2 features")));
+        }
+        if m == 0 || m >= n {
+            return Err(violation("model.n_hidden", format!("{m}: the width m must satisfy 1 ≤ m < n_features = {n}")));
+        }
+        match &self.model {
+            ModelSpec::SuperpositionScaling(s) => {
+                finite("model.alpha", s.alpha)?;
+                if s.alpha < 0.0 {
+                    return Err(violation("model.alpha", format!("{}: the data exponent α must be ≥ 0", s.alpha)));
+                }
+                finite("model.weight_decay", s.weight_decay)?;
+                finite("model.activation_density", s.activation_density)?;
+                let harmonic: f64 = (1..=n).map(|i| (i as f64).powf(-s.alpha)).sum();
+                if s.activation_density <= 0.0 || s.activation_density > harmonic * (1.0 + 1e-12) {
+                    return Err(violation(
+                        "model.activation_density",
+                        format!("{}: E must be in (0, {harmonic:.4}] so that p_1 ≤ 1", s.activation_density),
+                    ));
+                }
+            }
+            ModelSpec::Anthropic(s) => {
+                finite("model.feature_probability", s.feature_probability)?;
+                if !(s.feature_probability > 0.0 && s.feature_probability <= 1.0) {
+                    return Err(violation("model.feature_probability", format!("{}: 1 − S must be in (0, 1]", s.feature_probability)));
+                }
+                finite("model.importance_decay", s.importance_decay)?;
+                if s.importance_decay <= 0.0 {
+                    return Err(violation("model.importance_decay", format!("{}: must be > 0", s.importance_decay)));
+                }
+                finite("model.weight_decay", s.weight_decay)?;
+                if s.weight_decay < 0.0 {
+                    return Err(violation("model.weight_decay", format!("{}: torch AdamW decay must be ≥ 0", s.weight_decay)));
+                }
+            }
+        }
+        if self.train.steps == 0 {
+            return Err(violation("train.steps", "0: need at least one step"));
+        }
+        if self.train.batch_size == 0 {
+            return Err(violation("train.batch_size", "0: need at least one sample per batch"));
+        }
+        match self.train.schedule {
+            ScheduleSpec::Constant { lr } => {
+                if !(lr.is_finite() && lr > 0.0) {
+                    return Err(violation("train.schedule.lr", format!("{lr}: must be finite and > 0")));
+                }
+            }
+            ScheduleSpec::WarmupCosine { peak_lr, warmup_steps, min_lr_ratio } => {
+                if !(peak_lr.is_finite() && peak_lr > 0.0) {
+                    return Err(violation("train.schedule.peak_lr", format!("{peak_lr}: must be finite and > 0")));
+                }
+                if warmup_steps >= self.train.steps {
+                    return Err(violation(
+                        "train.schedule.warmup_steps",
+                        format!("{warmup_steps}: must be below train.steps = {}", self.train.steps),
+                    ));
+                }
+                if !(0.0..=1.0).contains(&min_lr_ratio) {
+                    return Err(violation("train.schedule.min_lr_ratio", format!("{min_lr_ratio}: must be in [0, 1]")));
+                }
+            }
+        }
+        if self.record.tail_steps == 0 {
+            return Err(violation("record.tail_steps", "0: need at least one step"));
+        }
+        Ok(())
+    }
+}

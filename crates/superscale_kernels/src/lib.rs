@@ -16,7 +16,7 @@ mod sparse;
 
 pub use adamw::{adam_update, decay_rows_signed, decay_uniform, AdamHyper, AdamState};
 pub use error::{Error, Result};
-pub use matmul::{matmul, MatMut, MatRef};
+pub use matmul::{matmul, Element, MatMut, MatRef};
 pub use output_layer::{
     output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient,
     RowLoss,

@@ -5,10 +5,22 @@
 
 use crate::error::{check, Result};
 
+/// The element types the dense product is instantiated for.
+pub trait Element: Copy + Default + 'static {
+    /// the multiplicative identity
+    const ONE: Self;
+}
+impl Element for f32 {
+    const ONE: Self = 1.0;
+}
+impl Element for f64 {
+    const ONE: Self = 1.0;
+}
+
 /// A read-only strided matrix view.
 #[derive(Debug, Clone, Copy)]
-pub struct MatRef<'a> {
-    data: &'a [f32],
+pub struct MatRef<'a, T = f32> {
+    data: &'a [T],
     rows: usize,
     cols: usize,
     row_stride: usize,
@@ -17,8 +29,8 @@ pub struct MatRef<'a> {
 
 /// A mutable strided matrix view.
 #[derive(Debug)]
-pub struct MatMut<'a> {
-    data: &'a mut [f32],
+pub struct MatMut<'a, T = f32> {
+    data: &'a mut [T],
     rows: usize,
     cols: usize,
     row_stride: usize,
@@ -32,9 +44,9 @@ fn span(rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> usize
     }
 }
 
-impl<'a> MatRef<'a> {
+impl<'a, T: Element> MatRef<'a, T> {
     /// A row-major `rows × cols` matrix stored contiguously in `data`.
-    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Result<Self> {
+    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
         check("MatRef::row_major", data.len() == rows * cols, || {
             (format!("{} values ({rows}×{cols})", rows * cols), format!("{} values", data.len()))
         })?;
@@ -63,9 +75,9 @@ impl<'a> MatRef<'a> {
     }
 }
 
-impl<'a> MatMut<'a> {
+impl<'a, T: Element> MatMut<'a, T> {
     /// A row-major `rows × cols` matrix stored contiguously in `data`.
-    pub fn row_major(data: &'a mut [f32], rows: usize, cols: usize) -> Result<Self> {
+    pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
         check("MatMut::row_major", data.len() == rows * cols, || {
             (format!("{} values ({rows}×{cols})", rows * cols), format!("{} values", data.len()))
         })?;
@@ -78,7 +90,7 @@ impl<'a> MatMut<'a> {
 /// Single-threaded on purpose: superscale parallelises over runs, and a product split
 /// over threads could change the order of additions, and so the bits of a result, with
 /// the thread count (`DEVELOPERS.md`: deterministic whatever the thread count).
-pub fn matmul(out: MatMut<'_>, lhs: MatRef<'_>, rhs: MatRef<'_>, accumulate: bool) -> Result<()> {
+pub fn matmul<T: Element>(out: MatMut<'_, T>, lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, accumulate: bool) -> Result<()> {
     check("matmul", lhs.cols == rhs.rows && out.rows == lhs.rows && out.cols == rhs.cols, || {
         (
             format!("({}×k)·(k×{}) into {}×{}", out.rows, out.cols, out.rows, out.cols),
@@ -95,7 +107,7 @@ pub fn matmul(out: MatMut<'_>, lhs: MatRef<'_>, rhs: MatRef<'_>, accumulate: boo
     }
     if lhs.cols == 0 {
         if !accumulate {
-            out.data.fill(0.0);
+            out.data.fill(T::default());
         }
         return Ok(());
     }
@@ -118,8 +130,8 @@ pub fn matmul(out: MatMut<'_>, lhs: MatRef<'_>, rhs: MatRef<'_>, accumulate: boo
             rhs.data.as_ptr(),
             rhs.col_stride as isize,
             rhs.row_stride as isize,
-            1.0,
-            1.0,
+            T::ONE,
+            T::ONE,
             false,
             false,
             false,

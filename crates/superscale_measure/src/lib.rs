@@ -1,1 +1,50 @@
-//! superscale_measure
+//! Measurements of a trained toy model's weight matrix W (rows = features): row norms,
+//! represented fractions, overlaps of the normalised rows, and the Anthropic
+//! dimensionality measures (`superposition_scaling.md` §2 and §6).
+//!
+//! Pairwise quantities go through blocks of the Gram matrix computed by GEMM in f64, so
+//! memory stays O(block²) for any number of rows and the exact polytope values of the
+//! tests hold to 1e-12.
+#![deny(missing_docs)]
+
+mod error;
+mod gram;
+mod overlap;
+mod rows;
+
+pub use error::{Error, Result};
+pub use overlap::{feature_dimensionality, mean_squared_overlap, OverlapStats};
+pub use rows::{dimensions_per_feature, fraction_above, row_norms, welch_bound};
+
+/// The measurements superscale records after every superposition-scaling run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Geometry {
+    /// ‖W_i‖₂ for every feature
+    pub row_norms: Vec<f64>,
+    /// φ_{1/2}: fraction of rows with norm > 1/2 (Eq. 3)
+    pub phi_half: f64,
+    /// φ₁: fraction of rows with norm > 1 (Eq. 9/15)
+    pub phi_one: f64,
+    /// overlaps over all rows (Fig. 17)
+    pub overlap_all: OverlapStats,
+    /// overlaps over rows with norm > 1 (Fig. 5c/d); `None` when fewer than two such rows
+    pub overlap_strong: Option<OverlapStats>,
+    /// D* = m/‖W‖²_F (Elhage et al. 2022)
+    pub dimensions_per_feature: f64,
+}
+
+/// All of [`Geometry`] for a row-major n × width matrix.
+pub fn measure(weights: &[f32], width: usize) -> Result<Geometry> {
+    let weights: Vec<f64> = weights.iter().map(|&v| f64::from(v)).collect();
+    let norms = row_norms(&weights, width)?;
+    let all: Vec<usize> = (0..norms.len()).collect();
+    let strong: Vec<usize> = all.iter().copied().filter(|&i| norms[i] > 1.0).collect();
+    Ok(Geometry {
+        phi_half: fraction_above(&norms, 0.5),
+        phi_one: fraction_above(&norms, 1.0),
+        overlap_all: mean_squared_overlap(&weights, width, &all)?,
+        overlap_strong: if strong.len() >= 2 { Some(mean_squared_overlap(&weights, width, &strong)?) } else { None },
+        dimensions_per_feature: dimensions_per_feature(&weights, width)?,
+        row_norms: norms,
+    })
+}

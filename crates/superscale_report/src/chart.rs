@@ -1,0 +1,163 @@
+//! SVG charts drawn with `plotters` into strings, for inlining in the report.
+
+use crate::error::{Error, Result};
+use plotters::prelude::*;
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// markers only (measurements)
+    Points,
+    /// a solid line (fits, curves)
+    Line,
+    /// a dashed-looking thin line (references such as 1/m)
+    Reference,
+}
+
+/// One labelled series of (x, y) points.
+#[derive(Debug, Clone)]
+pub(crate) struct Series {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    pub style: Style,
+    pub color: usize,
+}
+
+/// Axis scales of a chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scale {
+    LogLog,
+    Linear,
+}
+
+const WIDTH: u32 = 560;
+const HEIGHT: u32 = 380;
+
+pub(crate) fn color(index: usize) -> RGBColor {
+    const PALETTE: [RGBColor; 8] = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(255, 127, 14),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(23, 190, 207),
+    ];
+    PALETTE[index % PALETTE.len()]
+}
+
+fn plot_error(title: &str, err: impl std::fmt::Display) -> Error {
+    Error::Plot { title: title.to_string(), message: err.to_string() }
+}
+
+fn bounds(series: &[Series], log: bool) -> Option<((f64, f64), (f64, f64))> {
+    let usable = |v: f64| v.is_finite() && (!log || v > 0.0);
+    let points: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|(x, y)| usable(*x) && usable(*y)).collect();
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (x, y) in &points {
+        x0 = x0.min(*x);
+        x1 = x1.max(*x);
+        y0 = y0.min(*y);
+        y1 = y1.max(*y);
+    }
+    if points.is_empty() {
+        return None;
+    }
+    let pad = |lo: f64, hi: f64| {
+        if log {
+            (lo / 1.25, hi * 1.25)
+        } else {
+            let span = (hi - lo).max(1e-12);
+            (lo - 0.05 * span, hi + 0.05 * span)
+        }
+    };
+    Some((pad(x0, x1), pad(y0, y1)))
+}
+
+/// An x–y chart of several series; returns the SVG text.
+pub(crate) fn xy_chart(title: &str, x_label: &str, y_label: &str, scale: Scale, series: &[Series]) -> Result<String> {
+    let log = scale == Scale::LogLog;
+    let Some(((x0, x1), (y0, y1))) = bounds(series, log) else {
+        return Ok(format!("<p><em>{title}: no finite data to plot.</em></p>"));
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(title, e))?;
+        let mut builder = ChartBuilder::on(&root);
+        builder.caption(title, ("sans-serif", 16)).margin(12).x_label_area_size(36).y_label_area_size(60);
+        macro_rules! draw {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart.configure_mesh().x_desc(x_label).y_desc(y_label).light_line_style(RGBColor(235, 235, 235)).draw().map_err(|e| plot_error(title, e))?;
+                for s in series {
+                    let c = color(s.color);
+                    let points: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite() && (!log || (*x > 0.0 && *y > 0.0))).collect();
+                    let legend_color = c;
+                    let drawn = match s.style {
+                        Style::Points => chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled()))),
+                        Style::Line => chart.draw_series(LineSeries::new(points, c.stroke_width(2))),
+                        Style::Reference => chart.draw_series(LineSeries::new(points, RGBColor(120, 120, 120).stroke_width(1))),
+                    }
+                    .map_err(|e| plot_error(title, e))?;
+                    if !s.label.is_empty() {
+                        let reference = s.style == Style::Reference;
+                        drawn.label(s.label.clone()).legend(move |(x, y)| {
+                            let c = if reference { RGBColor(120, 120, 120) } else { legend_color };
+                            PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+                        });
+                    }
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(RGBColor(200, 200, 200))
+                    .label_font(("sans-serif", 11))
+                    .position(SeriesLabelPosition::UpperRight)
+                    .draw()
+                    .map_err(|e| plot_error(title, e))?;
+            }};
+        }
+        if log {
+            draw!(builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale()).map_err(|e| plot_error(title, e))?);
+        } else {
+            draw!(builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| plot_error(title, e))?);
+        }
+        root.present().map_err(|e| plot_error(title, e))?;
+    }
+    Ok(svg)
+}
+
+/// Histogram outlines of several samples over shared bins; returns the SVG text.
+pub(crate) fn histogram(title: &str, x_label: &str, samples: &[(String, Vec<f64>)], bins: usize) -> Result<String> {
+    let values: Vec<f64> = samples.iter().flat_map(|(_, v)| v.iter().copied()).filter(|v| v.is_finite()).collect();
+    if values.is_empty() {
+        return Ok(format!("<p><em>{title}: no data.</em></p>"));
+    }
+    let lo = values.iter().copied().fold(f64::MAX, f64::min).min(0.0);
+    let hi = values.iter().copied().fold(f64::MIN, f64::max).max(lo + 1e-9);
+    let width = (hi - lo) / bins as f64;
+    let series: Vec<Series> = samples
+        .iter()
+        .enumerate()
+        .map(|(index, (label, sample))| {
+            let mut counts = vec![0usize; bins];
+            for v in sample.iter().filter(|v| v.is_finite()) {
+                counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+            }
+            // A step outline: each bin contributes its two top corners.
+            let points = counts
+                .iter()
+                .enumerate()
+                .flat_map(|(b, &count)| {
+                    let left = lo + b as f64 * width;
+                    let fraction = count as f64 / sample.len().max(1) as f64;
+                    [(left, fraction), (left + width, fraction)]
+                })
+                .collect();
+            Series { label: label.clone(), points, style: Style::Line, color: index }
+        })
+        .collect();
+    xy_chart(title, x_label, "fraction of features", Scale::Linear, &series)
+}

@@ -1,0 +1,41 @@
+//! The one error type of the run crate.
+
+/// Errors that stop a run before it trains (a diverged run is a result, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The model or data could not be built from the spec.
+    #[error("run {run_id}: {source}")]
+    Model {
+        /// the run
+        run_id: String,
+        /// the cause
+        source: superscale_models::Error,
+    },
+    /// Training could not start.
+    #[error("run {run_id}: {source}")]
+    Train {
+        /// the run
+        run_id: String,
+        /// the cause
+        source: superscale_train::Error,
+    },
+    /// A measurement failed.
+    #[error("run {run_id}: {source}")]
+    Measure {
+        /// the run
+        run_id: String,
+        /// the cause
+        source: superscale_measure::Error,
+    },
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    ThreadPool {
+        /// the requested count
+        threads: usize,
+        /// what rayon said
+        message: String,
+    },
+}
+
+/// Result alias of the run crate.
+pub type Result<T> = std::result::Result<T, Error>;

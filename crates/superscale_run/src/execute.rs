@@ -1,0 +1,134 @@
+//! One run: build the model and data from its spec, train, evaluate, measure.
+
+use crate::error::{Error, Result};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::time::Instant;
+use superscale_kernels::{AdamHyper, Simd};
+use superscale_measure::{measure, Geometry};
+use superscale_models::{power_law_probabilities, FeatureSampler, Init, ToyModel};
+use superscale_spec::{ModelSpec, RunPoint, RunSpec, ScheduleSpec};
+use superscale_train::{evaluate, train, Decay, Recording, Schedule, Status, TrainConfig};
+
+/// How a run ended, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// every step ran
+    Done,
+    /// the loss or a parameter became non-finite at this step; no final numbers exist
+    Diverged {
+        /// step index at which it was detected
+        step: u64,
+    },
+}
+
+/// Everything a run produced. Losses are in the paper's units, L = n × MSE (the sum over
+/// features of the squared error, mean over samples; importance-weighted for the
+/// Anthropic variant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    /// the run's sweep point and replicate
+    pub point: RunPoint,
+    /// done or diverged
+    pub status: RunStatus,
+    /// mean batch loss over the last `record.tail_steps` steps
+    pub loss_train_tail: f64,
+    /// standard deviation of those batch losses
+    pub loss_train_tail_sd: f64,
+    /// loss on `record.heldout_batches` fresh batches (NaN if diverged)
+    pub loss_heldout: f64,
+    /// (step, batch loss) at log-spaced steps
+    pub curve: Vec<(u64, f64)>,
+    /// measurements of W (None if diverged)
+    pub geometry: Option<Geometry>,
+    /// fraction of steps whose backward ran as a sparse scan
+    pub sparse_backward_fraction: f64,
+    /// wall-clock seconds (not part of the result's identity)
+    pub seconds: f64,
+    /// final parameters: W (n × m row-major) then b
+    pub weights: Vec<f32>,
+    /// final bias
+    pub bias: Vec<f32>,
+}
+
+struct Setup {
+    model: ToyModel,
+    sampler: FeatureSampler,
+    importance: Vec<f32>,
+    config: TrainConfig,
+}
+
+fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Result<Setup> {
+    let schedule = match spec.train.schedule {
+        ScheduleSpec::Constant { lr } => Schedule::Constant { lr },
+        ScheduleSpec::WarmupCosine { peak_lr, warmup_steps, min_lr_ratio } => {
+            Schedule::WarmupCosine { peak: peak_lr, warmup: warmup_steps, total: spec.train.steps, min_ratio: min_lr_ratio }
+        }
+    };
+    let (model, sampler, importance, decay) = match &spec.model {
+        ModelSpec::SuperpositionScaling(s) => {
+            let model = ToyModel::new(s.n_features, s.n_hidden, Init::SuperpositionScaling, rng)?;
+            let probabilities = power_law_probabilities(s.n_features, s.alpha, s.activation_density)?;
+            let sampler = FeatureSampler::new(probabilities, 2.0)?;
+            (model, sampler, vec![1.0; s.n_features], Decay::SignedRows { gamma: s.weight_decay as f32 })
+        }
+        ModelSpec::Anthropic(s) => {
+            let model = ToyModel::new(s.n_features, s.n_hidden, Init::XavierNormal, rng)?;
+            let sampler = FeatureSampler::new(vec![s.feature_probability; s.n_features], 1.0)?;
+            let importance = (0..s.n_features).map(|i| s.importance_decay.powi(i as i32) as f32).collect();
+            (model, sampler, importance, Decay::Decoupled { lambda: s.weight_decay as f32 })
+        }
+    };
+    let config = TrainConfig {
+        steps: spec.train.steps,
+        batch_size: spec.train.batch_size,
+        schedule,
+        decay,
+        adam: AdamHyper::default(),
+    };
+    Ok(Setup { model, sampler, importance, config })
+}
+
+/// Trains and measures one run. Three independent random streams come from the seed by
+/// xoshiro jumps: initialisation, training data, held-out data.
+pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Result<RunResult> {
+    let started = Instant::now();
+    let run_id = point.run_id.clone();
+    let mut init_rng = Xoshiro256PlusPlus::seed_from_u64(point.seed);
+    let mut data_rng = init_rng.clone();
+    data_rng.jump();
+    let mut heldout_rng = data_rng.clone();
+    heldout_rng.jump();
+    let Setup { mut model, mut sampler, importance, config } =
+        setup(&point.spec, &mut init_rng).map_err(|source| Error::Model { run_id: run_id.clone(), source })?;
+    let record = Recording { curve_points: point.spec.record.curve_points, tail_steps: point.spec.record.tail_steps };
+    let outcome = train(&mut model, &mut sampler, &importance, &config, &record, &mut data_rng, simd, on_step)
+        .map_err(|source| Error::Train { run_id: run_id.clone(), source })?;
+    let steps_run = match outcome.status {
+        Status::Finished => config.steps,
+        Status::Diverged { step } => step + 1,
+    };
+    let (status, loss_heldout, geometry) = match outcome.status {
+        Status::Diverged { step } => (RunStatus::Diverged { step }, f64::NAN, None),
+        Status::Finished => {
+            let heldout = evaluate(&model, &mut sampler, &importance, config.batch_size, point.spec.record.heldout_batches, &mut heldout_rng, simd)
+                .map_err(|source| Error::Train { run_id: run_id.clone(), source })?;
+            let geometry = measure(&model.weights, model.width).map_err(|source| Error::Measure { run_id: run_id.clone(), source })?;
+            (RunStatus::Done, heldout, Some(geometry))
+        }
+    };
+    let diverged = matches!(status, RunStatus::Diverged { .. });
+    Ok(RunResult {
+        point: point.clone(),
+        status,
+        loss_train_tail: if diverged { f64::NAN } else { outcome.tail_mean },
+        loss_train_tail_sd: if diverged { f64::NAN } else { outcome.tail_sd },
+        loss_heldout,
+        curve: outcome.curve,
+        geometry,
+        sparse_backward_fraction: outcome.sparse_backward_steps as f64 / steps_run.max(1) as f64,
+        seconds: started.elapsed().as_secs_f64(),
+        weights: model.weights,
+        bias: model.bias,
+    })
+}

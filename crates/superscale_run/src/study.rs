@@ -1,0 +1,57 @@
+//! A study: all runs of an experiment over a thread pool.
+
+use crate::error::{Error, Result};
+use crate::execute::{execute, RunResult};
+use rayon::prelude::*;
+use superscale_kernels::Simd;
+use superscale_spec::RunPoint;
+
+/// Progress of a study, reported from worker threads.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// a run started
+    Started(&'a RunPoint),
+    /// a run finished a step (every 100 steps and at the last)
+    Step(&'a RunPoint, u64),
+    /// a run finished (done or diverged)
+    Finished(&'a RunResult),
+}
+
+/// Runs `points` on `threads` threads and returns the results in the points' order.
+///
+/// Each run is single-threaded, so its bits do not depend on the thread count; the
+/// largest runs start first so a sweep over widths does not end on one long run.
+pub fn run_study(points: &[RunPoint], threads: usize, on_event: &(dyn Fn(Event<'_>) + Sync)) -> Result<Vec<RunResult>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|err| Error::ThreadPool { threads, message: err.to_string() })?;
+    let simd = Simd::detect();
+    let mut order: Vec<&RunPoint> = points.iter().collect();
+    order.sort_by_key(|point| std::cmp::Reverse(cost(point)));
+    let mut results: Vec<RunResult> = pool.install(|| {
+        order
+            .par_iter()
+            .with_max_len(1)
+            .map(|point| {
+                on_event(Event::Started(point));
+                let steps = point.spec.train.steps;
+                let result = execute(point, simd, &mut |step| {
+                    if step % 100 == 99 || step + 1 == steps {
+                        on_event(Event::Step(point, step + 1));
+                    }
+                })?;
+                on_event(Event::Finished(&result));
+                Ok(result)
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    results.sort_by_key(|result| result.point.index);
+    Ok(results)
+}
+
+/// A run's cost in multiply-adds of its dense product: steps · B · n · m.
+fn cost(point: &RunPoint) -> u128 {
+    let (n, m) = point.spec.model.shape();
+    u128::from(point.spec.train.steps) * point.spec.train.batch_size as u128 * n as u128 * m as u128
+}

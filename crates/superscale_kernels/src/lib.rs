@@ -10,6 +10,7 @@
 mod adamw;
 mod error;
 mod matmul;
+mod nonzero;
 mod output_layer;
 mod simd;
 mod sparse;

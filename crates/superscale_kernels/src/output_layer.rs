@@ -11,6 +11,7 @@
 use crate::error::{check, Result};
 use crate::matmul::{matmul, MatMut, MatRef};
 use crate::simd::{dispatch, Arith, Simd};
+use crate::nonzero::nonzero_positions;
 use crate::sparse::{axpy, SparseRows};
 
 const LANES: usize = 8;
@@ -72,19 +73,19 @@ fn relu_loss_gradient_generic<A: Arith>(
     bias: &[f32],
     importance: &[f32],
     x: &SparseRows,
+    first_row: usize,
     scale: f32,
     bias_grad: &mut [f32],
     active_pre: &mut Vec<f32>,
 ) -> RowLoss {
     let n = bias.len();
-    bias_grad.fill(0.0);
     if n == 0 {
         return RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 };
     }
     let mut weighted_sum = 0.0f64;
     let mut nonzero_gradients = 0usize;
     for (b, row) in pre.chunks_exact_mut(n).enumerate() {
-        let (columns, values) = x.row(b);
+        let (columns, values) = x.row(first_row + b);
         // Remember z at the active entries before the row is overwritten by G.
         active_pre.clear();
         active_pre.extend(columns.iter().map(|&c| row[c as usize] + bias[c as usize]));
@@ -109,14 +110,15 @@ fn relu_loss_gradient_generic<A: Arith>(
 }
 
 dispatch!(fn relu_loss_gradient_kernel(
-    pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows, scale: f32,
+    pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows, first_row: usize, scale: f32,
     bias_grad: &mut [f32], active_pre: &mut Vec<f32>,
 ) -> RowLoss => relu_loss_gradient_generic);
 
-/// Fused forward, loss and output gradient over a batch.
+/// Fused forward, loss and output gradient over a block of rows of a batch.
 ///
-/// On entry `pre` holds h·Wᵀ (B × n, row-major, bias not yet added); on exit it holds
-/// G = scale · I_i · (ReLU(z) − x)·1[z > 0], and `bias_grad` holds Σ_b G_b. With
+/// On entry `pre` holds h·Wᵀ for rows `first_row..first_row + rows` of the batch `x`
+/// (rows × n, row-major, bias not yet added); on exit it holds
+/// G = scale · I_i · (ReLU(z) − x)·1[z > 0], and Σ_b G_b has been added to `bias_grad`. With
 /// scale = 2/(B·n) this is the gradient of the mean squared error. `active_pre` is
 /// scratch (its capacity is kept between calls, so steady-state steps do not allocate).
 #[allow(clippy::too_many_arguments)]
@@ -126,6 +128,7 @@ pub fn relu_loss_gradient(
     bias: &[f32],
     importance: &[f32],
     x: &SparseRows,
+    first_row: usize,
     scale: f32,
     bias_grad: &mut [f32],
     active_pre: &mut Vec<f32>,
@@ -133,21 +136,21 @@ pub fn relu_loss_gradient(
     let n = bias.len();
     check(
         "relu_loss_gradient",
-        importance.len() == n && bias_grad.len() == n && x.cols == n && pre.len() == x.rows() * n,
-        || (format!("pre {}×{n}, bias/importance/bias_grad {n}", x.rows()), format!("pre {} values", pre.len())),
+        importance.len() == n && bias_grad.len() == n && x.cols == n && fits(pre.len(), n, first_row, x.rows()),
+        || (format!("pre (rows ≤ {} − {first_row})×{n}, bias/importance/bias_grad {n}", x.rows()), format!("pre {} values", pre.len())),
     )?;
-    Ok(relu_loss_gradient_kernel(simd, pre, bias, importance, x, scale, bias_grad, active_pre))
+    Ok(relu_loss_gradient_kernel(simd, pre, bias, importance, x, first_row, scale, bias_grad, active_pre))
 }
 
 #[inline(always)]
-fn relu_loss_forward_generic<A: Arith>(pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows) -> f64 {
+fn relu_loss_forward_generic<A: Arith>(pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows, first_row: usize) -> f64 {
     let n = bias.len();
     let mut total = 0.0f64;
     if n == 0 {
         return total;
     }
     for (b, row) in pre.chunks_exact_mut(n).enumerate() {
-        let (columns, values) = x.row(b);
+        let (columns, values) = x.row(first_row + b);
         for (&column, &value) in columns.iter().zip(values) {
             let column = column as usize;
             let y = relu(row[column] + bias[column]);
@@ -158,19 +161,25 @@ fn relu_loss_forward_generic<A: Arith>(pre: &mut [f32], bias: &[f32], importance
     total
 }
 
-dispatch!(fn relu_loss_forward_kernel(pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows) -> f64 => relu_loss_forward_generic);
+dispatch!(fn relu_loss_forward_kernel(pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows, first_row: usize) -> f64 => relu_loss_forward_generic);
 
-/// Σ_b Σ_i I_i (ReLU(z_bi) − x_bi)² without the gradient (held-out evaluation);
-/// `pre` holds h·Wᵀ and is left unchanged.
-pub fn relu_loss_forward(simd: Simd, pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows) -> Result<f64> {
+/// Σ_b Σ_i I_i (ReLU(z_bi) − x_bi)² over rows `first_row..` of `x` without the gradient
+/// (held-out evaluation); `pre` holds h·Wᵀ for those rows and is left unchanged.
+pub fn relu_loss_forward(simd: Simd, pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows, first_row: usize) -> Result<f64> {
     let n = bias.len();
-    check("relu_loss_forward", importance.len() == n && x.cols == n && pre.len() == x.rows() * n, || {
-        (format!("pre {}×{n}", x.rows()), format!("pre {} values", pre.len()))
+    check("relu_loss_forward", importance.len() == n && x.cols == n && fits(pre.len(), n, first_row, x.rows()), || {
+        (format!("pre (rows ≤ {} − {first_row})×{n}", x.rows()), format!("pre {} values", pre.len()))
     })?;
-    Ok(relu_loss_forward_kernel(simd, pre, bias, importance, x))
+    Ok(relu_loss_forward_kernel(simd, pre, bias, importance, x, first_row))
+}
+
+/// Whether a block of `len` values is whole rows of width n within rows first_row.. of x.
+fn fits(len: usize, n: usize, first_row: usize, rows: usize) -> bool {
+    n == 0 || (len % n == 0 && first_row + len / n <= rows)
 }
 
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn output_gradient_sparse_generic<A: Arith>(
     grad_pre: &[f32],
     weights: &[f32],
@@ -178,24 +187,27 @@ fn output_gradient_sparse_generic<A: Arith>(
     grad_hidden: &mut [f32],
     grad_weights: &mut [f32],
     width: usize,
+    avx2: bool,
+    positions: &mut Vec<u32>,
 ) {
     let n = weights.len() / width;
-    grad_weights.fill(0.0);
     for ((g_row, h_row), dh_row) in grad_pre.chunks_exact(n).zip(hidden.chunks_exact(width)).zip(grad_hidden.chunks_exact_mut(width)) {
         dh_row.fill(0.0);
-        for (i, &g) in g_row.iter().enumerate() {
-            if g != 0.0 {
-                let range = i * width..(i + 1) * width;
-                axpy::<A>(g, &weights[range.clone()], dh_row);
-                axpy::<A>(g, h_row, &mut grad_weights[range]);
-            }
+        positions.clear();
+        nonzero_positions(avx2, g_row, positions);
+        for &i in positions.iter() {
+            let i = i as usize;
+            let g = g_row[i];
+            let range = i * width..(i + 1) * width;
+            axpy::<A>(g, &weights[range.clone()], dh_row);
+            axpy::<A>(g, h_row, &mut grad_weights[range]);
         }
     }
 }
 
 dispatch!(fn output_gradient_sparse_kernel(
     grad_pre: &[f32], weights: &[f32], hidden: &[f32], grad_hidden: &mut [f32],
-    grad_weights: &mut [f32], width: usize,
+    grad_weights: &mut [f32], width: usize, avx2: bool, positions: &mut Vec<u32>,
 ) => output_gradient_sparse_generic);
 
 fn check_gradient_shapes(op: &'static str, grad_pre: &[f32], weights: &[f32], hidden: &[f32], grad_hidden: &[f32], grad_weights: &[f32], width: usize) -> Result<()> {
@@ -225,8 +237,10 @@ fn check_gradient_shapes(op: &'static str, grad_pre: &[f32], weights: &[f32], hi
     )
 }
 
-/// dH ← G·W and dW ← Gᵀ·H, skipping the zeros of G (worth it when ReLU has switched most
-/// outputs off, as in trained models; cost 2·nnz(G)·m instead of 2·B·n·m).
+/// dH ← G·W and dW ← dW + Gᵀ·H, skipping the zeros of G (worth it when ReLU has switched
+/// most outputs off, as in trained models; cost 2·nnz(G)·m instead of 2·B·n·m).
+/// `positions` is scratch for the non-zero positions of a row (capacity kept).
+#[allow(clippy::too_many_arguments)]
 pub fn output_gradient_sparse(
     simd: Simd,
     grad_pre: &[f32],
@@ -235,13 +249,16 @@ pub fn output_gradient_sparse(
     grad_hidden: &mut [f32],
     grad_weights: &mut [f32],
     width: usize,
+    positions: &mut Vec<u32>,
 ) -> Result<()> {
     check_gradient_shapes("output_gradient_sparse", grad_pre, weights, hidden, grad_hidden, grad_weights, width)?;
-    output_gradient_sparse_kernel(simd, grad_pre, weights, hidden, grad_hidden, grad_weights, width);
+    // `Simd::Avx2Fma` is honoured only on a CPU that has it (checked again in dispatch).
+    let avx2 = simd == Simd::Avx2Fma && Simd::detect() == Simd::Avx2Fma;
+    output_gradient_sparse_kernel(simd, grad_pre, weights, hidden, grad_hidden, grad_weights, width, avx2, positions);
     Ok(())
 }
 
-/// dH ← G·W and dW ← Gᵀ·H as two dense products (better when G is dense, early in training).
+/// dH ← G·W and dW ← dW + Gᵀ·H as two dense products (better when G is dense, early in training).
 pub fn output_gradient_dense(
     grad_pre: &[f32],
     weights: &[f32],
@@ -255,7 +272,7 @@ pub fn output_gradient_dense(
     let batch = grad_pre.len() / n;
     let g = MatRef::row_major(grad_pre, batch, n)?;
     matmul(MatMut::row_major(grad_hidden, batch, width)?, g, MatRef::row_major(weights, n, width)?, false)?;
-    matmul(MatMut::row_major(grad_weights, n, width)?, g.transpose(), MatRef::row_major(hidden, batch, width)?, false)
+    matmul(MatMut::row_major(grad_weights, n, width)?, g.transpose(), MatRef::row_major(hidden, batch, width)?, true)
 }
 
 #[cfg(test)]

@@ -50,9 +50,9 @@ fn fused_pass_matches_reference_for_every_length_and_instruction_set() {
             let scale = 2.0 / (c.batch * n.max(1)) as f32;
             let (loss, g, db) = reference(&c, f64::from(scale));
             let mut pre = c.pre.clone();
-            let mut bias_grad = vec![9.0; n];
+            let mut bias_grad = vec![0.0; n];
             let mut scratch = Vec::new();
-            let out = relu_loss_gradient(simd, &mut pre, &c.bias, &c.importance, &c.x, scale, &mut bias_grad, &mut scratch)
+            let out = relu_loss_gradient(simd, &mut pre, &c.bias, &c.importance, &c.x, 0, scale, &mut bias_grad, &mut scratch)
                 .unwrap();
             assert!((out.weighted_sum - loss).abs() <= 1e-5 * (1.0 + loss), "{simd:?} n={n}");
             assert_eq!(out.nonzero_gradients, g.iter().filter(|v| **v != 0.0).count());
@@ -63,9 +63,18 @@ fn fused_pass_matches_reference_for_every_length_and_instruction_set() {
                 assert!((f64::from(*a) - b).abs() < 1e-5, "{simd:?} n={n}");
             }
             let mut pre_eval = c.pre.clone();
-            let eval = relu_loss_forward(simd, &mut pre_eval, &c.bias, &c.importance, &c.x).unwrap();
+            let eval = relu_loss_forward(simd, &mut pre_eval, &c.bias, &c.importance, &c.x, 0).unwrap();
             assert!((eval - loss).abs() <= 1e-5 * (1.0 + loss));
             assert_eq!(pre_eval, c.pre, "evaluation must not modify its input");
+            // Row blocks: the last two rows alone, with the bias gradient accumulating.
+            if n > 0 {
+                let mut tail = c.pre[n..].to_vec();
+                let mut partial_bias = vec![0.0; n];
+                let block = relu_loss_gradient(simd, &mut tail, &c.bias, &c.importance, &c.x, 1, scale, &mut partial_bias, &mut scratch).unwrap();
+                assert_eq!(tail, pre[n..].to_vec());
+                assert!(block.weighted_sum <= out.weighted_sum + 1e-9);
+                assert!(relu_loss_gradient(simd, &mut tail, &c.bias, &c.importance, &c.x, 2, scale, &mut partial_bias, &mut scratch).is_err());
+            }
         }
     }
 }
@@ -80,9 +89,10 @@ fn sparse_and_dense_backward_agree() {
             g.iter_mut().for_each(|v| *v = v.max(0.0));
             let weights: Vec<f32> = (0..n * width).map(|v| (v as f32 * 0.13).cos()).collect();
             let hidden: Vec<f32> = (0..batch * width).map(|v| (v as f32 * 0.29).sin()).collect();
-            let (mut dh_sparse, mut dw_sparse) = (vec![1.0; batch * width], vec![1.0; n * width]);
-            let (mut dh_dense, mut dw_dense) = (vec![2.0; batch * width], vec![2.0; n * width]);
-            output_gradient_sparse(simd, &g, &weights, &hidden, &mut dh_sparse, &mut dw_sparse, width).unwrap();
+            // dH is overwritten, dW accumulated: start both dW at the same value.
+            let (mut dh_sparse, mut dw_sparse) = (vec![1.0; batch * width], vec![0.5; n * width]);
+            let (mut dh_dense, mut dw_dense) = (vec![2.0; batch * width], vec![0.5; n * width]);
+            output_gradient_sparse(simd, &g, &weights, &hidden, &mut dh_sparse, &mut dw_sparse, width, &mut Vec::new()).unwrap();
             output_gradient_dense(&g, &weights, &hidden, &mut dh_dense, &mut dw_dense, width).unwrap();
             for (a, b) in dh_sparse.iter().zip(&dh_dense).chain(dw_sparse.iter().zip(&dw_dense)) {
                 assert!((a - b).abs() < 1e-4, "{simd:?} {a} {b}");

@@ -54,6 +54,11 @@ impl Gradients {
     }
 }
 
+/// Rows of the batch processed together: the block's pre-activations (rows × n f32, 256 KiB
+/// at n = 1000) stay in L2 cache from the product through the fused pass to the backward,
+/// instead of streaming a B × n buffer through memory three times.
+pub const ROW_BLOCK: usize = 64;
+
 /// Every intermediate of one step, allocated once for a batch size.
 #[derive(Debug, Clone)]
 pub struct StepBuffers {
@@ -62,6 +67,7 @@ pub struct StepBuffers {
     pre: Vec<f32>,
     grad_hidden: Vec<f32>,
     active_pre: Vec<f32>,
+    positions: Vec<u32>,
 }
 
 impl StepBuffers {
@@ -70,9 +76,10 @@ impl StepBuffers {
         Self {
             batch,
             hidden: vec![0.0; batch * width],
-            pre: vec![0.0; batch * n_features],
+            pre: vec![0.0; batch.min(ROW_BLOCK) * n_features],
             grad_hidden: vec![0.0; batch * width],
             active_pre: Vec::new(),
+            positions: Vec::new(),
         }
     }
 }
@@ -115,7 +122,7 @@ impl ToyModel {
         self.weights.iter().chain(&self.bias).all(|v| v.is_finite())
     }
 
-    fn forward_pre(&self, simd: Simd, x: &SparseRows, buffers: &mut StepBuffers) -> Result<()> {
+    fn check_batch(&self, x: &SparseRows, buffers: &StepBuffers) -> Result<()> {
         if x.rows() != buffers.batch || x.cols != self.n_features {
             return Err(invalid(
                 "batch",
@@ -123,28 +130,42 @@ impl ToyModel {
                 format!("buffers were made for {}×{}", buffers.batch, self.n_features),
             ));
         }
-        let (n, m, batch) = (self.n_features, self.width, buffers.batch);
-        sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, m)?;
+        Ok(())
+    }
+
+    /// h·Wᵀ for rows start..start + rows into the block buffer, returned with h of those rows.
+    fn block_pre<'a>(&self, buffers: &'a mut StepBuffers, start: usize, rows: usize) -> Result<(&'a mut [f32], &'a [f32])> {
+        let (n, m) = (self.n_features, self.width);
+        let pre = &mut buffers.pre[..rows * n];
+        let hidden = &buffers.hidden[start * m..(start + rows) * m];
         matmul(
-            MatMut::row_major(&mut buffers.pre, batch, n)?,
-            MatRef::row_major(&buffers.hidden, batch, m)?,
+            MatMut::row_major(pre, rows, n)?,
+            MatRef::row_major(hidden, rows, m)?,
             MatRef::row_major(&self.weights, n, m)?.transpose(),
             false,
         )?;
-        Ok(())
+        Ok((pre, hidden))
     }
 
     /// Σ_b Σ_i I_i (y_bi − x_bi)² over the batch (forward only).
     pub fn loss_sum(&self, simd: Simd, x: &SparseRows, importance: &[f32], buffers: &mut StepBuffers) -> Result<f64> {
-        self.forward_pre(simd, x, buffers)?;
-        Ok(relu_loss_forward(simd, &mut buffers.pre, &self.bias, importance, x)?)
+        self.check_batch(x, buffers)?;
+        sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, self.width)?;
+        let mut total = 0.0;
+        for start in (0..buffers.batch).step_by(ROW_BLOCK) {
+            let rows = ROW_BLOCK.min(buffers.batch - start);
+            let (pre, _) = self.block_pre(buffers, start, rows)?;
+            total += relu_loss_forward(simd, pre, &self.bias, importance, x, start)?;
+        }
+        Ok(total)
     }
 
     /// The loss sum Σ_b Σ_i I_i (y_bi − x_bi)² and, in `grads`, the gradient of the
     /// weighted mean (that sum divided by B·n: `nn.MSELoss`, and the TMS notebook's mean).
     ///
-    /// The backward of the output layer scans G sparsely when the fraction of non-zero
-    /// entries is below `sparse_below`, and uses two dense products otherwise.
+    /// The batch runs in blocks of [`ROW_BLOCK`] rows. In each block the backward of the
+    /// output layer scans G sparsely when the fraction of non-zero entries is below
+    /// `sparse_below`, and uses two dense products otherwise.
     pub fn loss_and_gradient(
         &self,
         simd: Simd,
@@ -154,27 +175,34 @@ impl ToyModel {
         grads: &mut Gradients,
         sparse_below: f32,
     ) -> Result<RowLoss> {
-        self.forward_pre(simd, x, buffers)?;
+        self.check_batch(x, buffers)?;
         let (n, m, batch) = (self.n_features, self.width, buffers.batch);
         let scale = 2.0 / (batch * n) as f32;
-        let loss = relu_loss_gradient(
-            simd,
-            &mut buffers.pre,
-            &self.bias,
-            importance,
-            x,
-            scale,
-            &mut grads.bias,
-            &mut buffers.active_pre,
-        )?;
-        let density = loss.nonzero_gradients as f32 / (batch * n).max(1) as f32;
-        if density < sparse_below {
-            output_gradient_sparse(simd, &buffers.pre, &self.weights, &buffers.hidden, &mut buffers.grad_hidden, &mut grads.weights, m)?;
-        } else {
-            output_gradient_dense(&buffers.pre, &self.weights, &buffers.hidden, &mut buffers.grad_hidden, &mut grads.weights, m)?;
+        sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, m)?;
+        grads.weights.fill(0.0);
+        grads.bias.fill(0.0);
+        let mut total = RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 };
+        for start in (0..batch).step_by(ROW_BLOCK) {
+            let rows = ROW_BLOCK.min(batch - start);
+            let mut active_pre = std::mem::take(&mut buffers.active_pre);
+            let mut grad_hidden = std::mem::take(&mut buffers.grad_hidden);
+            let mut positions = std::mem::take(&mut buffers.positions);
+            let (pre, hidden) = self.block_pre(buffers, start, rows)?;
+            let block = relu_loss_gradient(simd, pre, &self.bias, importance, x, start, scale, &mut grads.bias, &mut active_pre)?;
+            let grad_hidden_block = &mut grad_hidden[start * m..(start + rows) * m];
+            if (block.nonzero_gradients as f32) < sparse_below * (rows * n) as f32 {
+                output_gradient_sparse(simd, pre, &self.weights, hidden, grad_hidden_block, &mut grads.weights, m, &mut positions)?;
+            } else {
+                output_gradient_dense(pre, &self.weights, hidden, grad_hidden_block, &mut grads.weights, m)?;
+            }
+            buffers.active_pre = active_pre;
+            buffers.grad_hidden = grad_hidden;
+            buffers.positions = positions;
+            total.weighted_sum += block.weighted_sum;
+            total.nonzero_gradients += block.nonzero_gradients;
         }
         sparse_transpose_times_dense_add(simd, &mut grads.weights, x, &buffers.grad_hidden, m)?;
-        Ok(loss)
+        Ok(total)
     }
 }
 

@@ -5,7 +5,11 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 fn small_problem(seed: u64, importance_decay: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize) {
-    let (batch, n, width) = (6, 9, 3);
+    problem(seed, importance_decay, 6)
+}
+
+fn problem(seed: u64, importance_decay: f64, batch: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize) {
+    let (n, width) = (9, 3);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let model = ToyModel::new(n, width, Init::SuperpositionScaling, &mut rng).unwrap();
     let mut sampler = FeatureSampler::new(vec![0.4; n], 2.0).unwrap();
@@ -45,8 +49,9 @@ fn reference_gradient_matches_central_finite_differences_in_f64() {
 #[test]
 fn fused_f32_gradient_matches_the_reference_in_both_backward_modes() {
     for simd in Simd::available() {
-        for (seed, decay) in [(5, 1.0), (6, 0.8)] {
-            let (x, w, b, importance, width) = small_problem(seed, decay);
+        // 150 rows span three row blocks, the last one partial.
+        for (seed, decay, batch) in [(5, 1.0, 6), (6, 0.8, 6), (7, 1.0, 150)] {
+            let (x, w, b, importance, width) = problem(seed, decay, batch);
             let n = b.len();
             let batch = x.len() / n;
             let to32 = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();

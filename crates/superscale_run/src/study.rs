@@ -2,7 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::execute::{execute, RunResult};
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use superscale_kernels::Simd;
 use superscale_spec::RunPoint;
 
@@ -29,23 +30,30 @@ pub fn run_study(points: &[RunPoint], threads: usize, on_event: &(dyn Fn(Event<'
     let simd = Simd::detect();
     let mut order: Vec<&RunPoint> = points.iter().collect();
     order.sort_by_key(|point| std::cmp::Reverse(cost(point)));
-    let mut results: Vec<RunResult> = pool.install(|| {
-        order
-            .par_iter()
-            .with_max_len(1)
-            .map(|point| {
+    // Each worker takes the next run from a shared counter: largest first, so the longest
+    // runs never start last (a greedy longest-processing-time schedule).
+    let next = AtomicUsize::new(0);
+    let collected: Mutex<Vec<Result<RunResult>>> = Mutex::new(Vec::with_capacity(order.len()));
+    pool.scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|_| loop {
+                let position = next.fetch_add(1, Ordering::Relaxed);
+                let Some(point) = order.get(position) else { break };
                 on_event(Event::Started(point));
                 let steps = point.spec.train.steps;
                 let result = execute(point, simd, &mut |step| {
                     if step % 100 == 99 || step + 1 == steps {
                         on_event(Event::Step(point, step + 1));
                     }
-                })?;
-                on_event(Event::Finished(&result));
-                Ok(result)
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
+                });
+                if let Ok(result) = &result {
+                    on_event(Event::Finished(result));
+                }
+                collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(result);
+            });
+        }
+    });
+    let mut results = collected.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).into_iter().collect::<Result<Vec<_>>>()?;
     results.sort_by_key(|result| result.point.index);
     Ok(results)
 }

@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod fit_command;
 mod run_command;
 
 /// A laboratory for superposition and neural scaling laws.
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Run an experiment file (a sweep of toy models) and write its results and report.
     Run(run_command::RunArgs),
+    /// Fit a scaling law (power law, with offset, Chinchilla, broken) to a CSV, with bootstrap CIs.
+    Fit(fit_command::FitArgs),
 }
 
 /// A mistake of the user's (bad spec, bad path): exit code 2, not 1.
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome: Result<()> = match &cli.command {
         Command::Run(args) => run_command::run(args),
+        Command::Fit(args) => fit_command::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

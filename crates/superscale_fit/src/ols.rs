@@ -25,10 +25,17 @@ pub struct LogLogFit {
 /// Fit ln y = c − α ln x by ordinary least squares.
 pub fn ols_log_log(x: &[f64], y: &[f64]) -> Result<LogLogFit> {
     if x.len() != y.len() {
-        return Err(Error::LengthMismatch { x: x.len(), y: y.len() });
+        return Err(Error::LengthMismatch {
+            x: x.len(),
+            y: y.len(),
+        });
     }
     if x.len() < 3 {
-        return Err(Error::TooFewPoints { form: "log-log OLS with a standard error", needed: 3, got: x.len() });
+        return Err(Error::TooFewPoints {
+            form: "log-log OLS with a standard error",
+            needed: 3,
+            got: x.len(),
+        });
     }
     let mut log_x = Vec::with_capacity(x.len());
     let mut log_y = Vec::with_capacity(y.len());
@@ -48,7 +55,11 @@ pub fn ols_log_log(x: &[f64], y: &[f64]) -> Result<LogLogFit> {
     let mean_x = log_x.iter().sum::<f64>() / count;
     let mean_y = log_y.iter().sum::<f64>() / count;
     let sxx: f64 = log_x.iter().map(|v| (v - mean_x).powi(2)).sum();
-    let sxy: f64 = log_x.iter().zip(&log_y).map(|(a, b)| (a - mean_x) * (b - mean_y)).sum();
+    let sxy: f64 = log_x
+        .iter()
+        .zip(&log_y)
+        .map(|(a, b)| (a - mean_x) * (b - mean_y))
+        .sum();
     let syy: f64 = log_y.iter().map(|v| (v - mean_y).powi(2)).sum();
     let slope = sxy / sxx;
     let intercept = mean_y - slope * mean_x;
@@ -59,7 +70,13 @@ pub fn ols_log_log(x: &[f64], y: &[f64]) -> Result<LogLogFit> {
         .sum();
     let r_squared = if syy > 0.0 { 1.0 - ssr / syy } else { 1.0 };
     let exponent_se = (ssr / (count - 2.0) / sxx).sqrt();
-    Ok(LogLogFit { exponent: -slope, exponent_se, intercept, r_squared, n_points: x.len() })
+    Ok(LogLogFit {
+        exponent: -slope,
+        exponent_se,
+        intercept,
+        r_squared,
+        n_points: x.len(),
+    })
 }
 
 #[cfg(test)]
@@ -86,7 +103,11 @@ mod tests {
         let ly: Vec<f64> = y.iter().map(|v: &f64| v.ln()).collect();
         let mx = lx.iter().sum::<f64>() / 4.0;
         let my = ly.iter().sum::<f64>() / 4.0;
-        let b = lx.iter().zip(&ly).map(|(a, c)| (a - mx) * (c - my)).sum::<f64>()
+        let b = lx
+            .iter()
+            .zip(&ly)
+            .map(|(a, c)| (a - mx) * (c - my))
+            .sum::<f64>()
             / lx.iter().map(|a| (a - mx).powi(2)).sum::<f64>();
         assert!((fit.exponent + b).abs() < 1e-12);
         assert!(fit.exponent_se > 0.0 && fit.r_squared < 1.0 && fit.r_squared > 0.9);

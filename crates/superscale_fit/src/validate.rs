@@ -7,7 +7,10 @@ pub(crate) fn same_length(a: &[f64], b: &[f64]) -> Result<()> {
     if a.len() == b.len() {
         Ok(())
     } else {
-        Err(Error::LengthMismatch { x: a.len(), y: b.len() })
+        Err(Error::LengthMismatch {
+            x: a.len(),
+            y: b.len(),
+        })
     }
 }
 
@@ -23,7 +26,11 @@ pub(crate) fn enough_points(form: &'static str, needed: usize, got: usize) -> Re
 /// Fail on the first NaN or infinity.
 pub(crate) fn finite(what: &'static str, values: &[f64]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(Error::NotFinite { what, index, value: values[index] }),
+        Some(index) => Err(Error::NotFinite {
+            what,
+            index,
+            value: values[index],
+        }),
         None => Ok(()),
     }
 }
@@ -49,6 +56,9 @@ pub(crate) fn positive_option(name: &'static str, value: f64) -> Result<()> {
     if value > 0.0 && !value.is_nan() {
         Ok(())
     } else {
-        Err(Error::InvalidOption { name, reason: format!("must be positive, got {value}") })
+        Err(Error::InvalidOption {
+            name,
+            reason: format!("must be positive, got {value}"),
+        })
     }
 }

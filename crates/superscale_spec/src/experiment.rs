@@ -4,7 +4,6 @@ use crate::error::{Error, Result, Violation};
 use crate::identity::{replicate_seed, run_id};
 use crate::location::{line_column, line_of, line_of_parts};
 use crate::run_spec::RunSpec;
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 const TOP_LEVEL: [&str; 7] = ["name", "description", "replicates", "model", "train", "record", "sweep"];

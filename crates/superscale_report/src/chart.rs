@@ -75,6 +75,20 @@ fn bounds(series: &[Series], log: bool) -> Option<((f64, f64), (f64, f64))> {
     Some((pad(x0, x1), pad(y0, y1)))
 }
 
+/// A tick label: on log axes only the 1-2-5 ticks of each decade are labelled, so labels
+/// do not crowd at the top of a decade.
+fn tick(value: f64, log: bool) -> String {
+    if !log {
+        return format!("{value:.3}").trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    let mantissa = value / 10f64.powf(value.log10().floor());
+    if [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6) {
+        format!("{value}")
+    } else {
+        String::new()
+    }
+}
+
 /// An x–y chart of several series; returns the SVG text.
 pub(crate) fn xy_chart(title: &str, x_label: &str, y_label: &str, scale: Scale, series: &[Series]) -> Result<String> {
     let log = scale == Scale::LogLog;
@@ -90,7 +104,15 @@ pub(crate) fn xy_chart(title: &str, x_label: &str, y_label: &str, scale: Scale, 
         macro_rules! draw {
             ($chart:expr) => {{
                 let mut chart = $chart;
-                chart.configure_mesh().x_desc(x_label).y_desc(y_label).light_line_style(RGBColor(235, 235, 235)).draw().map_err(|e| plot_error(title, e))?;
+                chart
+                    .configure_mesh()
+                    .x_desc(x_label)
+                    .y_desc(y_label)
+                    .x_label_formatter(&|v| tick(*v, log))
+                    .y_label_formatter(&|v| tick(*v, log))
+                    .light_line_style(RGBColor(235, 235, 235))
+                    .draw()
+                    .map_err(|e| plot_error(title, e))?;
                 for s in series {
                     let c = color(s.color);
                     let points: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite() && (!log || (*x > 0.0 && *y > 0.0))).collect();

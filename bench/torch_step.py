@@ -103,10 +103,11 @@ def time_width(m: int, threads: int, steps: int, warmup: int, seed: int) -> dict
     criteria = nn.MSELoss()
     opt = SignedAdamW([{"params": [W], "weight_decay": gamma, "lr": 0.0},
                        {"params": [b], "weight_decay": 0.0, "lr": 0.0}])
-    times, losses = [], []
+    times, cpu, losses, phases = [], [], [], {"sample": 0.0, "forward_backward": 0.0, "optimizer": 0.0}
     for step in range(warmup + steps):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         x = (torch.rand(BATCH, n) < prob).float() * torch.rand(BATCH, n) * 2
+        ta = time.perf_counter()
         lr = get_lr(step, PEAK_LR, N_STEPS_SCHEDULE)
         for g in opt.groups:
             g["lr"] = lr
@@ -114,16 +115,24 @@ def time_width(m: int, threads: int, steps: int, warmup: int, seed: int) -> dict
         y = relu(x @ W @ W.T + b)
         loss = criteria(y, x)
         loss.backward()
+        tb = time.perf_counter()
         opt.step()
         losses.append(loss.item())
-        t1 = time.perf_counter()
-        if step >= warmup:
+        t1, c1 = time.perf_counter(), time.process_time()
+        if step >= warmup:  # CPU eager ops are synchronous, so phase boundaries are exact
             times.append((t1 - t0) * 1e3)
+            cpu.append((c1 - c0) * 1e3)
+            phases["sample"] += (ta - t0) * 1e3 / steps
+            phases["forward_backward"] += (tb - ta) * 1e3 / steps
+            phases["optimizer"] += (t1 - tb) * 1e3 / steps
     return {
         "m": m, "threads": threads, "timed_steps": steps, "warmup_steps": warmup,
         "mean_ms": statistics.fmean(times), "median_ms": statistics.median(times),
         "min_ms": min(times), "stdev_ms": statistics.stdev(times) if len(times) > 1 else 0.0,
-        "first_loss": losses[0], "last_loss": losses[-1],
+        # process CPU time per step, all threads summed: with T = 1 it is close to the wall time on an
+        # idle machine and much less sensitive to other load; with T = 2, wall >= cpu / 2
+        "cpu_mean_ms": statistics.fmean(cpu),
+        "phase_mean_ms": phases, "first_loss": losses[0], "last_loss": losses[-1],
     }
 
 
@@ -145,10 +154,12 @@ def main():
     }
     print(json.dumps(out, indent=2))
     print()
-    print(f"{'m':>5} " + " ".join(f"{'T=' + str(t) + ' mean':>11} {'median':>8}" for t in threads) + "   (ms per step)")
+    print(f"{'m':>5} " + " ".join(f"{'T=' + str(t) + ' mean':>11} {'median':>8} {'cpu':>8}" for t in threads)
+          + "   (ms per step; cpu = process CPU time, threads summed)")
     by = {(r["m"], r["threads"]): r for r in results}
     for m in widths:
-        print(f"{m:>5} " + " ".join(f"{by[(m, t)]['mean_ms']:>11.2f} {by[(m, t)]['median_ms']:>8.2f}" for t in threads))
+        print(f"{m:>5} " + " ".join(f"{by[(m, t)]['mean_ms']:>11.2f} {by[(m, t)]['median_ms']:>8.2f}"
+                                    f" {by[(m, t)]['cpu_mean_ms']:>8.2f}" for t in threads))
 
 
 if __name__ == "__main__":

@@ -57,7 +57,10 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let exponents = fit_width_exponents(&results);
     // One line per group on stdout: the numbers a researcher looks for first.
     for exponent in &exponents {
-        let group: Vec<String> = exponent.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut group: Vec<String> = exponent.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if group.is_empty() {
+            group.push("all runs".into());
+        }
         match &exponent.fit {
             Ok(fit) => println!("{}: α_m = {:.3} ± {:.3}, R² = {:.3}", group.join(", "), fit.exponent, fit.exponent_se, fit.r_squared),
             Err(why) => println!("{}: no fit ({why})", group.join(", ")),

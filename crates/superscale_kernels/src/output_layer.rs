@@ -121,7 +121,6 @@ dispatch!(fn relu_loss_gradient_kernel(
 /// G = scale · I_i · (ReLU(z) − x)·1[z > 0], and Σ_b G_b has been added to `bias_grad`. With
 /// scale = 2/(B·n) this is the gradient of the mean squared error. `active_pre` is
 /// scratch (its capacity is kept between calls, so steady-state steps do not allocate).
-#[allow(clippy::too_many_arguments)]
 pub fn relu_loss_gradient(
     simd: Simd,
     pre: &mut [f32],
@@ -179,7 +178,6 @@ fn fits(len: usize, n: usize, first_row: usize, rows: usize) -> bool {
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn output_gradient_sparse_generic<A: Arith>(
     grad_pre: &[f32],
     weights: &[f32],
@@ -211,8 +209,8 @@ dispatch!(fn output_gradient_sparse_kernel(
 ) => output_gradient_sparse_generic);
 
 fn check_gradient_shapes(op: &'static str, grad_pre: &[f32], weights: &[f32], hidden: &[f32], grad_hidden: &[f32], grad_weights: &[f32], width: usize) -> Result<()> {
-    let n = if width == 0 { 0 } else { weights.len() / width };
-    let batch = if n == 0 { 0 } else { grad_pre.len() / n };
+    let n = weights.len().checked_div(width).unwrap_or(0);
+    let batch = grad_pre.len().checked_div(n).unwrap_or(0);
     check(
         op,
         width > 0
@@ -240,7 +238,6 @@ fn check_gradient_shapes(op: &'static str, grad_pre: &[f32], weights: &[f32], hi
 /// dH ← G·W and dW ← dW + Gᵀ·H, skipping the zeros of G (worth it when ReLU has switched
 /// most outputs off, as in trained models; cost 2·nnz(G)·m instead of 2·B·n·m).
 /// `positions` is scratch for the non-zero positions of a row (capacity kept).
-#[allow(clippy::too_many_arguments)]
 pub fn output_gradient_sparse(
     simd: Simd,
     grad_pre: &[f32],

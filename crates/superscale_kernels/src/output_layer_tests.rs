@@ -21,6 +21,7 @@ fn case(batch: usize, n: usize, width: usize) -> Case {
 }
 
 /// Plain f64 loops: the definition the fused kernel must reproduce.
+#[allow(clippy::needless_range_loop)]
 fn reference(c: &Case, scale: f64) -> (f64, Vec<f64>, Vec<f64>) {
     let x = c.x.to_dense();
     let mut loss = 0.0;

@@ -83,7 +83,7 @@ impl Experiment {
             Some(toml::Value::Integer(count)) if (1..=100_000).contains(&count) => count as u32,
             Some(other) => return Err(located("replicates", format!("{other}: must be an integer ≥ 1"), None)),
         };
-        let axes = take_axes(&mut table, &located)?;
+        let axes = take_axes(&mut table, located)?;
         let mut points = Vec::new();
         for combination in Combinations::new(&axes) {
             let mut point_table = table.clone();

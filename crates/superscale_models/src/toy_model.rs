@@ -9,6 +9,7 @@
 
 use crate::error::{invalid, Result};
 use rand::Rng;
+use rayon::prelude::*;
 use rand_distr::StandardNormal;
 use superscale_kernels::{
     matmul, output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient,
@@ -59,27 +60,48 @@ impl Gradients {
 /// instead of streaming a B × n buffer through memory three times.
 pub const ROW_BLOCK: usize = 64;
 
+/// Rows per chunk: the batch is cut into fixed chunks of this many rows, each with its own
+/// partial gradient, reduced in chunk order. Chunks may run on different threads, and
+/// because the cut and the order of the reduction do not depend on the thread count,
+/// neither do the bits of the result.
+pub const CHUNK_ROWS: usize = 512;
+
+/// The scratch and partial gradients of one chunk of rows.
+#[derive(Debug, Clone)]
+struct Chunk {
+    pre: Vec<f32>,
+    active_pre: Vec<f32>,
+    positions: Vec<u32>,
+    grad_weights: Vec<f32>,
+    grad_bias: Vec<f32>,
+    loss: RowLoss,
+}
+
 /// Every intermediate of one step, allocated once for a batch size.
 #[derive(Debug, Clone)]
 pub struct StepBuffers {
     batch: usize,
     hidden: Vec<f32>,
-    pre: Vec<f32>,
     grad_hidden: Vec<f32>,
-    active_pre: Vec<f32>,
-    positions: Vec<u32>,
+    chunks: Vec<Chunk>,
 }
 
 impl StepBuffers {
     /// Buffers for batches of `batch` samples of a model of this shape.
     pub fn new(n_features: usize, width: usize, batch: usize) -> Self {
+        let chunk = Chunk {
+            pre: vec![0.0; batch.min(ROW_BLOCK) * n_features],
+            active_pre: Vec::new(),
+            positions: Vec::new(),
+            grad_weights: vec![0.0; n_features * width],
+            grad_bias: vec![0.0; n_features],
+            loss: RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 },
+        };
         Self {
             batch,
             hidden: vec![0.0; batch * width],
-            pre: vec![0.0; batch.min(ROW_BLOCK) * n_features],
             grad_hidden: vec![0.0; batch * width],
-            active_pre: Vec::new(),
-            positions: Vec::new(),
+            chunks: vec![chunk; batch.div_ceil(CHUNK_ROWS).max(1)],
         }
     }
 }
@@ -133,39 +155,78 @@ impl ToyModel {
         Ok(())
     }
 
-    /// h·Wᵀ for rows start..start + rows into the block buffer, returned with h of those rows.
-    fn block_pre<'a>(&self, buffers: &'a mut StepBuffers, start: usize, rows: usize) -> Result<(&'a mut [f32], &'a [f32])> {
+    /// h·Wᵀ for the `rows` rows of `hidden` into `pre`.
+    fn block_pre(&self, pre: &mut [f32], hidden: &[f32], rows: usize) -> Result<()> {
         let (n, m) = (self.n_features, self.width);
-        let pre = &mut buffers.pre[..rows * n];
-        let hidden = &buffers.hidden[start * m..(start + rows) * m];
         matmul(
-            MatMut::row_major(pre, rows, n)?,
+            MatMut::row_major(&mut pre[..rows * n], rows, n)?,
             MatRef::row_major(hidden, rows, m)?,
             MatRef::row_major(&self.weights, n, m)?.transpose(),
             false,
         )?;
-        Ok((pre, hidden))
+        Ok(())
     }
 
-    /// Σ_b Σ_i I_i (y_bi − x_bi)² over the batch (forward only).
+    /// Σ_b Σ_i I_i (y_bi − x_bi)² over the batch (forward only, single-threaded).
     pub fn loss_sum(&self, simd: Simd, x: &SparseRows, importance: &[f32], buffers: &mut StepBuffers) -> Result<f64> {
         self.check_batch(x, buffers)?;
-        sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, self.width)?;
+        let (n, m) = (self.n_features, self.width);
+        sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, m)?;
+        let pre = &mut buffers.chunks[0].pre;
         let mut total = 0.0;
         for start in (0..buffers.batch).step_by(ROW_BLOCK) {
             let rows = ROW_BLOCK.min(buffers.batch - start);
-            let (pre, _) = self.block_pre(buffers, start, rows)?;
-            total += relu_loss_forward(simd, pre, &self.bias, importance, x, start)?;
+            self.block_pre(pre, &buffers.hidden[start * m..(start + rows) * m], rows)?;
+            total += relu_loss_forward(simd, &mut pre[..rows * n], &self.bias, importance, x, start)?;
         }
         Ok(total)
+    }
+
+    /// One chunk of rows: forward, fused loss and output gradient, backward into the
+    /// chunk's partial dW and db, and its rows of dH.
+    #[allow(clippy::too_many_arguments)]
+    fn chunk_gradient(
+        &self,
+        simd: Simd,
+        x: &SparseRows,
+        importance: &[f32],
+        first_row: usize,
+        hidden: &[f32],
+        grad_hidden: &mut [f32],
+        chunk: &mut Chunk,
+        scale: f32,
+        sparse_below: f32,
+    ) -> Result<()> {
+        let (n, m) = (self.n_features, self.width);
+        let rows_in_chunk = hidden.len() / m;
+        chunk.grad_weights.fill(0.0);
+        chunk.grad_bias.fill(0.0);
+        chunk.loss = RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 };
+        for offset in (0..rows_in_chunk).step_by(ROW_BLOCK) {
+            let rows = ROW_BLOCK.min(rows_in_chunk - offset);
+            let block_hidden = &hidden[offset * m..(offset + rows) * m];
+            self.block_pre(&mut chunk.pre, block_hidden, rows)?;
+            let pre = &mut chunk.pre[..rows * n];
+            let block = relu_loss_gradient(simd, pre, &self.bias, importance, x, first_row + offset, scale, &mut chunk.grad_bias, &mut chunk.active_pre)?;
+            let block_grad_hidden = &mut grad_hidden[offset * m..(offset + rows) * m];
+            if (block.nonzero_gradients as f32) < sparse_below * (rows * n) as f32 {
+                output_gradient_sparse(simd, pre, &self.weights, block_hidden, block_grad_hidden, &mut chunk.grad_weights, m, &mut chunk.positions)?;
+            } else {
+                output_gradient_dense(pre, &self.weights, block_hidden, block_grad_hidden, &mut chunk.grad_weights, m)?;
+            }
+            chunk.loss.weighted_sum += block.weighted_sum;
+            chunk.loss.nonzero_gradients += block.nonzero_gradients;
+        }
+        Ok(())
     }
 
     /// The loss sum Σ_b Σ_i I_i (y_bi − x_bi)² and, in `grads`, the gradient of the
     /// weighted mean (that sum divided by B·n: `nn.MSELoss`, and the TMS notebook's mean).
     ///
-    /// The batch runs in blocks of [`ROW_BLOCK`] rows. In each block the backward of the
-    /// output layer scans G sparsely when the fraction of non-zero entries is below
-    /// `sparse_below`, and uses two dense products otherwise.
+    /// The batch runs in chunks of [`CHUNK_ROWS`] rows, in parallel on the current rayon
+    /// pool, each in blocks of [`ROW_BLOCK`] rows; in each block the backward of the output
+    /// layer scans G sparsely when the fraction of non-zero entries is below `sparse_below`,
+    /// and uses two dense products otherwise. Partial gradients are summed in chunk order.
     pub fn loss_and_gradient(
         &self,
         simd: Simd,
@@ -179,27 +240,25 @@ impl ToyModel {
         let (n, m, batch) = (self.n_features, self.width, buffers.batch);
         let scale = 2.0 / (batch * n) as f32;
         sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, m)?;
+        let hidden = &buffers.hidden;
+        buffers
+            .chunks
+            .par_iter_mut()
+            .zip(buffers.grad_hidden.par_chunks_mut(CHUNK_ROWS * m))
+            .enumerate()
+            .try_for_each(|(index, (chunk, grad_hidden))| {
+                let first_row = index * CHUNK_ROWS;
+                let chunk_hidden = &hidden[first_row * m..first_row * m + grad_hidden.len()];
+                self.chunk_gradient(simd, x, importance, first_row, chunk_hidden, grad_hidden, chunk, scale, sparse_below)
+            })?;
+        let mut total = RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 };
         grads.weights.fill(0.0);
         grads.bias.fill(0.0);
-        let mut total = RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 };
-        for start in (0..batch).step_by(ROW_BLOCK) {
-            let rows = ROW_BLOCK.min(batch - start);
-            let mut active_pre = std::mem::take(&mut buffers.active_pre);
-            let mut grad_hidden = std::mem::take(&mut buffers.grad_hidden);
-            let mut positions = std::mem::take(&mut buffers.positions);
-            let (pre, hidden) = self.block_pre(buffers, start, rows)?;
-            let block = relu_loss_gradient(simd, pre, &self.bias, importance, x, start, scale, &mut grads.bias, &mut active_pre)?;
-            let grad_hidden_block = &mut grad_hidden[start * m..(start + rows) * m];
-            if (block.nonzero_gradients as f32) < sparse_below * (rows * n) as f32 {
-                output_gradient_sparse(simd, pre, &self.weights, hidden, grad_hidden_block, &mut grads.weights, m, &mut positions)?;
-            } else {
-                output_gradient_dense(pre, &self.weights, hidden, grad_hidden_block, &mut grads.weights, m)?;
-            }
-            buffers.active_pre = active_pre;
-            buffers.grad_hidden = grad_hidden;
-            buffers.positions = positions;
-            total.weighted_sum += block.weighted_sum;
-            total.nonzero_gradients += block.nonzero_gradients;
+        for chunk in &buffers.chunks {
+            grads.weights.iter_mut().zip(&chunk.grad_weights).for_each(|(g, p)| *g += p);
+            grads.bias.iter_mut().zip(&chunk.grad_bias).for_each(|(g, p)| *g += p);
+            total.weighted_sum += chunk.loss.weighted_sum;
+            total.nonzero_gradients += chunk.loss.nonzero_gradients;
         }
         sparse_transpose_times_dense_add(simd, &mut grads.weights, x, &buffers.grad_hidden, m)?;
         Ok(total)

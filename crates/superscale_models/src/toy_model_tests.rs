@@ -98,3 +98,26 @@ fn shapes_are_checked() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
     assert!(ToyModel::new(3, 0, Init::XavierNormal, &mut rng).is_err());
 }
+
+#[test]
+fn chunked_gradient_is_bit_identical_on_one_and_two_threads() {
+    // 1100 rows: three chunks, the last one partial.
+    let (n, width, batch) = (200, 7, 1100);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    let model = ToyModel::new(n, width, Init::SuperpositionScaling, &mut rng).unwrap();
+    let mut sampler = FeatureSampler::new(power_law_probabilities(n, 0.5, 3.0).unwrap(), 2.0).unwrap();
+    let mut x = SparseRows::default();
+    sampler.sample(&mut rng, batch, &mut x);
+    let ones = vec![1.0; n];
+    let gradient_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let mut buffers = StepBuffers::new(n, width, batch);
+            let mut grads = Gradients::zeros(n, width);
+            let loss = model.loss_and_gradient(Simd::detect(), &x, &ones, &mut buffers, &mut grads, 0.2).unwrap();
+            let bits: Vec<u32> = grads.weights.iter().chain(&grads.bias).map(|v| v.to_bits()).collect();
+            (loss.weighted_sum.to_bits(), bits)
+        })
+    };
+    assert_eq!(gradient_on(1), gradient_on(2));
+}

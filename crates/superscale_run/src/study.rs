@@ -16,6 +16,8 @@ pub enum Event<'a> {
     Step(&'a RunPoint, u64),
     /// a run finished (done or diverged)
     Finished(&'a RunResult),
+    /// a run could not be trained (the study goes on and returns the first such error)
+    Failed(&'a RunPoint, &'a Error),
 }
 
 /// Runs `points` on `threads` threads and returns the results in the points' order.
@@ -46,8 +48,11 @@ pub fn run_study(points: &[RunPoint], threads: usize, on_event: &(dyn Fn(Event<'
                         on_event(Event::Step(point, step + 1));
                     }
                 });
-                if let Ok(result) = &result {
-                    on_event(Event::Finished(result));
+                // Reported from the worker as soon as the run ends, so a store can commit it
+                // before anything else happens (a kill then loses only the runs in flight).
+                match &result {
+                    Ok(result) => on_event(Event::Finished(result)),
+                    Err(err) => on_event(Event::Failed(point, err)),
                 }
                 collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(result);
             });

@@ -1,0 +1,50 @@
+"""superscale: toy models of superposition and neural scaling laws.
+
+A Rust core (the ``superscale_*`` crates) behind a thin Python layer::
+
+    import superscale
+    spec = superscale.Spec.from_toml("experiments/flagship.toml")
+    study = superscale.run(spec, threads=2, progress=True)
+    study.results()            # pandas DataFrame, the columns of results.csv
+    study.exponents()          # alpha_m per group
+    W, b = study.weights(0)    # numpy arrays, shared with the study (no copy)
+    superscale.measure.geometry(W)
+    superscale.fit.power_law(m, loss)
+
+Submodules: :mod:`superscale.fit` (scaling-law fits), :mod:`superscale.measure` (geometry of
+any weight matrix), :mod:`superscale.plot` (matplotlib figures; matplotlib optional),
+:mod:`superscale.weights` (``.safetensors`` weights saved by ``superscale run --save-weights``).
+"""
+
+from ._superscale import (
+    SCHEMA_VERSION,
+    FitError,
+    MeasureError,
+    RunError,
+    Spec,
+    SpecError,
+    StoreError,
+    Study,
+    SuperscaleError,
+    __version__,
+    run,
+)
+from . import fit, measure, plot, weights
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "FitError",
+    "MeasureError",
+    "RunError",
+    "Spec",
+    "SpecError",
+    "StoreError",
+    "Study",
+    "SuperscaleError",
+    "__version__",
+    "fit",
+    "measure",
+    "plot",
+    "run",
+    "weights",
+]

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the Python package from source into a virtual environment and runs its tests.
+#
+#   scripts/test_python.sh [pytest arguments]
+#
+# Needs Python >= 3.10 with venv and pip, a Rust stable toolchain and PyPI. The venv
+# (default .venv-test, or $SUPERSCALE_VENV) is created if missing and reused otherwise;
+# `pip install .` builds the abi3 wheel with maturin from pyproject.toml. Any failure,
+# a build failure included, exits non-zero: no test is skipped because the package
+# did not build. The CLI is built too, for the tests that compare with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python="${PYTHON:-python3}"
+venv="${SUPERSCALE_VENV:-.venv-test}"
+started=$SECONDS
+
+"$python" -c 'import sys; assert sys.version_info >= (3, 10), sys.version' \
+    || { echo "error: Python >= 3.10 is needed (PYTHON=$python)" >&2; exit 2; }
+if [ ! -x "$venv/bin/python" ]; then
+    echo "== creating $venv"
+    "$python" -m venv "$venv"
+fi
+py="$venv/bin/python"
+
+echo "== installing test dependencies"
+"$py" -m pip install --quiet --disable-pip-version-check pytest numpy pandas matplotlib polars
+
+echo "== building and installing superscale (pip install .)"
+"$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps . \
+    || { echo "error: the superscale package failed to build" >&2; exit 1; }
+"$py" -c 'import superscale, superscale._superscale; print("superscale", superscale.__version__)'
+
+echo "== building the CLI for the comparison tests"
+cargo build --release --quiet -p superscale_cli
+export SUPERSCALE_CLI="$PWD/target/release/superscale"
+
+echo "== pytest python/tests ($((SECONDS - started)) s so far)"
+# Run from python/tests' parent so `import superscale` finds the installed package, never
+# the source tree (which has no native module).
+"$py" -m pytest python/tests -q -p no:cacheprovider "$@"
+echo "== done in $((SECONDS - started)) s"

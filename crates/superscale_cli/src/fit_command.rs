@@ -27,7 +27,7 @@ pub enum FormChoice {
 /// Arguments of `superscale fit`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FitArgs {
-    /// CSV file with a header row
+    /// CSV file with a header row, or a study directory (its results.csv, one row per run)
     pub csv: PathBuf,
     /// column of the scale variable x (model size N for the Chinchilla form)
     #[arg(long)]
@@ -69,7 +69,9 @@ pub struct FitArgs {
 
 /// Run `superscale fit`.
 pub fn run(args: &FitArgs) -> anyhow::Result<()> {
-    let table = Table::read(&args.csv).map_err(user)?;
+    // A study directory stands for its results table (one row per run).
+    let source = if args.csv.is_dir() { args.csv.join("results.csv") } else { args.csv.clone() };
+    let table = Table::read(&source).map_err(user)?;
     let form = match args.form {
         FormChoice::Power => Form::Power,
         FormChoice::OffsetPower => Form::OffsetPower,

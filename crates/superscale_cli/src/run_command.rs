@@ -1,75 +1,204 @@
-//! `superscale run SPEC`: train every run of an experiment, then write results and report.
+//! `superscale run SPEC`: train every run of an experiment into its store (resuming a
+//! store that exists), then write results and report from the store.
 
-use crate::UserError;
+use crate::progress::{Mode, Progress};
+use crate::{store_error, UserError};
 use anyhow::{Context, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
-use superscale_run::{fit_width_exponents, run_study, Event, RunStatus};
+use superscale_run::{fit_width_exponents, run_study, Event};
 use superscale_spec::Experiment;
+use superscale_store::{Plan, Prepared, RunState, Shard, Store};
 
 /// Arguments of `superscale run`.
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// The experiment file (TOML).
     pub spec: PathBuf,
-    /// Output directory (default: runs/<experiment name>).
+    /// The study's store: a directory holding superscale.db, the report and its tables
+    /// (default: runs/<experiment name>). An existing store is resumed: finished runs are
+    /// skipped, unfinished ones rerun.
+    #[arg(long, visible_alias = "out", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Add the spec's new sweep points or replicates to an existing store (without it, a
+    /// spec with runs the store lacks is refused).
     #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads (default: SUPERSCALE_THREADS, else the number of cores).
+    pub extend: bool,
+    /// Run only shard K of N (1-based): the runs whose index i has i % N == K-1, into a
+    /// store of their own; combine the shards with `superscale merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Keep each run's final W and b as weights/<run id>-r<replicate>.safetensors.
+    #[arg(long)]
+    pub save_weights: bool,
+    /// Worker threads: runs are spread over them, one run per worker, and idle workers
+    /// help with the 512-row chunks of a large batch; the results do not depend on the
+    /// count (default: SUPERSCALE_THREADS, else the number of cores; see docs/cluster.md).
     #[arg(long, env = "SUPERSCALE_THREADS")]
     pub threads: Option<usize>,
-    /// Print nothing but errors and the report's path.
+    /// Print nothing but errors, the α_m lines and the report's path.
     #[arg(long)]
     pub quiet: bool,
 }
 
 pub fn run(args: &RunArgs) -> Result<()> {
     let experiment = Experiment::load(&args.spec).map_err(|err| UserError(err.to_string()))?;
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if threads == 0 {
         return Err(UserError("--threads must be at least 1".into()).into());
     }
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(&experiment.name));
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create the output directory {}", out.display()))?;
-    let total = experiment.points.len();
-    if !args.quiet {
-        eprintln!("{}: {total} runs on {threads} threads → {}", experiment.name, out.display());
-    }
+    let dir = args
+        .store
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(&experiment.name));
+    let plan = Plan {
+        extend: args.extend,
+        shard: args.shard,
+    };
+    let Prepared {
+        store,
+        todo,
+        finished,
+        added,
+        interrupted,
+        created,
+    } = Store::prepare(&dir, &experiment, &plan).map_err(store_error)?;
+    let progress = Progress::new(Mode::detect(args.quiet), &todo);
+    let slice = args
+        .shard
+        .map(|s| format!(" (shard {s})"))
+        .unwrap_or_default();
+    let state = if created {
+        "new store".to_string()
+    } else {
+        let mut parts = vec![format!("resumed: {finished} finished")];
+        parts.extend((added > 0).then(|| format!("{added} added")));
+        parts.extend((interrupted > 0).then(|| format!("{interrupted} interrupted")));
+        parts.join(", ")
+    };
+    progress.line(&if todo.is_empty() {
+        format!(
+            "{}{slice}: all {finished} runs finished in {}; rewriting the report",
+            experiment.name,
+            dir.display()
+        )
+    } else {
+        format!(
+            "{}{slice}: {} runs to do on {threads} threads → {} ({state})",
+            experiment.name,
+            todo.len(),
+            dir.display()
+        )
+    });
     let started = Instant::now();
-    let finished = Mutex::new(0usize);
-    let quiet = args.quiet;
-    let on_event = |event: Event<'_>| {
-        if let Event::Finished(result) = event {
-            let mut count = finished.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            *count += 1;
-            if !quiet {
-                let axes: Vec<String> = result.point.axes.iter().map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k))).collect();
-                let status = match result.status {
-                    RunStatus::Done => format!("L_heldout = {:.5}", result.loss_heldout),
-                    RunStatus::Diverged { step } => format!("DIVERGED at step {step}"),
-                };
-                eprintln!("[{:>3}/{total}] {} r{} {}  {status}  ({:.1} s)", *count, result.point.run_id, result.point.replicate, axes.join(" "), result.seconds);
-            }
+    let store = Mutex::new(store);
+    // The first store error; the callback cannot return it, so it is kept for the end.
+    let store_failure: Mutex<Option<superscale_store::Error>> = Mutex::new(None);
+    let with_store = |write: &mut dyn FnMut(&mut Store) -> superscale_store::Result<()>| {
+        let mut store = store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Err(err) = write(&mut store) {
+            store_failure
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get_or_insert(err);
         }
     };
-    let results = run_study(&experiment.points, threads, &on_event)?;
+    let on_event = |event: Event<'_>| match event {
+        Event::Started(point) => {
+            with_store(&mut |store| store.mark_running(point));
+            progress.started(point);
+        }
+        Event::Step(point, step) => progress.step(point, step),
+        Event::Finished(result) => {
+            // Committed from the worker before it takes the next run: a kill from here on
+            // cannot lose this run.
+            with_store(&mut |store| store.commit(result, args.save_weights));
+            progress.finished(result);
+        }
+        Event::Failed(point, err) => {
+            with_store(&mut |store| store.commit_failure(point, &err.to_string()));
+            progress.failed(point, &err.to_string());
+        }
+    };
+    let outcome = if todo.is_empty() {
+        Ok(())
+    } else {
+        run_study(&todo, threads, &on_event).map(|_| ())
+    };
+    progress.finish();
+    let store = store
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(err) = store_failure
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    {
+        return Err(store_error(err))
+            .context("the store could not record a run; the runs committed before are kept");
+    }
+    let report = write_report(&store, args.quiet)?;
+    if !args.quiet {
+        eprintln!(
+            "done in {:.1} s; results.csv, exponents.csv and curves.csv are beside the report",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    println!("report: {}", report.display());
+    outcome.with_context(|| {
+        format!(
+            "a run failed; it is marked failed in {} and rerun by the next `superscale run`",
+            dir.display()
+        )
+    })
+}
+
+/// Writes the report and tables of everything finished in `store` into its directory,
+/// prints α_m per group on stdout, and returns the report's path. The report is rebuilt
+/// from the database, so it covers the runs of earlier, interrupted invocations too.
+pub fn write_report(store: &Store, quiet: bool) -> Result<PathBuf> {
+    let experiment = store.experiment().map_err(store_error)?;
+    let results = store.results().map_err(store_error)?;
     let exponents = fit_width_exponents(&results);
     // One line per group on stdout: the numbers a researcher looks for first.
     for exponent in &exponents {
-        let mut group: Vec<String> = exponent.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        if group.is_empty() {
-            group.push("all runs".into());
-        }
+        let group: Vec<String> = exponent
+            .group
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         match &exponent.fit {
-            Ok(fit) => println!("{}: α_m = {:.3} ± {:.3}, R² = {:.3}", group.join(", "), fit.exponent, fit.exponent_se, fit.r_squared),
+            Ok(fit) => println!(
+                "{}: α_m = {:.3} ± {:.3}, R² = {:.3}",
+                group.join(", "),
+                fit.exponent,
+                fit.exponent_se,
+                fit.r_squared
+            ),
             Err(why) => println!("{}: no fit ({why})", group.join(", ")),
         }
     }
-    let report = superscale_report::write_study(&out, &experiment, &results, &exponents)?;
-    if !quiet {
-        eprintln!("done in {:.1} s; results.csv, exponents.csv and curves.csv are beside the report", started.elapsed().as_secs_f64());
+    let runs = store.runs().map_err(store_error)?;
+    let unfinished = runs.iter().filter(|r| !r.state.is_finished()).count();
+    if unfinished > 0 && !quiet {
+        let failed = runs.iter().filter(|r| r.state == RunState::Failed).count();
+        eprintln!(
+            "note: the report covers {} of {} runs ({failed} failed, {} not run yet)",
+            results.len(),
+            runs.len(),
+            unfinished - failed
+        );
     }
-    println!("report: {}", report.display());
-    Ok(())
+    superscale_report::write_study(store.dir(), &experiment, &results, &exponents).with_context(
+        || {
+            format!(
+                "cannot write the report into {}",
+                Path::new(store.dir()).display()
+            )
+        },
+    )
 }

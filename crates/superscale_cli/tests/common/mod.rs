@@ -1,0 +1,169 @@
+//! Helpers shared by the store tests: the built binary, scratch directories, small sweeps
+//! and what "the same results" means.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use superscale_store::{RunState, Store};
+
+/// 4 widths × 2 decays × 3 replicates = 24 runs of ~0.2 s each (n = 100, 300 steps).
+pub const SWEEP: &str = r#"name = "store-sweep"
+replicates = 3
+[model]
+variant = "superposition_scaling"
+n_features = 100
+n_hidden = 3
+alpha = 1.0
+weight_decay = -0.5556
+[train]
+steps = 300
+batch_size = 1024
+schedule = { kind = "warmup_cosine", peak_lr = 0.02, warmup_steps = 30 }
+[record]
+curve_points = 20
+tail_steps = 50
+heldout_batches = 10
+[sweep]
+"model.n_hidden" = [3, 4, 5, 6]
+"model.weight_decay" = [-0.5556, 0.3333]
+"#;
+
+/// 2 × 2 runs of a few milliseconds, one of them diverging.
+pub const TINY: &str = r#"name = "store-tiny"
+[model]
+variant = "superposition_scaling"
+n_features = 20
+n_hidden = 3
+alpha = 1.0
+weight_decay = -0.5556
+[train]
+steps = 40
+batch_size = 32
+schedule = { kind = "constant", lr = 0.01 }
+[record]
+curve_points = 8
+tail_steps = 10
+heldout_batches = 4
+[sweep]
+"model.n_hidden" = [3, 6]
+"train.schedule.lr" = [0.01, 1e30]
+"#;
+
+/// A fresh, empty scratch directory for this test process.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "superscale-cli-store-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes a spec file into `dir`.
+pub fn spec(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The binary with `args`.
+pub fn command<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_superscale"));
+    command.args(args).env_remove("SUPERSCALE_THREADS");
+    command
+}
+
+/// Runs the binary to the end: (exit code, stdout, stderr).
+pub fn superscale<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(
+    args: I,
+) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command(args).output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into(),
+        String::from_utf8_lossy(&stderr).into(),
+    )
+}
+
+/// Runs `superscale run SPEC --store DIR --threads T EXTRA...` and asserts success.
+pub fn run_ok(spec: &Path, store: &Path, threads: usize, extra: &[&str]) -> String {
+    let mut args = vec![
+        "run".to_string(),
+        path(spec),
+        "--store".into(),
+        path(store),
+        "--threads".into(),
+        threads.to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let (code, _, stderr) = superscale(&args);
+    assert_eq!(code, 0, "{stderr}");
+    stderr
+}
+
+pub fn path(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+/// Per (run id, replicate): (status, result digest, weights digest), after checking that
+/// every stored result reads back and matches its digest.
+pub fn digests(dir: &Path) -> BTreeMap<(String, u32), (RunState, String, String)> {
+    let store = Store::open(dir).unwrap();
+    let results = store.results().unwrap();
+    let runs = store.runs().unwrap();
+    assert_eq!(
+        results.len(),
+        runs.iter().filter(|r| r.state.is_finished()).count()
+    );
+    runs.into_iter()
+        .map(|r| {
+            (
+                (r.run_id, r.replicate),
+                (
+                    r.state,
+                    r.digest.unwrap_or_default(),
+                    r.weights_digest.unwrap_or_default(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// results.csv without its wall-clock column, which is the only thing allowed to differ.
+pub fn results_table(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    let seconds = text
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "seconds")
+        .unwrap();
+    text.lines()
+        .map(|line| {
+            line.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != seconds)
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The names in a directory, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

@@ -70,7 +70,11 @@ pub struct FitArgs {
 /// Run `superscale fit`.
 pub fn run(args: &FitArgs) -> anyhow::Result<()> {
     // A study directory stands for its results table (one row per run).
-    let source = if args.csv.is_dir() { args.csv.join("results.csv") } else { args.csv.clone() };
+    let source = if args.csv.is_dir() {
+        args.csv.join("results.csv")
+    } else {
+        args.csv.clone()
+    };
     let table = Table::read(&source).map_err(user)?;
     let form = match args.form {
         FormChoice::Power => Form::Power,

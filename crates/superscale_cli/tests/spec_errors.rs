@@ -32,10 +32,22 @@ fn run(spec_text: &str, name: &str) -> (i32, String, String, PathBuf) {
     std::fs::write(&spec, spec_text).unwrap();
     let out = dir.join("out");
     let output = Command::new(env!("CARGO_BIN_EXE_superscale"))
-        .args(["run", spec.to_str().unwrap(), "--out", out.to_str().unwrap(), "--threads", "1"])
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            "1",
+        ])
         .output()
         .unwrap();
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into(), String::from_utf8_lossy(&output.stderr).into(), out)
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+        out,
+    )
 }
 
 #[test]
@@ -43,27 +55,47 @@ fn impossible_values_and_unknown_fields_exit_2_with_file_line_and_field() {
     for (from, to, line, field) in [
         ("n_features = 50", "n_features = 5", 13, "model.n_hidden"),
         ("alpha = 1.0", "alpha = -1.0", 6, "model.alpha"),
-        ("batch_size = 32", "batch_size = -32", 10, "train.batch_size"),
+        (
+            "batch_size = 32",
+            "batch_size = -32",
+            10,
+            "train.batch_size",
+        ),
         ("alpha = 1.0", "alpha = 1.0\nalhpa = 1.0", 7, "model.alhpa"),
         ("[3, 6]", "[3, 60]", 13, "model.n_hidden"),
     ] {
         let (code, _, stderr, out) = run(&GOOD.replace(from, to), field);
         assert_eq!(code, 2, "{stderr}");
-        assert!(stderr.contains(&format!("spec.toml:{line}")) && stderr.contains(field), "{from} → {to}: {stderr}");
-        assert!(!out.join("results.csv").exists(), "nothing may be run or written");
+        assert!(
+            stderr.contains(&format!("spec.toml:{line}")) && stderr.contains(field),
+            "{from} → {to}: {stderr}"
+        );
+        assert!(
+            !out.join("results.csv").exists(),
+            "nothing may be run or written"
+        );
     }
     let (code, _, stderr, _) = run("name = \"x\"\n[model\n", "syntax");
     assert_eq!(code, 2);
     assert!(stderr.contains("spec.toml:2:"), "{stderr}");
-    let missing = Command::new(env!("CARGO_BIN_EXE_superscale")).args(["run", "/nonexistent/spec.toml"]).output().unwrap();
+    let missing = Command::new(env!("CARGO_BIN_EXE_superscale"))
+        .args(["run", "/nonexistent/spec.toml"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
 
 #[test]
 fn a_diverging_run_is_recorded_and_the_sweep_goes_on() {
     let text = GOOD
-        .replace("schedule = { kind = \"warmup_cosine\", peak_lr = 0.01, warmup_steps = 4 }", "schedule = { kind = \"constant\", lr = 1e30 }")
-        .replace("\"model.n_hidden\" = [3, 6]", "\"model.n_hidden\" = [3, 6]\n\"train.schedule.lr\" = [1e30, 0.01]");
+        .replace(
+            "schedule = { kind = \"warmup_cosine\", peak_lr = 0.01, warmup_steps = 4 }",
+            "schedule = { kind = \"constant\", lr = 1e30 }",
+        )
+        .replace(
+            "\"model.n_hidden\" = [3, 6]",
+            "\"model.n_hidden\" = [3, 6]\n\"train.schedule.lr\" = [1e30, 0.01]",
+        );
     let (code, stdout, stderr, out) = run(&text, "diverge");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("report:"), "{stdout}");

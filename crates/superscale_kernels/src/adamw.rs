@@ -18,7 +18,11 @@ pub struct AdamHyper {
 
 impl Default for AdamHyper {
     fn default() -> Self {
-        Self { beta1: 0.9, beta2: 0.999, eps: 1e-8 }
+        Self {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+        }
     }
 }
 
@@ -36,13 +40,25 @@ pub struct AdamState {
 impl AdamState {
     /// Zero moments for a tensor of `len` values.
     pub fn new(len: usize) -> Self {
-        Self { first: vec![0.0; len], second: vec![0.0; len], step: 0 }
+        Self {
+            first: vec![0.0; len],
+            second: vec![0.0; len],
+            step: 0,
+        }
     }
 
     /// One Adam update of `params` with `grads` at learning rate `lr`.
     pub fn update(&mut self, params: &mut [f32], grads: &[f32], lr: f32, hyper: AdamHyper) {
         self.step += 1;
-        adam_update(params, grads, &mut self.first, &mut self.second, self.step, lr, hyper);
+        adam_update(
+            params,
+            grads,
+            &mut self.first,
+            &mut self.second,
+            self.step,
+            lr,
+            hyper,
+        );
     }
 }
 
@@ -67,7 +83,12 @@ pub fn adam_update(
     let step_size = (f64::from(lr) / correction1) as f32;
     let inverse_correction2 = (1.0 / correction2_sqrt) as f32;
     let (beta1, beta2, eps) = (hyper.beta1, hyper.beta2, hyper.eps);
-    for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(first.iter_mut()).zip(second.iter_mut()) {
+    for (((p, &g), m), v) in params
+        .iter_mut()
+        .zip(grads)
+        .zip(first.iter_mut())
+        .zip(second.iter_mut())
+    {
         *m = beta1 * *m + (1.0 - beta1) * g;
         *v = beta2 * *v + (1.0 - beta2) * g * g;
         let denom = v.sqrt() * inverse_correction2 + eps;

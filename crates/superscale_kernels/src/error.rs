@@ -18,7 +18,11 @@ pub enum Error {
 /// Result alias of the kernel crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
-pub(crate) fn check(op: &'static str, ok: bool, expected: impl FnOnce() -> (String, String)) -> Result<()> {
+pub(crate) fn check(
+    op: &'static str,
+    ok: bool,
+    expected: impl FnOnce() -> (String, String),
+) -> Result<()> {
     if ok {
         Ok(())
     } else {

@@ -22,8 +22,7 @@ pub use adamw::{adam_update, decay_rows_signed, decay_uniform, AdamHyper, AdamSt
 pub use error::{Error, Result};
 pub use matmul::{matmul, Element, MatMut, MatRef};
 pub use output_layer::{
-    output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient,
-    RowLoss,
+    output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient, RowLoss,
 };
 pub use simd::Simd;
 pub use sparse::{sparse_times_dense, sparse_transpose_times_dense_add, SparseRows};

@@ -48,9 +48,18 @@ impl<'a, T: Element> MatRef<'a, T> {
     /// A row-major `rows × cols` matrix stored contiguously in `data`.
     pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
         check("MatRef::row_major", data.len() == rows * cols, || {
-            (format!("{} values ({rows}×{cols})", rows * cols), format!("{} values", data.len()))
+            (
+                format!("{} values ({rows}×{cols})", rows * cols),
+                format!("{} values", data.len()),
+            )
         })?;
-        Ok(Self { data, rows, cols, row_stride: cols, col_stride: 1 })
+        Ok(Self {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        })
     }
 
     /// The transposed view (no copy).
@@ -79,9 +88,17 @@ impl<'a, T: Element> MatMut<'a, T> {
     /// A row-major `rows × cols` matrix stored contiguously in `data`.
     pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
         check("MatMut::row_major", data.len() == rows * cols, || {
-            (format!("{} values ({rows}×{cols})", rows * cols), format!("{} values", data.len()))
+            (
+                format!("{} values ({rows}×{cols})", rows * cols),
+                format!("{} values", data.len()),
+            )
         })?;
-        Ok(Self { data, rows, cols, row_stride: cols })
+        Ok(Self {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+        })
     }
 }
 
@@ -90,13 +107,25 @@ impl<'a, T: Element> MatMut<'a, T> {
 /// Single-threaded on purpose: superscale parallelises over runs, and a product split
 /// over threads could change the order of additions, and so the bits of a result, with
 /// the thread count (`DEVELOPERS.md`: deterministic whatever the thread count).
-pub fn matmul<T: Element>(out: MatMut<'_, T>, lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, accumulate: bool) -> Result<()> {
-    check("matmul", lhs.cols == rhs.rows && out.rows == lhs.rows && out.cols == rhs.cols, || {
-        (
-            format!("({}×k)·(k×{}) into {}×{}", out.rows, out.cols, out.rows, out.cols),
-            format!("({}×{})·({}×{})", lhs.rows, lhs.cols, rhs.rows, rhs.cols),
-        )
-    })?;
+pub fn matmul<T: Element>(
+    out: MatMut<'_, T>,
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    accumulate: bool,
+) -> Result<()> {
+    check(
+        "matmul",
+        lhs.cols == rhs.rows && out.rows == lhs.rows && out.cols == rhs.cols,
+        || {
+            (
+                format!(
+                    "({}×k)·(k×{}) into {}×{}",
+                    out.rows, out.cols, out.rows, out.cols
+                ),
+                format!("({}×{})·({}×{})", lhs.rows, lhs.cols, rhs.rows, rhs.cols),
+            )
+        },
+    )?;
     // The views were built from slices whose lengths were checked against their shapes;
     // a transposed view spans the same elements, so these hold for every view.
     debug_assert!(span(lhs.rows, lhs.cols, lhs.row_stride, lhs.col_stride) <= lhs.data.len());

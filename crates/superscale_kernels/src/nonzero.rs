@@ -21,7 +21,9 @@ pub(crate) fn nonzero_positions_scalar(row: &[f32], out: &mut Vec<u32>) {
 #[allow(unsafe_code)]
 #[target_feature(enable = "avx2")]
 pub(crate) unsafe fn nonzero_positions_avx2(row: &[f32], out: &mut Vec<u32>) {
-    use std::arch::x86_64::{_mm256_cmp_ps, _mm256_loadu_ps, _mm256_movemask_ps, _mm256_setzero_ps, _CMP_NEQ_UQ};
+    use std::arch::x86_64::{
+        _mm256_cmp_ps, _mm256_loadu_ps, _mm256_movemask_ps, _mm256_setzero_ps, _CMP_NEQ_UQ,
+    };
     let chunks = row.len() / 8;
     let zero = _mm256_setzero_ps();
     for chunk in 0..chunks {
@@ -66,7 +68,15 @@ mod tests {
     fn avx2_and_scalar_positions_agree_on_every_length() {
         let avx2 = crate::Simd::detect() == crate::Simd::Avx2Fma;
         for len in (0..=64).chain([127, 1000]) {
-            let row: Vec<f32> = (0..len).map(|i| if (i * 7) % 5 == 0 || i % 11 == 3 { i as f32 - 0.5 } else { 0.0 }).collect();
+            let row: Vec<f32> = (0..len)
+                .map(|i| {
+                    if (i * 7) % 5 == 0 || i % 11 == 3 {
+                        i as f32 - 0.5
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
             let (mut scalar, mut fast) = (Vec::new(), Vec::new());
             nonzero_positions_scalar(&row, &mut scalar);
             nonzero_positions(avx2, &row, &mut fast);

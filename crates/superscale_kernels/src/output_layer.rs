@@ -10,8 +10,8 @@
 
 use crate::error::{check, Result};
 use crate::matmul::{matmul, MatMut, MatRef};
-use crate::simd::{dispatch, Arith, Simd};
 use crate::nonzero::nonzero_positions;
+use crate::simd::{dispatch, Arith, Simd};
 use crate::sparse::{axpy, SparseRows};
 
 const LANES: usize = 8;
@@ -36,13 +36,21 @@ fn relu(z: f32) -> f32 {
 
 /// The dense part of one row: loss with x = 0, and G = scale·I·ReLU(z) written in place.
 #[inline(always)]
-fn dense_row<A: Arith, const WRITE: bool>(row: &mut [f32], bias: &[f32], importance: &[f32], scale: f32) -> (f64, usize) {
+fn dense_row<A: Arith, const WRITE: bool>(
+    row: &mut [f32],
+    bias: &[f32],
+    importance: &[f32],
+    scale: f32,
+) -> (f64, usize) {
     let mut loss = [0.0f32; LANES];
     let mut count = [0u32; LANES];
     let mut row_chunks = row.chunks_exact_mut(LANES);
     let mut bias_chunks = bias.chunks_exact(LANES);
     let mut weight_chunks = importance.chunks_exact(LANES);
-    for ((pre, b), w) in (&mut row_chunks).zip(&mut bias_chunks).zip(&mut weight_chunks) {
+    for ((pre, b), w) in (&mut row_chunks)
+        .zip(&mut bias_chunks)
+        .zip(&mut weight_chunks)
+    {
         for lane in 0..LANES {
             let y = relu(pre[lane] + b[lane]);
             loss[lane] = A::fmadd(w[lane] * y, y, loss[lane]);
@@ -56,7 +64,11 @@ fn dense_row<A: Arith, const WRITE: bool>(row: &mut [f32], bias: &[f32], importa
     let mut total: f64 = loss.iter().map(|&v| f64::from(v)).sum();
     let mut nonzero: usize = count.iter().map(|&v| v as usize).sum();
     let tail = row_chunks.into_remainder();
-    for ((pre, &b), &w) in tail.iter_mut().zip(bias_chunks.remainder()).zip(weight_chunks.remainder()) {
+    for ((pre, &b), &w) in tail
+        .iter_mut()
+        .zip(bias_chunks.remainder())
+        .zip(weight_chunks.remainder())
+    {
         let y = relu(*pre + b);
         total += f64::from(w * y * y);
         if WRITE {
@@ -80,7 +92,10 @@ fn relu_loss_gradient_generic<A: Arith>(
 ) -> RowLoss {
     let n = bias.len();
     if n == 0 {
-        return RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 };
+        return RowLoss {
+            weighted_sum: 0.0,
+            nonzero_gradients: 0,
+        };
     }
     let mut weighted_sum = 0.0f64;
     let mut nonzero_gradients = 0usize;
@@ -106,7 +121,10 @@ fn relu_loss_gradient_generic<A: Arith>(
             *g += r;
         }
     }
-    RowLoss { weighted_sum, nonzero_gradients }
+    RowLoss {
+        weighted_sum,
+        nonzero_gradients,
+    }
 }
 
 dispatch!(fn relu_loss_gradient_kernel(
@@ -135,14 +153,33 @@ pub fn relu_loss_gradient(
     let n = bias.len();
     check(
         "relu_loss_gradient",
-        importance.len() == n && bias_grad.len() == n && x.cols == n && fits(pre.len(), n, first_row, x.rows()),
-        || (format!("pre (rows ≤ {} − {first_row})×{n}, bias/importance/bias_grad {n}", x.rows()), format!("pre {} values", pre.len())),
+        importance.len() == n
+            && bias_grad.len() == n
+            && x.cols == n
+            && fits(pre.len(), n, first_row, x.rows()),
+        || {
+            (
+                format!(
+                    "pre (rows ≤ {} − {first_row})×{n}, bias/importance/bias_grad {n}",
+                    x.rows()
+                ),
+                format!("pre {} values", pre.len()),
+            )
+        },
     )?;
-    Ok(relu_loss_gradient_kernel(simd, pre, bias, importance, x, first_row, scale, bias_grad, active_pre))
+    Ok(relu_loss_gradient_kernel(
+        simd, pre, bias, importance, x, first_row, scale, bias_grad, active_pre,
+    ))
 }
 
 #[inline(always)]
-fn relu_loss_forward_generic<A: Arith>(pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows, first_row: usize) -> f64 {
+fn relu_loss_forward_generic<A: Arith>(
+    pre: &mut [f32],
+    bias: &[f32],
+    importance: &[f32],
+    x: &SparseRows,
+    first_row: usize,
+) -> f64 {
     let n = bias.len();
     let mut total = 0.0f64;
     if n == 0 {
@@ -153,7 +190,8 @@ fn relu_loss_forward_generic<A: Arith>(pre: &mut [f32], bias: &[f32], importance
         for (&column, &value) in columns.iter().zip(values) {
             let column = column as usize;
             let y = relu(row[column] + bias[column]);
-            total += f64::from(importance[column]) * (f64::from(y - value).powi(2) - f64::from(y).powi(2));
+            total += f64::from(importance[column])
+                * (f64::from(y - value).powi(2) - f64::from(y).powi(2));
         }
         total += dense_row::<A, false>(row, bias, importance, 0.0).0;
     }
@@ -164,12 +202,28 @@ dispatch!(fn relu_loss_forward_kernel(pre: &mut [f32], bias: &[f32], importance:
 
 /// Σ_b Σ_i I_i (ReLU(z_bi) − x_bi)² over rows `first_row..` of `x` without the gradient
 /// (held-out evaluation); `pre` holds h·Wᵀ for those rows and is left unchanged.
-pub fn relu_loss_forward(simd: Simd, pre: &mut [f32], bias: &[f32], importance: &[f32], x: &SparseRows, first_row: usize) -> Result<f64> {
+pub fn relu_loss_forward(
+    simd: Simd,
+    pre: &mut [f32],
+    bias: &[f32],
+    importance: &[f32],
+    x: &SparseRows,
+    first_row: usize,
+) -> Result<f64> {
     let n = bias.len();
-    check("relu_loss_forward", importance.len() == n && x.cols == n && fits(pre.len(), n, first_row, x.rows()), || {
-        (format!("pre (rows ≤ {} − {first_row})×{n}", x.rows()), format!("pre {} values", pre.len()))
-    })?;
-    Ok(relu_loss_forward_kernel(simd, pre, bias, importance, x, first_row))
+    check(
+        "relu_loss_forward",
+        importance.len() == n && x.cols == n && fits(pre.len(), n, first_row, x.rows()),
+        || {
+            (
+                format!("pre (rows ≤ {} − {first_row})×{n}", x.rows()),
+                format!("pre {} values", pre.len()),
+            )
+        },
+    )?;
+    Ok(relu_loss_forward_kernel(
+        simd, pre, bias, importance, x, first_row,
+    ))
 }
 
 /// Whether a block of `len` values is whole rows of width n within rows first_row.. of x.
@@ -189,7 +243,11 @@ fn output_gradient_sparse_generic<A: Arith>(
     positions: &mut Vec<u32>,
 ) {
     let n = weights.len() / width;
-    for ((g_row, h_row), dh_row) in grad_pre.chunks_exact(n).zip(hidden.chunks_exact(width)).zip(grad_hidden.chunks_exact_mut(width)) {
+    for ((g_row, h_row), dh_row) in grad_pre
+        .chunks_exact(n)
+        .zip(hidden.chunks_exact(width))
+        .zip(grad_hidden.chunks_exact_mut(width))
+    {
         dh_row.fill(0.0);
         positions.clear();
         nonzero_positions(avx2, g_row, positions);
@@ -208,7 +266,15 @@ dispatch!(fn output_gradient_sparse_kernel(
     grad_weights: &mut [f32], width: usize, avx2: bool, positions: &mut Vec<u32>,
 ) => output_gradient_sparse_generic);
 
-fn check_gradient_shapes(op: &'static str, grad_pre: &[f32], weights: &[f32], hidden: &[f32], grad_hidden: &[f32], grad_weights: &[f32], width: usize) -> Result<()> {
+fn check_gradient_shapes(
+    op: &'static str,
+    grad_pre: &[f32],
+    weights: &[f32],
+    hidden: &[f32],
+    grad_hidden: &[f32],
+    grad_weights: &[f32],
+    width: usize,
+) -> Result<()> {
     let n = weights.len().checked_div(width).unwrap_or(0);
     let batch = grad_pre.len().checked_div(n).unwrap_or(0);
     check(
@@ -248,10 +314,28 @@ pub fn output_gradient_sparse(
     width: usize,
     positions: &mut Vec<u32>,
 ) -> Result<()> {
-    check_gradient_shapes("output_gradient_sparse", grad_pre, weights, hidden, grad_hidden, grad_weights, width)?;
+    check_gradient_shapes(
+        "output_gradient_sparse",
+        grad_pre,
+        weights,
+        hidden,
+        grad_hidden,
+        grad_weights,
+        width,
+    )?;
     // `Simd::Avx2Fma` is honoured only on a CPU that has it (checked again in dispatch).
     let avx2 = simd == Simd::Avx2Fma && Simd::detect() == Simd::Avx2Fma;
-    output_gradient_sparse_kernel(simd, grad_pre, weights, hidden, grad_hidden, grad_weights, width, avx2, positions);
+    output_gradient_sparse_kernel(
+        simd,
+        grad_pre,
+        weights,
+        hidden,
+        grad_hidden,
+        grad_weights,
+        width,
+        avx2,
+        positions,
+    );
     Ok(())
 }
 
@@ -264,12 +348,30 @@ pub fn output_gradient_dense(
     grad_weights: &mut [f32],
     width: usize,
 ) -> Result<()> {
-    check_gradient_shapes("output_gradient_dense", grad_pre, weights, hidden, grad_hidden, grad_weights, width)?;
+    check_gradient_shapes(
+        "output_gradient_dense",
+        grad_pre,
+        weights,
+        hidden,
+        grad_hidden,
+        grad_weights,
+        width,
+    )?;
     let n = weights.len() / width;
     let batch = grad_pre.len() / n;
     let g = MatRef::row_major(grad_pre, batch, n)?;
-    matmul(MatMut::row_major(grad_hidden, batch, width)?, g, MatRef::row_major(weights, n, width)?, false)?;
-    matmul(MatMut::row_major(grad_weights, n, width)?, g.transpose(), MatRef::row_major(hidden, batch, width)?, true)
+    matmul(
+        MatMut::row_major(grad_hidden, batch, width)?,
+        g,
+        MatRef::row_major(weights, n, width)?,
+        false,
+    )?;
+    matmul(
+        MatMut::row_major(grad_weights, n, width)?,
+        g.transpose(),
+        MatRef::row_major(hidden, batch, width)?,
+        true,
+    )
 }
 
 #[cfg(test)]

@@ -25,7 +25,12 @@ impl SparseRows {
     pub fn with_capacity(rows: usize, cols: usize, entries: usize) -> Self {
         let mut row_offsets = Vec::with_capacity(rows + 1);
         row_offsets.push(0);
-        Self { row_offsets, columns: Vec::with_capacity(entries), values: Vec::with_capacity(entries), cols }
+        Self {
+            row_offsets,
+            columns: Vec::with_capacity(entries),
+            values: Vec::with_capacity(entries),
+            cols,
+        }
     }
 
     /// Number of rows.
@@ -80,7 +85,12 @@ pub(crate) fn axpy<A: Arith>(alpha: f32, x: &[f32], y: &mut [f32]) {
 }
 
 #[inline(always)]
-fn sparse_times_dense_generic<A: Arith>(out: &mut [f32], sparse: &SparseRows, dense: &[f32], width: usize) {
+fn sparse_times_dense_generic<A: Arith>(
+    out: &mut [f32],
+    sparse: &SparseRows,
+    dense: &[f32],
+    width: usize,
+) {
     for (row, out_row) in out.chunks_exact_mut(width).enumerate() {
         out_row.fill(0.0);
         let (columns, values) = sparse.row(row);
@@ -94,19 +104,38 @@ fn sparse_times_dense_generic<A: Arith>(out: &mut [f32], sparse: &SparseRows, de
 dispatch!(fn sparse_times_dense_kernel(out: &mut [f32], sparse: &SparseRows, dense: &[f32], width: usize) => sparse_times_dense_generic);
 
 /// `out ← S · D` for sparse S (rows × k) and row-major dense D (k × width).
-pub fn sparse_times_dense(simd: Simd, out: &mut [f32], sparse: &SparseRows, dense: &[f32], width: usize) -> Result<()> {
-    check("sparse_times_dense", out.len() == sparse.rows() * width && dense.len() == sparse.cols * width, || {
-        (
-            format!("out {}×{width}, dense {}×{width}", sparse.rows(), sparse.cols),
-            format!("out {} values, dense {} values", out.len(), dense.len()),
-        )
-    })?;
+pub fn sparse_times_dense(
+    simd: Simd,
+    out: &mut [f32],
+    sparse: &SparseRows,
+    dense: &[f32],
+    width: usize,
+) -> Result<()> {
+    check(
+        "sparse_times_dense",
+        out.len() == sparse.rows() * width && dense.len() == sparse.cols * width,
+        || {
+            (
+                format!(
+                    "out {}×{width}, dense {}×{width}",
+                    sparse.rows(),
+                    sparse.cols
+                ),
+                format!("out {} values, dense {} values", out.len(), dense.len()),
+            )
+        },
+    )?;
     sparse_times_dense_kernel(simd, out, sparse, dense, width);
     Ok(())
 }
 
 #[inline(always)]
-fn sparse_transpose_generic<A: Arith>(out: &mut [f32], sparse: &SparseRows, dense: &[f32], width: usize) {
+fn sparse_transpose_generic<A: Arith>(
+    out: &mut [f32],
+    sparse: &SparseRows,
+    dense: &[f32],
+    width: usize,
+) {
     for (row, dense_row) in dense.chunks_exact(width).enumerate() {
         let (columns, values) = sparse.row(row);
         for (&column, &value) in columns.iter().zip(values) {
@@ -131,7 +160,11 @@ pub fn sparse_transpose_times_dense_add(
         out.len() == sparse.cols * width && dense.len() == sparse.rows() * width,
         || {
             (
-                format!("out {}×{width}, dense {}×{width}", sparse.cols, sparse.rows()),
+                format!(
+                    "out {}×{width}, dense {}×{width}",
+                    sparse.cols,
+                    sparse.rows()
+                ),
                 format!("out {} values, dense {} values", out.len(), dense.len()),
             )
         },
@@ -145,7 +178,15 @@ mod tests {
     use super::*;
 
     fn example(rows: usize, cols: usize) -> Vec<f32> {
-        (0..rows * cols).map(|v| if v % 3 == 0 { (v as f32 * 0.7).sin() } else { 0.0 }).collect()
+        (0..rows * cols)
+            .map(|v| {
+                if v % 3 == 0 {
+                    (v as f32 * 0.7).sin()
+                } else {
+                    0.0
+                }
+            })
+            .collect()
     }
 
     #[test]
@@ -170,7 +211,10 @@ mod tests {
                 sparse_transpose_times_dense_add(simd, &mut acc, &sparse, &rhs, width).unwrap();
                 for t in 0..k {
                     for c in 0..width {
-                        let want: f32 = 1.0 + (0..rows).map(|r| x[r * k + t] * rhs[r * width + c]).sum::<f32>();
+                        let want: f32 = 1.0
+                            + (0..rows)
+                                .map(|r| x[r * k + t] * rhs[r * width + c])
+                                .sum::<f32>();
                         assert!((acc[t * width + c] - want).abs() < 1e-5, "{simd:?}");
                     }
                 }

@@ -21,7 +21,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 pub(crate) fn check_shape<T>(weights: &[T], width: usize) -> Result<usize> {
     if width == 0 || weights.len() % width != 0 {
-        return Err(Error::Shape { len: weights.len(), width });
+        return Err(Error::Shape {
+            len: weights.len(),
+            width,
+        });
     }
     Ok(weights.len() / width)
 }

@@ -20,13 +20,26 @@ pub(crate) fn for_each_block(
     let mut block = vec![0.0; BLOCK * BLOCK];
     for row_start in (0..a_rows).step_by(BLOCK) {
         let rows = BLOCK.min(a_rows - row_start);
-        let a_block = MatRef::row_major(&a[row_start * width..(row_start + rows) * width], rows, width)?;
+        let a_block = MatRef::row_major(
+            &a[row_start * width..(row_start + rows) * width],
+            rows,
+            width,
+        )?;
         let first_col = if upper_only { row_start } else { 0 };
         for col_start in (first_col..b_rows).step_by(BLOCK) {
             let cols = BLOCK.min(b_rows - col_start);
-            let b_block = MatRef::row_major(&b[col_start * width..(col_start + cols) * width], cols, width)?;
+            let b_block = MatRef::row_major(
+                &b[col_start * width..(col_start + cols) * width],
+                cols,
+                width,
+            )?;
             let out = &mut block[..rows * cols];
-            matmul(MatMut::row_major(out, rows, cols)?, a_block, b_block.transpose(), false)?;
+            matmul(
+                MatMut::row_major(out, rows, cols)?,
+                a_block,
+                b_block.transpose(),
+                false,
+            )?;
             visit(row_start, col_start, out, rows, cols);
         }
     }

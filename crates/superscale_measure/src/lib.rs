@@ -43,7 +43,11 @@ pub fn measure(weights: &[f32], width: usize) -> Result<Geometry> {
         phi_half: fraction_above(&norms, 0.5),
         phi_one: fraction_above(&norms, 1.0),
         overlap_all: mean_squared_overlap(&weights, width, &all)?,
-        overlap_strong: if strong.len() >= 2 { Some(mean_squared_overlap(&weights, width, &strong)?) } else { None },
+        overlap_strong: if strong.len() >= 2 {
+            Some(mean_squared_overlap(&weights, width, &strong)?)
+        } else {
+            None
+        },
         dimensions_per_feature: dimensions_per_feature(&weights, width)?,
         row_norms: norms,
     })

@@ -34,24 +34,40 @@ pub fn mean_squared_overlap(weights: &[f64], width: usize, rows: &[usize]) -> Re
     check_shape(weights, width)?;
     let unit = normalised_rows(weights, width, rows);
     let (mut sum, mut sum_sq, mut sum_abs) = (0.0f64, 0.0f64, 0.0f64);
-    for_each_block(&unit, &unit, width, true, |row_start, col_start, block, block_rows, block_cols| {
-        for r in 0..block_rows {
-            // Only pairs i < j: in a diagonal block, start right of the diagonal.
-            let first = if col_start == row_start { r + 1 } else { 0 };
-            for &cosine in &block[r * block_cols + first..(r + 1) * block_cols] {
-                let square = cosine * cosine;
-                sum += square;
-                sum_sq += square * square;
-                sum_abs += cosine.abs();
+    for_each_block(
+        &unit,
+        &unit,
+        width,
+        true,
+        |row_start, col_start, block, block_rows, block_cols| {
+            for r in 0..block_rows {
+                // Only pairs i < j: in a diagonal block, start right of the diagonal.
+                let first = if col_start == row_start { r + 1 } else { 0 };
+                for &cosine in &block[r * block_cols + first..(r + 1) * block_cols] {
+                    let square = cosine * cosine;
+                    sum += square;
+                    sum_sq += square * square;
+                    sum_abs += cosine.abs();
+                }
             }
-        }
-    })?;
+        },
+    )?;
     let pairs = (rows.len() * rows.len().saturating_sub(1) / 2) as f64;
     if pairs == 0.0 {
-        return Ok(OverlapStats { rows: rows.len(), mean: f64::NAN, variance: f64::NAN, mean_abs: f64::NAN });
+        return Ok(OverlapStats {
+            rows: rows.len(),
+            mean: f64::NAN,
+            variance: f64::NAN,
+            mean_abs: f64::NAN,
+        });
     }
     let mean = sum / pairs;
-    Ok(OverlapStats { rows: rows.len(), mean, variance: (sum_sq / pairs - mean * mean).max(0.0), mean_abs: sum_abs / pairs })
+    Ok(OverlapStats {
+        rows: rows.len(),
+        mean,
+        variance: (sum_sq / pairs - mean * mean).max(0.0),
+        mean_abs: sum_abs / pairs,
+    })
 }
 
 /// Per-feature dimensionality D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² (sum including j = i) and
@@ -68,14 +84,31 @@ pub fn feature_dimensionality(weights: &[f64], width: usize) -> Result<(Vec<f64>
         norms_sq.push(norm_sq);
     }
     let mut total = vec![0.0; n];
-    for_each_block(&unit, weights, width, false, |row_start, _, block, block_rows, block_cols| {
-        for r in 0..block_rows {
-            total[row_start + r] += block[r * block_cols..(r + 1) * block_cols].iter().map(|v| v * v).sum::<f64>();
-        }
-    })?;
-    let dimensionality = norms_sq.iter().zip(&total).map(|(w, t)| if *t > 0.0 { w / t } else { 0.0 }).collect();
+    for_each_block(
+        &unit,
+        weights,
+        width,
+        false,
+        |row_start, _, block, block_rows, block_cols| {
+            for r in 0..block_rows {
+                total[row_start + r] += block[r * block_cols..(r + 1) * block_cols]
+                    .iter()
+                    .map(|v| v * v)
+                    .sum::<f64>();
+            }
+        },
+    )?;
+    let dimensionality = norms_sq
+        .iter()
+        .zip(&total)
+        .map(|(w, t)| if *t > 0.0 { w / t } else { 0.0 })
+        .collect();
     // (Ŵ_i·W_i)² = ‖W_i‖², so the j ≠ i part is the total minus the norm squared.
-    let interference = norms_sq.iter().zip(&total).map(|(w, t)| (t - w).max(0.0)).collect();
+    let interference = norms_sq
+        .iter()
+        .zip(&total)
+        .map(|(w, t)| (t - w).max(0.0))
+        .collect();
     Ok((dimensionality, interference))
 }
 

@@ -13,8 +13,16 @@ fn tegum_product() -> (Vec<f64>, usize, Vec<f64>) {
         rows.push((vec![(2, angle.cos()), (3, angle.sin())], 2.0 / 3.0)); // triangle
     }
     let s = 1.0 / 3f64.sqrt();
-    for signs in [[1.0, 1.0, 1.0], [1.0, -1.0, -1.0], [-1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]] {
-        rows.push((vec![(4, signs[0] * s), (5, signs[1] * s), (6, signs[2] * s)], 0.75)); // tetrahedron
+    for signs in [
+        [1.0, 1.0, 1.0],
+        [1.0, -1.0, -1.0],
+        [-1.0, 1.0, -1.0],
+        [-1.0, -1.0, 1.0],
+    ] {
+        rows.push((
+            vec![(4, signs[0] * s), (5, signs[1] * s), (6, signs[2] * s)],
+            0.75,
+        )); // tetrahedron
     }
     for k in 0..5 {
         let angle = 2.0 * std::f64::consts::PI * k as f64 / 5.0;
@@ -23,9 +31,17 @@ fn tegum_product() -> (Vec<f64>, usize, Vec<f64>) {
     let radius = (2.0f64 / 3.0).sqrt();
     for k in 0..8 {
         let (layer, step) = (k / 4, k % 4);
-        let angle = std::f64::consts::FRAC_PI_2 * step as f64 + std::f64::consts::FRAC_PI_4 * layer as f64;
+        let angle =
+            std::f64::consts::FRAC_PI_2 * step as f64 + std::f64::consts::FRAC_PI_4 * layer as f64;
         let height = if layer == 0 { s } else { -s };
-        rows.push((vec![(9, radius * angle.cos()), (10, radius * angle.sin()), (11, height)], 0.375)); // square antiprism
+        rows.push((
+            vec![
+                (9, radius * angle.cos()),
+                (10, radius * angle.sin()),
+                (11, height),
+            ],
+            0.375,
+        )); // square antiprism
     }
     let mut weights = vec![0.0; rows.len() * width];
     let mut expected = Vec::new();
@@ -53,12 +69,18 @@ fn exact_polytopes_have_their_dimensionalities() {
 
 fn pseudo_gaussian(count: usize, seed: u64) -> Vec<f64> {
     // Box–Muller over a 64-bit LCG: deterministic and dependency-free for tests.
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut uniform = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
-    (0..count).map(|_| (-2.0 * uniform().ln()).sqrt() * (2.0 * std::f64::consts::PI * uniform()).cos()).collect()
+    (0..count)
+        .map(|_| (-2.0 * uniform().ln()).sqrt() * (2.0 * std::f64::consts::PI * uniform()).cos())
+        .collect()
 }
 
 #[test]

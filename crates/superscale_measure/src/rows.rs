@@ -5,7 +5,10 @@ use crate::error::{check_shape, Result};
 /// ‖W_i‖₂ of every row of a row-major n × width matrix.
 pub fn row_norms(weights: &[f64], width: usize) -> Result<Vec<f64>> {
     check_shape(weights, width)?;
-    Ok(weights.chunks_exact(width).map(|row| row.iter().map(|v| v * v).sum::<f64>().sqrt()).collect())
+    Ok(weights
+        .chunks_exact(width)
+        .map(|row| row.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .collect())
 }
 
 /// The fraction of norms strictly above `threshold`: φ_{1/2} with 1/2 (Liu, Liu & Gore

@@ -5,12 +5,20 @@ use serde_json::Value;
 use superscale_measure::{feature_dimensionality, measure, welch_bound};
 
 fn golden() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/geometry_golden.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/geometry_golden.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).expect("golden file")).expect("json")
 }
 
 fn array(value: &Value) -> Vec<f64> {
-    value["data"].as_array().expect("data").iter().map(|v| v.as_f64().expect("number")).collect()
+    value["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect()
 }
 
 fn number(value: &Value) -> f64 {
@@ -18,7 +26,10 @@ fn number(value: &Value) -> f64 {
 }
 
 fn close(got: f64, want: f64, tolerance: f64, what: &str) {
-    assert!((got - want).abs() <= tolerance * (1.0 + want.abs()), "{what}: {got} vs {want}");
+    assert!(
+        (got - want).abs() <= tolerance * (1.0 + want.abs()),
+        "{what}: {got} vs {want}"
+    );
 }
 
 #[test]
@@ -35,17 +46,55 @@ fn geometry_of_a_mixed_matrix_matches_numpy() {
     }
     close(geometry.phi_half, number(&g["phi_half"]), 0.0, "phi_half");
     close(geometry.phi_one, number(&g["phi_one"]), 0.0, "phi_one");
-    close(geometry.overlap_all.mean, number(&g["overlaps_all"]["mean_sq"]), 1e-5, "MSO all");
-    close(geometry.overlap_all.variance, number(&g["overlaps_all"]["var_sq"]), 1e-5, "variance all");
+    close(
+        geometry.overlap_all.mean,
+        number(&g["overlaps_all"]["mean_sq"]),
+        1e-5,
+        "MSO all",
+    );
+    close(
+        geometry.overlap_all.variance,
+        number(&g["overlaps_all"]["var_sq"]),
+        1e-5,
+        "variance all",
+    );
     let strong = geometry.overlap_strong.expect("rows above 1");
-    close(strong.mean, number(&g["overlaps_strong"]["mean_sq"]), 1e-5, "MSO strong");
-    close(strong.variance, number(&g["overlaps_strong"]["var_sq"]), 1e-5, "variance strong");
-    close(geometry.dimensions_per_feature, number(&g["dims_per_feature"]), 1e-6, "D*");
-    close(welch_bound(number(&g["welch"]["nu"]) as usize, width), number(&g["welch"]["kappa"]), 1e-12, "κ");
-    close(welch_bound(number(&g["welch_strong"]["nu"]) as usize, width), number(&g["welch_strong"]["kappa"]), 1e-12, "κ strong");
+    close(
+        strong.mean,
+        number(&g["overlaps_strong"]["mean_sq"]),
+        1e-5,
+        "MSO strong",
+    );
+    close(
+        strong.variance,
+        number(&g["overlaps_strong"]["var_sq"]),
+        1e-5,
+        "variance strong",
+    );
+    close(
+        geometry.dimensions_per_feature,
+        number(&g["dims_per_feature"]),
+        1e-6,
+        "D*",
+    );
+    close(
+        welch_bound(number(&g["welch"]["nu"]) as usize, width),
+        number(&g["welch"]["kappa"]),
+        1e-12,
+        "κ",
+    );
+    close(
+        welch_bound(number(&g["welch_strong"]["nu"]) as usize, width),
+        number(&g["welch_strong"]["kappa"]),
+        1e-12,
+        "κ strong",
+    );
     // Exactly in f64.
     let (dimensionality, interference) = feature_dimensionality(&w, width).unwrap();
-    for (got, want) in dimensionality.iter().zip(array(&g["feature_dimensionality"])) {
+    for (got, want) in dimensionality
+        .iter()
+        .zip(array(&g["feature_dimensionality"]))
+    {
         close(*got, want, 1e-10, "D_i");
     }
     for (got, want) in interference.iter().zip(array(&g["interference"])) {
@@ -62,7 +111,11 @@ fn polytopes_match_numpy_to_1e_12() {
         let (dimensionality, _) = feature_dimensionality(&w, width).unwrap();
         let expected = number(&polytope["expected"]);
         for d in dimensionality {
-            assert!((d - expected).abs() < 1e-12, "{}: {d} vs {expected}", polytope["name"]);
+            assert!(
+                (d - expected).abs() < 1e-12,
+                "{}: {d} vs {expected}",
+                polytope["name"]
+            );
         }
     }
 }

@@ -12,12 +12,24 @@ use superscale_kernels::SparseRows;
 
 /// p_i = E · i^−α / Σ_j j^−α for i = 1..n: the paper's frequencies (`exp-10.py` l.64–65,
 /// with paper α = 1 + code alpha) scaled to activation density E (`exp-15.py` l.60–70).
-pub fn power_law_probabilities(n_features: usize, alpha: f64, activation_density: f64) -> Result<Vec<f64>> {
+pub fn power_law_probabilities(
+    n_features: usize,
+    alpha: f64,
+    activation_density: f64,
+) -> Result<Vec<f64>> {
     if !(alpha.is_finite() && alpha >= 0.0) {
-        return Err(invalid("alpha", alpha, "the data exponent must be finite and ≥ 0"));
+        return Err(invalid(
+            "alpha",
+            alpha,
+            "the data exponent must be finite and ≥ 0",
+        ));
     }
     if !(activation_density.is_finite() && activation_density > 0.0) {
-        return Err(invalid("activation_density", activation_density, "must be finite and > 0"));
+        return Err(invalid(
+            "activation_density",
+            activation_density,
+            "must be finite and > 0",
+        ));
     }
     let raw: Vec<f64> = (1..=n_features).map(|i| (i as f64).powf(-alpha)).collect();
     let total: f64 = raw.iter().sum();
@@ -49,14 +61,28 @@ pub struct FeatureSampler {
 impl FeatureSampler {
     /// A sampler for these per-feature probabilities (each in [0, 1]).
     pub fn new(probabilities: Vec<f64>, value_max: f32) -> Result<Self> {
-        if let Some((index, &p)) = probabilities.iter().enumerate().find(|(_, p)| !(0.0..=1.0).contains(*p)) {
-            return Err(invalid("feature_probability", p, format!("feature {index}: a probability must be in [0, 1]")));
+        if let Some((index, &p)) = probabilities
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !(0.0..=1.0).contains(*p))
+        {
+            return Err(invalid(
+                "feature_probability",
+                p,
+                format!("feature {index}: a probability must be in [0, 1]"),
+            ));
         }
         if !(value_max.is_finite() && value_max > 0.0) {
             return Err(invalid("value_max", value_max, "must be finite and > 0"));
         }
         let log_miss = probabilities.iter().map(|&p| (-p).ln_1p()).collect();
-        Ok(Self { probabilities, log_miss, value_max, staging: Vec::new(), row_counts: Vec::new() })
+        Ok(Self {
+            probabilities,
+            log_miss,
+            value_max,
+            staging: Vec::new(),
+            row_counts: Vec::new(),
+        })
     }
 
     /// Number of features n.
@@ -176,7 +202,10 @@ mod tests {
             }
             for row in 0..batch.rows() {
                 let (columns, _) = batch.row(row);
-                assert!(columns.windows(2).all(|w| w[0] < w[1]), "columns sorted and distinct");
+                assert!(
+                    columns.windows(2).all(|w| w[0] < w[1]),
+                    "columns sorted and distinct"
+                );
             }
         }
         assert_eq!(samples, 1_000_000);

@@ -21,6 +21,14 @@ pub enum Error {
 /// Result alias of the models crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
-pub(crate) fn invalid(field: &'static str, value: impl ToString, reason: impl Into<String>) -> Error {
-    Error::InvalidParameter { field, value: value.to_string(), reason: reason.into() }
+pub(crate) fn invalid(
+    field: &'static str,
+    value: impl ToString,
+    reason: impl Into<String>,
+) -> Error {
+    Error::InvalidParameter {
+        field,
+        value: value.to_string(),
+        reason: reason.into(),
+    }
 }

@@ -7,9 +7,14 @@ pub fn loss_sum(x: &[f64], weights: &[f64], bias: &[f64], importance: &[f64], wi
     let n = bias.len();
     let mut total = 0.0;
     for row in x.chunks_exact(n) {
-        let hidden: Vec<f64> = (0..width).map(|k| (0..n).map(|j| row[j] * weights[j * width + k]).sum()).collect();
+        let hidden: Vec<f64> = (0..width)
+            .map(|k| (0..n).map(|j| row[j] * weights[j * width + k]).sum())
+            .collect();
         for i in 0..n {
-            let z = (0..width).map(|k| hidden[k] * weights[i * width + k]).sum::<f64>() + bias[i];
+            let z = (0..width)
+                .map(|k| hidden[k] * weights[i * width + k])
+                .sum::<f64>()
+                + bias[i];
             total += importance[i] * (z.max(0.0) - row[i]).powi(2);
         }
     }
@@ -17,17 +22,28 @@ pub fn loss_sum(x: &[f64], weights: &[f64], bias: &[f64], importance: &[f64], wi
 }
 
 /// The analytic gradient of `loss_sum / (B·n)` with respect to W and b.
-pub fn gradient(x: &[f64], weights: &[f64], bias: &[f64], importance: &[f64], width: usize) -> (Vec<f64>, Vec<f64>) {
+pub fn gradient(
+    x: &[f64],
+    weights: &[f64],
+    bias: &[f64],
+    importance: &[f64],
+    width: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let n = bias.len();
     let batch = x.len() / n;
     let scale = 2.0 / (batch * n) as f64;
     let mut grad_w = vec![0.0; n * width];
     let mut grad_b = vec![0.0; n];
     for row in x.chunks_exact(n) {
-        let hidden: Vec<f64> = (0..width).map(|k| (0..n).map(|j| row[j] * weights[j * width + k]).sum()).collect();
+        let hidden: Vec<f64> = (0..width)
+            .map(|k| (0..n).map(|j| row[j] * weights[j * width + k]).sum())
+            .collect();
         let mut grad_hidden = vec![0.0; width];
         for i in 0..n {
-            let z = (0..width).map(|k| hidden[k] * weights[i * width + k]).sum::<f64>() + bias[i];
+            let z = (0..width)
+                .map(|k| hidden[k] * weights[i * width + k])
+                .sum::<f64>()
+                + bias[i];
             if z > 0.0 {
                 let g = scale * importance[i] * (z - row[i]);
                 grad_b[i] += g;

@@ -9,11 +9,12 @@
 
 use crate::error::{invalid, Result};
 use rand::Rng;
-use rayon::prelude::*;
 use rand_distr::StandardNormal;
+use rayon::prelude::*;
 use superscale_kernels::{
     matmul, output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient,
-    sparse_times_dense, sparse_transpose_times_dense_add, MatMut, MatRef, RowLoss, Simd, SparseRows,
+    sparse_times_dense, sparse_transpose_times_dense_add, MatMut, MatRef, RowLoss, Simd,
+    SparseRows,
 };
 
 /// How the parameters are initialised.
@@ -51,7 +52,10 @@ pub struct Gradients {
 impl Gradients {
     /// Zero gradients for a model of this shape.
     pub fn zeros(n_features: usize, width: usize) -> Self {
-        Self { weights: vec![0.0; n_features * width], bias: vec![0.0; n_features] }
+        Self {
+            weights: vec![0.0; n_features * width],
+            bias: vec![0.0; n_features],
+        }
     }
 }
 
@@ -95,7 +99,10 @@ impl StepBuffers {
             positions: Vec::new(),
             grad_weights: vec![0.0; n_features * width],
             grad_bias: vec![0.0; n_features],
-            loss: RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 },
+            loss: RowLoss {
+                weighted_sum: 0.0,
+                nonzero_gradients: 0,
+            },
         };
         Self {
             batch,
@@ -119,16 +126,30 @@ impl ToyModel {
             Init::SuperpositionScaling => 1.0 / (width as f64).sqrt(),
             Init::XavierNormal => (2.0 / (n_features + width) as f64).sqrt(),
         } as f32;
-        let weights = (0..n_features * width).map(|_| rng.sample::<f32, _>(StandardNormal) * std).collect();
+        let weights = (0..n_features * width)
+            .map(|_| rng.sample::<f32, _>(StandardNormal) * std)
+            .collect();
         let bias = match init {
-            Init::SuperpositionScaling => (0..n_features).map(|_| rng.sample::<f32, _>(StandardNormal)).collect(),
+            Init::SuperpositionScaling => (0..n_features)
+                .map(|_| rng.sample::<f32, _>(StandardNormal))
+                .collect(),
             Init::XavierNormal => vec![0.0; n_features],
         };
-        Ok(Self { n_features, width, weights, bias })
+        Ok(Self {
+            n_features,
+            width,
+            weights,
+            bias,
+        })
     }
 
     /// A model from given parameters (checked for shape).
-    pub fn from_parts(n_features: usize, width: usize, weights: Vec<f32>, bias: Vec<f32>) -> Result<Self> {
+    pub fn from_parts(
+        n_features: usize,
+        width: usize,
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+    ) -> Result<Self> {
         if weights.len() != n_features * width || bias.len() != n_features || width == 0 {
             return Err(invalid(
                 "weights",
@@ -136,7 +157,12 @@ impl ToyModel {
                 format!("expected {n_features}×{width} weights and {n_features} biases"),
             ));
         }
-        Ok(Self { n_features, width, weights, bias })
+        Ok(Self {
+            n_features,
+            width,
+            weights,
+            bias,
+        })
     }
 
     /// Whether every parameter is finite (a diverged model is not).
@@ -149,7 +175,10 @@ impl ToyModel {
             return Err(invalid(
                 "batch",
                 format!("{}×{}", x.rows(), x.cols),
-                format!("buffers were made for {}×{}", buffers.batch, self.n_features),
+                format!(
+                    "buffers were made for {}×{}",
+                    buffers.batch, self.n_features
+                ),
             ));
         }
         Ok(())
@@ -168,7 +197,13 @@ impl ToyModel {
     }
 
     /// Σ_b Σ_i I_i (y_bi − x_bi)² over the batch (forward only, single-threaded).
-    pub fn loss_sum(&self, simd: Simd, x: &SparseRows, importance: &[f32], buffers: &mut StepBuffers) -> Result<f64> {
+    pub fn loss_sum(
+        &self,
+        simd: Simd,
+        x: &SparseRows,
+        importance: &[f32],
+        buffers: &mut StepBuffers,
+    ) -> Result<f64> {
         self.check_batch(x, buffers)?;
         let (n, m) = (self.n_features, self.width);
         sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, m)?;
@@ -177,7 +212,8 @@ impl ToyModel {
         for start in (0..buffers.batch).step_by(ROW_BLOCK) {
             let rows = ROW_BLOCK.min(buffers.batch - start);
             self.block_pre(pre, &buffers.hidden[start * m..(start + rows) * m], rows)?;
-            total += relu_loss_forward(simd, &mut pre[..rows * n], &self.bias, importance, x, start)?;
+            total +=
+                relu_loss_forward(simd, &mut pre[..rows * n], &self.bias, importance, x, start)?;
         }
         Ok(total)
     }
@@ -201,18 +237,47 @@ impl ToyModel {
         let rows_in_chunk = hidden.len() / m;
         chunk.grad_weights.fill(0.0);
         chunk.grad_bias.fill(0.0);
-        chunk.loss = RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 };
+        chunk.loss = RowLoss {
+            weighted_sum: 0.0,
+            nonzero_gradients: 0,
+        };
         for offset in (0..rows_in_chunk).step_by(ROW_BLOCK) {
             let rows = ROW_BLOCK.min(rows_in_chunk - offset);
             let block_hidden = &hidden[offset * m..(offset + rows) * m];
             self.block_pre(&mut chunk.pre, block_hidden, rows)?;
             let pre = &mut chunk.pre[..rows * n];
-            let block = relu_loss_gradient(simd, pre, &self.bias, importance, x, first_row + offset, scale, &mut chunk.grad_bias, &mut chunk.active_pre)?;
+            let block = relu_loss_gradient(
+                simd,
+                pre,
+                &self.bias,
+                importance,
+                x,
+                first_row + offset,
+                scale,
+                &mut chunk.grad_bias,
+                &mut chunk.active_pre,
+            )?;
             let block_grad_hidden = &mut grad_hidden[offset * m..(offset + rows) * m];
             if (block.nonzero_gradients as f32) < sparse_below * (rows * n) as f32 {
-                output_gradient_sparse(simd, pre, &self.weights, block_hidden, block_grad_hidden, &mut chunk.grad_weights, m, &mut chunk.positions)?;
+                output_gradient_sparse(
+                    simd,
+                    pre,
+                    &self.weights,
+                    block_hidden,
+                    block_grad_hidden,
+                    &mut chunk.grad_weights,
+                    m,
+                    &mut chunk.positions,
+                )?;
             } else {
-                output_gradient_dense(pre, &self.weights, block_hidden, block_grad_hidden, &mut chunk.grad_weights, m)?;
+                output_gradient_dense(
+                    pre,
+                    &self.weights,
+                    block_hidden,
+                    block_grad_hidden,
+                    &mut chunk.grad_weights,
+                    m,
+                )?;
             }
             chunk.loss.weighted_sum += block.weighted_sum;
             chunk.loss.nonzero_gradients += block.nonzero_gradients;
@@ -249,14 +314,35 @@ impl ToyModel {
             .try_for_each(|(index, (chunk, grad_hidden))| {
                 let first_row = index * CHUNK_ROWS;
                 let chunk_hidden = &hidden[first_row * m..first_row * m + grad_hidden.len()];
-                self.chunk_gradient(simd, x, importance, first_row, chunk_hidden, grad_hidden, chunk, scale, sparse_below)
+                self.chunk_gradient(
+                    simd,
+                    x,
+                    importance,
+                    first_row,
+                    chunk_hidden,
+                    grad_hidden,
+                    chunk,
+                    scale,
+                    sparse_below,
+                )
             })?;
-        let mut total = RowLoss { weighted_sum: 0.0, nonzero_gradients: 0 };
+        let mut total = RowLoss {
+            weighted_sum: 0.0,
+            nonzero_gradients: 0,
+        };
         grads.weights.fill(0.0);
         grads.bias.fill(0.0);
         for chunk in &buffers.chunks {
-            grads.weights.iter_mut().zip(&chunk.grad_weights).for_each(|(g, p)| *g += p);
-            grads.bias.iter_mut().zip(&chunk.grad_bias).for_each(|(g, p)| *g += p);
+            grads
+                .weights
+                .iter_mut()
+                .zip(&chunk.grad_weights)
+                .for_each(|(g, p)| *g += p);
+            grads
+                .bias
+                .iter_mut()
+                .zip(&chunk.grad_bias)
+                .for_each(|(g, p)| *g += p);
             total.weighted_sum += chunk.loss.weighted_sum;
             total.nonzero_gradients += chunk.loss.nonzero_gradients;
         }

@@ -48,12 +48,19 @@ pub(crate) fn color(index: usize) -> RGBColor {
 }
 
 fn plot_error(title: &str, err: impl std::fmt::Display) -> Error {
-    Error::Plot { title: title.to_string(), message: err.to_string() }
+    Error::Plot {
+        title: title.to_string(),
+        message: err.to_string(),
+    }
 }
 
 fn bounds(series: &[Series], log: bool) -> Option<((f64, f64), (f64, f64))> {
     let usable = |v: f64| v.is_finite() && (!log || v > 0.0);
-    let points: Vec<(f64, f64)> = series.iter().flat_map(|s| s.points.iter().copied()).filter(|(x, y)| usable(*x) && usable(*y)).collect();
+    let points: Vec<(f64, f64)> = series
+        .iter()
+        .flat_map(|s| s.points.iter().copied())
+        .filter(|(x, y)| usable(*x) && usable(*y))
+        .collect();
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for (x, y) in &points {
         x0 = x0.min(*x);
@@ -79,7 +86,10 @@ fn bounds(series: &[Series], log: bool) -> Option<((f64, f64), (f64, f64))> {
 /// do not crowd at the top of a decade.
 fn tick(value: f64, log: bool) -> String {
     if !log {
-        return format!("{value:.3}").trim_end_matches('0').trim_end_matches('.').to_string();
+        return format!("{value:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string();
     }
     let mantissa = value / 10f64.powf(value.log10().floor());
     if [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6) {
@@ -90,7 +100,13 @@ fn tick(value: f64, log: bool) -> String {
 }
 
 /// An x–y chart of several series; returns the SVG text.
-pub(crate) fn xy_chart(title: &str, x_label: &str, y_label: &str, scale: Scale, series: &[Series]) -> Result<String> {
+pub(crate) fn xy_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    scale: Scale,
+    series: &[Series],
+) -> Result<String> {
     let log = scale == Scale::LogLog;
     let Some(((x0, x1), (y0, y1))) = bounds(series, log) else {
         return Ok(format!("<p><em>{title}: no finite data to plot.</em></p>"));
@@ -100,7 +116,11 @@ pub(crate) fn xy_chart(title: &str, x_label: &str, y_label: &str, scale: Scale, 
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| plot_error(title, e))?;
         let mut builder = ChartBuilder::on(&root);
-        builder.caption(title, ("sans-serif", 16)).margin(12).x_label_area_size(36).y_label_area_size(60);
+        builder
+            .caption(title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60);
         macro_rules! draw {
             ($chart:expr) => {{
                 let mut chart = $chart;
@@ -115,18 +135,36 @@ pub(crate) fn xy_chart(title: &str, x_label: &str, y_label: &str, scale: Scale, 
                     .map_err(|e| plot_error(title, e))?;
                 for s in series {
                     let c = color(s.color);
-                    let points: Vec<(f64, f64)> = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite() && (!log || (*x > 0.0 && *y > 0.0))).collect();
+                    let points: Vec<(f64, f64)> = s
+                        .points
+                        .iter()
+                        .copied()
+                        .filter(|(x, y)| {
+                            x.is_finite() && y.is_finite() && (!log || (*x > 0.0 && *y > 0.0))
+                        })
+                        .collect();
                     let legend_color = c;
                     let drawn = match s.style {
-                        Style::Points => chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled()))),
-                        Style::Line => chart.draw_series(LineSeries::new(points, c.stroke_width(2))),
-                        Style::Reference => chart.draw_series(LineSeries::new(points, RGBColor(120, 120, 120).stroke_width(1))),
+                        Style::Points => {
+                            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                        }
+                        Style::Line => {
+                            chart.draw_series(LineSeries::new(points, c.stroke_width(2)))
+                        }
+                        Style::Reference => chart.draw_series(LineSeries::new(
+                            points,
+                            RGBColor(120, 120, 120).stroke_width(1),
+                        )),
                     }
                     .map_err(|e| plot_error(title, e))?;
                     if !s.label.is_empty() {
                         let reference = s.style == Style::Reference;
                         drawn.label(s.label.clone()).legend(move |(x, y)| {
-                            let c = if reference { RGBColor(120, 120, 120) } else { legend_color };
+                            let c = if reference {
+                                RGBColor(120, 120, 120)
+                            } else {
+                                legend_color
+                            };
                             PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
                         });
                     }
@@ -142,9 +180,13 @@ pub(crate) fn xy_chart(title: &str, x_label: &str, y_label: &str, scale: Scale, 
             }};
         }
         if log {
-            draw!(builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale()).map_err(|e| plot_error(title, e))?);
+            draw!(builder
+                .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+                .map_err(|e| plot_error(title, e))?);
         } else {
-            draw!(builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| plot_error(title, e))?);
+            draw!(builder
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .map_err(|e| plot_error(title, e))?);
         }
         root.present().map_err(|e| plot_error(title, e))?;
     }
@@ -152,13 +194,26 @@ pub(crate) fn xy_chart(title: &str, x_label: &str, y_label: &str, scale: Scale, 
 }
 
 /// Histogram outlines of several samples over shared bins; returns the SVG text.
-pub(crate) fn histogram(title: &str, x_label: &str, samples: &[(String, Vec<f64>)], bins: usize) -> Result<String> {
-    let values: Vec<f64> = samples.iter().flat_map(|(_, v)| v.iter().copied()).filter(|v| v.is_finite()).collect();
+pub(crate) fn histogram(
+    title: &str,
+    x_label: &str,
+    samples: &[(String, Vec<f64>)],
+    bins: usize,
+) -> Result<String> {
+    let values: Vec<f64> = samples
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .filter(|v| v.is_finite())
+        .collect();
     if values.is_empty() {
         return Ok(format!("<p><em>{title}: no data.</em></p>"));
     }
     let lo = values.iter().copied().fold(f64::MAX, f64::min).min(0.0);
-    let hi = values.iter().copied().fold(f64::MIN, f64::max).max(lo + 1e-9);
+    let hi = values
+        .iter()
+        .copied()
+        .fold(f64::MIN, f64::max)
+        .max(lo + 1e-9);
     let width = (hi - lo) / bins as f64;
     let series: Vec<Series> = samples
         .iter()
@@ -178,8 +233,19 @@ pub(crate) fn histogram(title: &str, x_label: &str, samples: &[(String, Vec<f64>
                     [(left, fraction), (left + width, fraction)]
                 })
                 .collect();
-            Series { label: label.clone(), points, style: Style::Line, color: index }
+            Series {
+                label: label.clone(),
+                points,
+                style: Style::Line,
+                color: index,
+            }
         })
         .collect();
-    xy_chart(title, x_label, "fraction of features", Scale::Linear, &series)
+    xy_chart(
+        title,
+        x_label,
+        "fraction of features",
+        Scale::Linear,
+        &series,
+    )
 }

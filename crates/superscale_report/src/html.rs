@@ -6,14 +6,21 @@ use superscale_run::{RunResult, RunStatus, WidthExponent};
 use superscale_spec::Experiment;
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn group_label(group: &[(String, String)]) -> String {
     if group.is_empty() {
         return "all runs".into();
     }
-    group.iter().map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k))).collect::<Vec<_>>().join(", ")
+    group
+        .iter()
+        .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn in_group(result: &RunResult, group: &[(String, String)]) -> bool {
@@ -28,76 +35,191 @@ fn loss_figure(exponents: &[WidthExponent]) -> Result<String> {
     let mut series = Vec::new();
     for (color, e) in exponents.iter().enumerate() {
         let label = match &e.fit {
-            Ok(fit) => format!("{}: α_m = {:.3} ± {:.3} (R² = {:.3})", group_label(&e.group), fit.exponent, fit.exponent_se, fit.r_squared),
+            Ok(fit) => format!(
+                "{}: α_m = {:.3} ± {:.3} (R² = {:.3})",
+                group_label(&e.group),
+                fit.exponent,
+                fit.exponent_se,
+                fit.r_squared
+            ),
             Err(_) => format!("{}: no fit", group_label(&e.group)),
         };
-        series.push(Series { label, points: e.points.clone(), style: Style::Points, color });
+        series.push(Series {
+            label,
+            points: e.points.clone(),
+            style: Style::Points,
+            color,
+        });
         if let Ok(fit) = &e.fit {
-            let (lo, hi) = e.points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (m, _)| (lo.min(*m), hi.max(*m)));
-            let line = (0..=20).map(|k| lo * (hi / lo).powf(k as f64 / 20.0)).map(|m| (m, (fit.intercept - fit.exponent * m.ln()).exp())).collect();
-            series.push(Series { label: String::new(), points: line, style: Style::Line, color });
+            let (lo, hi) = e
+                .points
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(lo, hi), (m, _)| {
+                    (lo.min(*m), hi.max(*m))
+                });
+            let line = (0..=20)
+                .map(|k| lo * (hi / lo).powf(k as f64 / 20.0))
+                .map(|m| (m, (fit.intercept - fit.exponent * m.ln()).exp()))
+                .collect();
+            series.push(Series {
+                label: String::new(),
+                points: line,
+                style: Style::Line,
+                color,
+            });
         }
     }
-    xy_chart("Held-out loss vs width (OLS fit in log-log)", "width m", "L = n × MSE", Scale::LogLog, &series)
+    xy_chart(
+        "Held-out loss vs width (OLS fit in log-log)",
+        "width m",
+        "L = n × MSE",
+        Scale::LogLog,
+        &series,
+    )
 }
 
 fn overlap_figure(results: &[RunResult], exponents: &[WidthExponent]) -> Result<String> {
     let mut series = Vec::new();
     let (mut lo, mut hi) = (f64::MAX, f64::MIN);
     for (color, e) in exponents.iter().enumerate() {
-        let members: Vec<&RunResult> = results.iter().filter(|r| in_group(r, &e.group) && r.geometry.is_some()).collect();
-        let all = members.iter().filter_map(|r| r.geometry.as_ref().map(|g| (width_of(r), g.overlap_all.mean))).collect::<Vec<_>>();
-        let strong = members.iter().filter_map(|r| r.geometry.as_ref().and_then(|g| g.overlap_strong).map(|s| (width_of(r), s.mean))).collect::<Vec<_>>();
+        let members: Vec<&RunResult> = results
+            .iter()
+            .filter(|r| in_group(r, &e.group) && r.geometry.is_some())
+            .collect();
+        let all = members
+            .iter()
+            .filter_map(|r| {
+                r.geometry
+                    .as_ref()
+                    .map(|g| (width_of(r), g.overlap_all.mean))
+            })
+            .collect::<Vec<_>>();
+        let strong = members
+            .iter()
+            .filter_map(|r| {
+                r.geometry
+                    .as_ref()
+                    .and_then(|g| g.overlap_strong)
+                    .map(|s| (width_of(r), s.mean))
+            })
+            .collect::<Vec<_>>();
         for (m, _) in &all {
             lo = lo.min(*m);
             hi = hi.max(*m);
         }
-        series.push(Series { label: format!("{}: all rows", group_label(&e.group)), points: all, style: Style::Line, color });
+        series.push(Series {
+            label: format!("{}: all rows", group_label(&e.group)),
+            points: all,
+            style: Style::Line,
+            color,
+        });
         if !strong.is_empty() {
-            series.push(Series { label: format!("{}: rows with ‖W_i‖ > 1", group_label(&e.group)), points: strong, style: Style::Points, color });
+            series.push(Series {
+                label: format!("{}: rows with ‖W_i‖ > 1", group_label(&e.group)),
+                points: strong,
+                style: Style::Points,
+                color,
+            });
         }
     }
     if lo < hi {
-        series.push(Series { label: "1/m (random directions, ≈ Welch κ²)".into(), points: vec![(lo, 1.0 / lo), (hi, 1.0 / hi)], style: Style::Reference, color: 0 });
+        series.push(Series {
+            label: "1/m (random directions, ≈ Welch κ²)".into(),
+            points: vec![(lo, 1.0 / lo), (hi, 1.0 / hi)],
+            style: Style::Reference,
+            color: 0,
+        });
     }
-    xy_chart("Mean squared overlap of normalised rows vs width", "width m", "mean (Ŵ_i·Ŵ_j)²", Scale::LogLog, &series)
+    xy_chart(
+        "Mean squared overlap of normalised rows vs width",
+        "width m",
+        "mean (Ŵ_i·Ŵ_j)²",
+        Scale::LogLog,
+        &series,
+    )
 }
 
 fn norm_figure(results: &[RunResult], exponents: &[WidthExponent]) -> Result<String> {
     let mut samples = Vec::new();
     for e in exponents {
-        let widest = results.iter().filter(|r| in_group(r, &e.group) && r.geometry.is_some()).max_by(|a, b| width_of(a).total_cmp(&width_of(b)));
+        let widest = results
+            .iter()
+            .filter(|r| in_group(r, &e.group) && r.geometry.is_some())
+            .max_by(|a, b| width_of(a).total_cmp(&width_of(b)));
         if let Some(run) = widest {
-            let norms = run.geometry.as_ref().map(|g| g.row_norms.clone()).unwrap_or_default();
-            samples.push((format!("{}, m = {}", group_label(&e.group), width_of(run)), norms));
+            let norms = run
+                .geometry
+                .as_ref()
+                .map(|g| g.row_norms.clone())
+                .unwrap_or_default();
+            samples.push((
+                format!("{}, m = {}", group_label(&e.group), width_of(run)),
+                norms,
+            ));
         }
     }
     if samples.is_empty() {
         for r in results.iter().filter(|r| r.geometry.is_some()).take(4) {
-            samples.push((format!("run {}", r.point.run_id), r.geometry.as_ref().map(|g| g.row_norms.clone()).unwrap_or_default()));
+            samples.push((
+                format!("run {}", r.point.run_id),
+                r.geometry
+                    .as_ref()
+                    .map(|g| g.row_norms.clone())
+                    .unwrap_or_default(),
+            ));
         }
     }
-    histogram("Row norms ‖W_i‖ at the largest width", "‖W_i‖", &samples, 60)
+    histogram(
+        "Row norms ‖W_i‖ at the largest width",
+        "‖W_i‖",
+        &samples,
+        60,
+    )
 }
 
 fn curve_figure(results: &[RunResult], exponents: &[WidthExponent]) -> Result<String> {
     let mut series = Vec::new();
     for r in results {
-        let color = exponents.iter().position(|e| in_group(r, &e.group)).unwrap_or(0);
-        let points = r.curve.iter().map(|&(step, loss)| (step as f64 + 1.0, loss)).collect();
-        series.push(Series { label: String::new(), points, style: Style::Line, color });
+        let color = exponents
+            .iter()
+            .position(|e| in_group(r, &e.group))
+            .unwrap_or(0);
+        let points = r
+            .curve
+            .iter()
+            .map(|&(step, loss)| (step as f64 + 1.0, loss))
+            .collect();
+        series.push(Series {
+            label: String::new(),
+            points,
+            style: Style::Line,
+            color,
+        });
     }
-    xy_chart("Training loss curves (batch loss at log-spaced steps)", "step", "L = n × MSE", Scale::LogLog, &series)
+    xy_chart(
+        "Training loss curves (batch loss at log-spaced steps)",
+        "step",
+        "L = n × MSE",
+        Scale::LogLog,
+        &series,
+    )
 }
 
 fn exponent_table(exponents: &[WidthExponent]) -> String {
     let mut rows = String::new();
     for e in exponents {
         let fit = match &e.fit {
-            Ok(fit) => format!("<td>{:.3} ± {:.3}</td><td>{:.3}</td><td>{}</td>", fit.exponent, fit.exponent_se, fit.r_squared, fit.n_points),
+            Ok(fit) => format!(
+                "<td>{:.3} ± {:.3}</td><td>{:.3}</td><td>{}</td>",
+                fit.exponent, fit.exponent_se, fit.r_squared, fit.n_points
+            ),
             Err(why) => format!("<td colspan=3>no fit: {}</td>", escape(why)),
         };
-        rows += &format!("<tr><td>{}</td>{fit}<td>{}</td></tr>\n", escape(&group_label(&e.group)), e.diverged);
+        rows += &format!(
+            "<tr><td>{}</td>{fit}<td>{}</td></tr>\n",
+            escape(&group_label(&e.group)),
+            e.diverged
+        );
     }
     format!("<table><tr><th>group</th><th>α_m ± SE</th><th>R²</th><th>points</th><th>diverged</th></tr>\n{rows}</table>")
 }
@@ -140,9 +262,17 @@ fn result_table(results: &[RunResult]) -> String {
 const STYLE: &str = "body{font-family:sans-serif;max-width:1180px;margin:2em auto;color:#222}figure{display:inline-block;margin:0.5em}table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f3f3f3}pre{background:#f7f7f7;padding:1em;overflow:auto}.note{color:#555;font-size:14px}";
 
 /// The whole page.
-pub(crate) fn report(experiment: &Experiment, results: &[RunResult], exponents: &[WidthExponent]) -> Result<String> {
+pub(crate) fn report(
+    experiment: &Experiment,
+    results: &[RunResult],
+    exponents: &[WidthExponent],
+) -> Result<String> {
     let figures = if exponents.is_empty() {
-        format!("<figure>{}</figure><figure>{}</figure>", norm_figure(results, exponents)?, curve_figure(results, exponents)?)
+        format!(
+            "<figure>{}</figure><figure>{}</figure>",
+            norm_figure(results, exponents)?,
+            curve_figure(results, exponents)?
+        )
     } else {
         format!(
             "<figure>{}</figure><figure>{}</figure><figure>{}</figure><figure>{}</figure>",
@@ -152,7 +282,10 @@ pub(crate) fn report(experiment: &Experiment, results: &[RunResult], exponents: 
             curve_figure(results, exponents)?
         )
     };
-    let diverged = results.iter().filter(|r| matches!(r.status, RunStatus::Diverged { .. })).count();
+    let diverged = results
+        .iter()
+        .filter(|r| matches!(r.status, RunStatus::Diverged { .. }))
+        .count();
     Ok(format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>superscale: {name}</title><style>{STYLE}</style></head><body>\n\
          <h1>superscale report: {name}</h1><p>{description}</p>\n\

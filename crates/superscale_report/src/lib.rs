@@ -16,13 +16,24 @@ use superscale_run::{RunResult, WidthExponent};
 use superscale_spec::Experiment;
 
 /// Writes the tables and the report into `dir`; returns the report's path.
-pub fn write_study(dir: &Path, experiment: &Experiment, results: &[RunResult], exponents: &[WidthExponent]) -> Result<PathBuf> {
+pub fn write_study(
+    dir: &Path,
+    experiment: &Experiment,
+    results: &[RunResult],
+    exponents: &[WidthExponent],
+) -> Result<PathBuf> {
     let write = |name: &str, text: String| -> Result<PathBuf> {
         let path = dir.join(name);
         // Write to a temporary file and rename, so a kill never leaves a half-written table.
         let partial = dir.join(format!(".{name}.partial"));
-        std::fs::write(&partial, text).map_err(|source| Error::Io { path: partial.clone(), source })?;
-        std::fs::rename(&partial, &path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        std::fs::write(&partial, text).map_err(|source| Error::Io {
+            path: partial.clone(),
+            source,
+        })?;
+        std::fs::rename(&partial, &path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
         Ok(path)
     };
     write("spec.toml", experiment.source.clone())?;

@@ -22,15 +22,39 @@ fn quote(text: &str) -> String {
 
 /// One row per run: identity, sweep axes, the main spec fields, status and measurements.
 pub fn results_csv(results: &[RunResult]) -> String {
-    let axis_names: Vec<String> = results.first().map(|r| r.point.axes.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
-    let mut header = vec!["index", "run_id", "replicate", "seed"].into_iter().map(String::from).collect::<Vec<_>>();
+    let axis_names: Vec<String> = results
+        .first()
+        .map(|r| r.point.axes.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let mut header = vec!["index", "run_id", "replicate", "seed"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
     header.extend(axis_names.iter().map(|axis| format!("sweep:{axis}")));
     header.extend(
         [
-            "variant", "n_features", "n_hidden", "alpha", "weight_decay", "feature_probability", "steps", "batch_size", "status",
-            "diverged_step", "loss_train_tail_n_mse", "loss_train_tail_sd_n_mse", "loss_heldout_n_mse", "phi_half", "phi_one",
-            "mean_sq_overlap_all", "mean_sq_overlap_norm_above_1", "var_sq_overlap_norm_above_1", "welch_kappa_sq_norm_above_1",
-            "dimensions_per_feature", "sparse_backward_fraction", "seconds",
+            "variant",
+            "n_features",
+            "n_hidden",
+            "alpha",
+            "weight_decay",
+            "feature_probability",
+            "steps",
+            "batch_size",
+            "status",
+            "diverged_step",
+            "loss_train_tail_n_mse",
+            "loss_train_tail_sd_n_mse",
+            "loss_heldout_n_mse",
+            "phi_half",
+            "phi_one",
+            "mean_sq_overlap_all",
+            "mean_sq_overlap_norm_above_1",
+            "var_sq_overlap_norm_above_1",
+            "welch_kappa_sq_norm_above_1",
+            "dimensions_per_feature",
+            "sparse_backward_fraction",
+            "seconds",
         ]
         .map(String::from),
     );
@@ -38,8 +62,12 @@ pub fn results_csv(results: &[RunResult]) -> String {
     for r in results {
         let spec = &r.point.spec;
         let (variant, alpha, feature_probability, weight_decay) = match &spec.model {
-            ModelSpec::SuperpositionScaling(s) => ("superposition_scaling", s.alpha, f64::NAN, s.weight_decay),
-            ModelSpec::Anthropic(s) => ("anthropic", f64::NAN, s.feature_probability, s.weight_decay),
+            ModelSpec::SuperpositionScaling(s) => {
+                ("superposition_scaling", s.alpha, f64::NAN, s.weight_decay)
+            }
+            ModelSpec::Anthropic(s) => {
+                ("anthropic", f64::NAN, s.feature_probability, s.weight_decay)
+            }
         };
         let (n, m) = spec.model.shape();
         let (status, diverged_step) = match r.status {
@@ -48,7 +76,12 @@ pub fn results_csv(results: &[RunResult]) -> String {
         };
         let geometry = r.geometry.as_ref();
         let strong = geometry.and_then(|g| g.overlap_strong);
-        let mut row = vec![r.point.index.to_string(), r.point.run_id.clone(), r.point.replicate.to_string(), r.point.seed.to_string()];
+        let mut row = vec![
+            r.point.index.to_string(),
+            r.point.run_id.clone(),
+            r.point.replicate.to_string(),
+            r.point.seed.to_string(),
+        ];
         row.extend(r.point.axes.iter().map(|(_, value)| quote(value)));
         row.extend([
             variant.to_string(),
@@ -69,7 +102,9 @@ pub fn results_csv(results: &[RunResult]) -> String {
             number(geometry.map_or(f64::NAN, |g| g.overlap_all.mean)),
             number(strong.map_or(f64::NAN, |s| s.mean)),
             number(strong.map_or(f64::NAN, |s| s.variance)),
-            number(strong.map_or(f64::NAN, |s| superscale_measure::welch_bound(s.rows, m).powi(2))),
+            number(strong.map_or(f64::NAN, |s| {
+                superscale_measure::welch_bound(s.rows, m).powi(2)
+            })),
             number(geometry.map_or(f64::NAN, |g| g.dimensions_per_feature)),
             number(r.sparse_backward_fraction),
             format!("{:.3}", r.seconds),
@@ -83,9 +118,20 @@ pub fn results_csv(results: &[RunResult]) -> String {
 pub fn exponents_csv(exponents: &[WidthExponent]) -> String {
     let mut out = String::from("group,alpha_m,alpha_m_se,r_squared,n_points,diverged_runs,note\n");
     for e in exponents {
-        let group = e.group.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+        let group = e
+            .group
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let (fit, note) = match &e.fit {
-            Ok(fit) => (format!("{},{},{},{}", fit.exponent, fit.exponent_se, fit.r_squared, fit.n_points), String::new()),
+            Ok(fit) => (
+                format!(
+                    "{},{},{},{}",
+                    fit.exponent, fit.exponent_se, fit.r_squared, fit.n_points
+                ),
+                String::new(),
+            ),
             Err(why) => (format!(",,,{}", e.points.len()), why.clone()),
         };
         out += &format!("{},{fit},{},{}\n", quote(&group), e.diverged, quote(&note));
@@ -98,7 +144,13 @@ pub fn curves_csv(results: &[RunResult]) -> String {
     let mut out = String::from("index,run_id,replicate,step,loss_batch_n_mse\n");
     for r in results {
         for (step, loss) in &r.curve {
-            out += &format!("{},{},{},{step},{}\n", r.point.index, r.point.run_id, r.point.replicate, number(*loss));
+            out += &format!(
+                "{},{},{},{step},{}\n",
+                r.point.index,
+                r.point.run_id,
+                r.point.replicate,
+                number(*loss)
+            );
         }
     }
     out

@@ -61,22 +61,46 @@ struct Setup {
 fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Result<Setup> {
     let schedule = match spec.train.schedule {
         ScheduleSpec::Constant { lr } => Schedule::Constant { lr },
-        ScheduleSpec::WarmupCosine { peak_lr, warmup_steps, min_lr_ratio } => {
-            Schedule::WarmupCosine { peak: peak_lr, warmup: warmup_steps, total: spec.train.steps, min_ratio: min_lr_ratio }
-        }
+        ScheduleSpec::WarmupCosine {
+            peak_lr,
+            warmup_steps,
+            min_lr_ratio,
+        } => Schedule::WarmupCosine {
+            peak: peak_lr,
+            warmup: warmup_steps,
+            total: spec.train.steps,
+            min_ratio: min_lr_ratio,
+        },
     };
     let (model, sampler, importance, decay) = match &spec.model {
         ModelSpec::SuperpositionScaling(s) => {
             let model = ToyModel::new(s.n_features, s.n_hidden, Init::SuperpositionScaling, rng)?;
-            let probabilities = power_law_probabilities(s.n_features, s.alpha, s.activation_density)?;
+            let probabilities =
+                power_law_probabilities(s.n_features, s.alpha, s.activation_density)?;
             let sampler = FeatureSampler::new(probabilities, 2.0)?;
-            (model, sampler, vec![1.0; s.n_features], Decay::SignedRows { gamma: s.weight_decay as f32 })
+            (
+                model,
+                sampler,
+                vec![1.0; s.n_features],
+                Decay::SignedRows {
+                    gamma: s.weight_decay as f32,
+                },
+            )
         }
         ModelSpec::Anthropic(s) => {
             let model = ToyModel::new(s.n_features, s.n_hidden, Init::XavierNormal, rng)?;
             let sampler = FeatureSampler::new(vec![s.feature_probability; s.n_features], 1.0)?;
-            let importance = (0..s.n_features).map(|i| s.importance_decay.powi(i as i32) as f32).collect();
-            (model, sampler, importance, Decay::Decoupled { lambda: s.weight_decay as f32 })
+            let importance = (0..s.n_features)
+                .map(|i| s.importance_decay.powi(i as i32) as f32)
+                .collect();
+            (
+                model,
+                sampler,
+                importance,
+                Decay::Decoupled {
+                    lambda: s.weight_decay as f32,
+                },
+            )
         }
     };
     let config = TrainConfig {
@@ -86,7 +110,12 @@ fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Res
         decay,
         adam: AdamHyper::default(),
     };
-    Ok(Setup { model, sampler, importance, config })
+    Ok(Setup {
+        model,
+        sampler,
+        importance,
+        config,
+    })
 }
 
 /// Trains and measures one run. Three independent random streams come from the seed by
@@ -99,11 +128,33 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
     data_rng.jump();
     let mut heldout_rng = data_rng.clone();
     heldout_rng.jump();
-    let Setup { mut model, mut sampler, importance, config } =
-        setup(&point.spec, &mut init_rng).map_err(|source| Error::Model { run_id: run_id.clone(), source })?;
-    let record = Recording { curve_points: point.spec.record.curve_points, tail_steps: point.spec.record.tail_steps };
-    let outcome = train(&mut model, &mut sampler, &importance, &config, &record, &mut data_rng, simd, on_step)
-        .map_err(|source| Error::Train { run_id: run_id.clone(), source })?;
+    let Setup {
+        mut model,
+        mut sampler,
+        importance,
+        config,
+    } = setup(&point.spec, &mut init_rng).map_err(|source| Error::Model {
+        run_id: run_id.clone(),
+        source,
+    })?;
+    let record = Recording {
+        curve_points: point.spec.record.curve_points,
+        tail_steps: point.spec.record.tail_steps,
+    };
+    let outcome = train(
+        &mut model,
+        &mut sampler,
+        &importance,
+        &config,
+        &record,
+        &mut data_rng,
+        simd,
+        on_step,
+    )
+    .map_err(|source| Error::Train {
+        run_id: run_id.clone(),
+        source,
+    })?;
     let steps_run = match outcome.status {
         Status::Finished => config.steps,
         Status::Diverged { step } => step + 1,
@@ -111,9 +162,24 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
     let (status, loss_heldout, geometry) = match outcome.status {
         Status::Diverged { step } => (RunStatus::Diverged { step }, f64::NAN, None),
         Status::Finished => {
-            let heldout = evaluate(&model, &mut sampler, &importance, config.batch_size, point.spec.record.heldout_batches, &mut heldout_rng, simd)
-                .map_err(|source| Error::Train { run_id: run_id.clone(), source })?;
-            let geometry = measure(&model.weights, model.width).map_err(|source| Error::Measure { run_id: run_id.clone(), source })?;
+            let heldout = evaluate(
+                &model,
+                &mut sampler,
+                &importance,
+                config.batch_size,
+                point.spec.record.heldout_batches,
+                &mut heldout_rng,
+                simd,
+            )
+            .map_err(|source| Error::Train {
+                run_id: run_id.clone(),
+                source,
+            })?;
+            let geometry =
+                measure(&model.weights, model.width).map_err(|source| Error::Measure {
+                    run_id: run_id.clone(),
+                    source,
+                })?;
             (RunStatus::Done, heldout, Some(geometry))
         }
     };
@@ -121,7 +187,11 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
     Ok(RunResult {
         point: point.clone(),
         status,
-        loss_train_tail: if diverged { f64::NAN } else { outcome.tail_mean },
+        loss_train_tail: if diverged {
+            f64::NAN
+        } else {
+            outcome.tail_mean
+        },
         loss_train_tail_sd: if diverged { f64::NAN } else { outcome.tail_sd },
         loss_heldout,
         curve: outcome.curve,

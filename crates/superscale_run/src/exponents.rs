@@ -28,17 +28,31 @@ pub fn fit_width_exponents(results: &[RunResult]) -> Vec<WidthExponent> {
         if !result.point.axes.iter().any(|(axis, _)| axis == WIDTH_AXIS) {
             continue;
         }
-        let group: Vec<(String, String)> = result.point.axes.iter().filter(|(axis, _)| axis != WIDTH_AXIS).cloned().collect();
+        let group: Vec<(String, String)> = result
+            .point
+            .axes
+            .iter()
+            .filter(|(axis, _)| axis != WIDTH_AXIS)
+            .cloned()
+            .collect();
         let position = match groups.iter().position(|g| g.group == group) {
             Some(position) => position,
             None => {
-                groups.push(WidthExponent { group, fit: Err(String::new()), points: Vec::new(), diverged: 0 });
+                groups.push(WidthExponent {
+                    group,
+                    fit: Err(String::new()),
+                    points: Vec::new(),
+                    diverged: 0,
+                });
                 groups.len() - 1
             }
         };
         let entry = &mut groups[position];
         match result.status {
-            RunStatus::Done => entry.points.push((result.point.spec.model.shape().1 as f64, result.loss_heldout)),
+            RunStatus::Done => entry.points.push((
+                result.point.spec.model.shape().1 as f64,
+                result.loss_heldout,
+            )),
             RunStatus::Diverged { .. } => entry.diverged += 1,
         }
     }

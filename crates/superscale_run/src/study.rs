@@ -24,11 +24,18 @@ pub enum Event<'a> {
 ///
 /// Each run is single-threaded, so its bits do not depend on the thread count; the
 /// largest runs start first so a sweep over widths does not end on one long run.
-pub fn run_study(points: &[RunPoint], threads: usize, on_event: &(dyn Fn(Event<'_>) + Sync)) -> Result<Vec<RunResult>> {
+pub fn run_study(
+    points: &[RunPoint],
+    threads: usize,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Vec<RunResult>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|err| Error::ThreadPool { threads, message: err.to_string() })?;
+        .map_err(|err| Error::ThreadPool {
+            threads,
+            message: err.to_string(),
+        })?;
     let simd = Simd::detect();
     let mut order: Vec<&RunPoint> = points.iter().collect();
     order.sort_by_key(|point| std::cmp::Reverse(cost(point)));
@@ -40,7 +47,9 @@ pub fn run_study(points: &[RunPoint], threads: usize, on_event: &(dyn Fn(Event<'
         for _ in 0..threads {
             scope.spawn(|_| loop {
                 let position = next.fetch_add(1, Ordering::Relaxed);
-                let Some(point) = order.get(position) else { break };
+                let Some(point) = order.get(position) else {
+                    break;
+                };
                 on_event(Event::Started(point));
                 let steps = point.spec.train.steps;
                 let result = execute(point, simd, &mut |step| {
@@ -54,11 +63,18 @@ pub fn run_study(points: &[RunPoint], threads: usize, on_event: &(dyn Fn(Event<'
                     Ok(result) => on_event(Event::Finished(result)),
                     Err(err) => on_event(Event::Failed(point, err)),
                 }
-                collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(result);
+                collected
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(result);
             });
         }
     });
-    let mut results = collected.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).into_iter().collect::<Result<Vec<_>>>()?;
+    let mut results = collected
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
     results.sort_by_key(|result| result.point.index);
     Ok(results)
 }

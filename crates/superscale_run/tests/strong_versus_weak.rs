@@ -32,12 +32,23 @@ fn strong_superposition_scales_faster_than_weak() {
     assert!(results.iter().all(|r| r.status == RunStatus::Done));
     let exponents = fit_width_exponents(&results);
     let exponent_of = |gamma: &str| {
-        let group = exponents.iter().find(|e| e.group == vec![("model.weight_decay".to_string(), gamma.to_string())]).unwrap();
+        let group = exponents
+            .iter()
+            .find(|e| e.group == vec![("model.weight_decay".to_string(), gamma.to_string())])
+            .unwrap();
         group.fit.clone().unwrap()
     };
     let (strong, weak) = (exponent_of("-0.5556"), exponent_of("0.3333"));
-    assert!(strong.exponent > weak.exponent + 0.3, "strong α_m {} vs weak α_m {}", strong.exponent, weak.exponent);
-    assert!(strong.exponent > 0.6 && strong.r_squared > 0.9, "{strong:?}");
+    assert!(
+        strong.exponent > weak.exponent + 0.3,
+        "strong α_m {} vs weak α_m {}",
+        strong.exponent,
+        weak.exponent
+    );
+    assert!(
+        strong.exponent > 0.6 && strong.r_squared > 0.9,
+        "{strong:?}"
+    );
     // Strong superposition stores every feature; weak stores few (C1 of §4).
     for r in &results {
         let phi_half = r.geometry.as_ref().unwrap().phi_half;
@@ -51,7 +62,10 @@ fn strong_superposition_scales_faster_than_weak() {
 
 #[test]
 fn results_are_bit_identical_for_one_and_two_threads() {
-    let small = REDUCED.replace("steps = 2000", "steps = 60").replace("warmup_steps = 200", "warmup_steps = 6").replace("[10, 20, 40, 80]", "[4, 9]");
+    let small = REDUCED
+        .replace("steps = 2000", "steps = 60")
+        .replace("warmup_steps = 200", "warmup_steps = 6")
+        .replace("[10, 20, 40, 80]", "[4, 9]");
     let experiment = Experiment::parse(&small, Path::new("small.toml")).unwrap();
     let one = run_study(&experiment.points, 1, &|_| {}).unwrap();
     let two = run_study(&experiment.points, 2, &|_| {}).unwrap();

@@ -50,5 +50,8 @@ pub(crate) struct Violation {
 }
 
 pub(crate) fn violation(field: &str, message: impl Into<String>) -> Violation {
-    Violation { field: field.to_string(), message: message.into() }
+    Violation {
+        field: field.to_string(),
+        message: message.into(),
+    }
 }

@@ -6,7 +6,15 @@ use crate::location::{line_column, line_of, line_of_parts};
 use crate::run_spec::RunSpec;
 use std::path::{Path, PathBuf};
 
-const TOP_LEVEL: [&str; 7] = ["name", "description", "replicates", "model", "train", "record", "sweep"];
+const TOP_LEVEL: [&str; 7] = [
+    "name",
+    "description",
+    "replicates",
+    "model",
+    "train",
+    "record",
+    "sweep",
+];
 
 /// One run of a study: a sweep point and a replicate.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +55,10 @@ pub struct Experiment {
 impl Experiment {
     /// Reads and validates an experiment file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
@@ -55,33 +66,67 @@ impl Experiment {
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let located = |field: &str, message: String, swept: Option<&str>| Error::Invalid {
             path: path.to_path_buf(),
-            line: swept.map_or_else(|| line_of(text, field), |axis| line_of_parts(text, &["sweep", axis])),
+            line: swept.map_or_else(
+                || line_of(text, field),
+                |axis| line_of_parts(text, &["sweep", axis]),
+            ),
             field: field.to_string(),
             message,
         };
         let mut table: toml::Table = text.parse().map_err(|err: toml::de::Error| {
             let (line, column) = line_column(text, err.span().map_or(0, |s| s.start));
-            Error::Parse { path: path.to_path_buf(), line, column, message: err.message().to_string() }
+            Error::Parse {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: err.message().to_string(),
+            }
         })?;
         if let Some(unknown) = table.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {
-            return Err(located(unknown, format!("unknown field; expected one of {}", TOP_LEVEL.join(", ")), None));
+            return Err(located(
+                unknown,
+                format!("unknown field; expected one of {}", TOP_LEVEL.join(", ")),
+                None,
+            ));
         }
         let name = match table.remove("name") {
             Some(toml::Value::String(name)) if valid_name(&name) => name,
             Some(other) => {
-                return Err(located("name", format!("{other}: a name of letters, digits, '-', '_' or '.'"), None));
+                return Err(located(
+                    "name",
+                    format!("{other}: a name of letters, digits, '-', '_' or '.'"),
+                    None,
+                ));
             }
-            None => return Err(located("name", "missing: every experiment needs a name".into(), None)),
+            None => {
+                return Err(located(
+                    "name",
+                    "missing: every experiment needs a name".into(),
+                    None,
+                ))
+            }
         };
         let description = match table.remove("description") {
             Some(toml::Value::String(text)) => text,
             None => String::new(),
-            Some(other) => return Err(located("description", format!("{other}: must be a string"), None)),
+            Some(other) => {
+                return Err(located(
+                    "description",
+                    format!("{other}: must be a string"),
+                    None,
+                ))
+            }
         };
         let replicates = match table.remove("replicates") {
             None => 1,
             Some(toml::Value::Integer(count)) if (1..=100_000).contains(&count) => count as u32,
-            Some(other) => return Err(located("replicates", format!("{other}: must be an integer ≥ 1"), None)),
+            Some(other) => {
+                return Err(located(
+                    "replicates",
+                    format!("{other}: must be an integer ≥ 1"),
+                    None,
+                ))
+            }
         };
         let axes = take_axes(&mut table, located)?;
         let mut points = Vec::new();
@@ -89,47 +134,93 @@ impl Experiment {
             let mut point_table = table.clone();
             let mut labels = Vec::new();
             for (axis, value) in axes.iter().map(|(axis, _)| axis).zip(&combination) {
-                set_path(&mut point_table, axis, value.clone()).map_err(|message| located(axis, message, Some(axis)))?;
+                set_path(&mut point_table, axis, value.clone())
+                    .map_err(|message| located(axis, message, Some(axis)))?;
                 labels.push((axis.clone(), display(value)));
             }
-            let swept = |field: &str| axes.iter().find(|(axis, _)| axis == field).map(|(axis, _)| axis.as_str());
-            let spec: RunSpec = serde_path_to_error::deserialize(toml::Value::Table(point_table)).map_err(|err| {
+            let swept = |field: &str| {
+                axes.iter()
+                    .find(|(axis, _)| axis == field)
+                    .map(|(axis, _)| axis.as_str())
+            };
+            let spec: RunSpec = serde_path_to_error::deserialize(toml::Value::Table(point_table))
+                .map_err(|err| {
                 let message = err.inner().message().to_string();
                 let field = failing_field(&err.path().to_string(), &message);
                 located(&field, message, swept(&field))
             })?;
-            spec.validate().map_err(|Violation { field, message }| located(&field, message, swept(&field)))?;
+            spec.validate()
+                .map_err(|Violation { field, message }| located(&field, message, swept(&field)))?;
             let id = run_id(&spec.canonical_json());
             for replicate in 0..replicates {
                 let seed = replicate_seed(&id, replicate);
                 let index = points.len();
-                points.push(RunPoint { index, run_id: id.clone(), replicate, seed, spec: spec.clone(), axes: labels.clone() });
+                points.push(RunPoint {
+                    index,
+                    run_id: id.clone(),
+                    replicate,
+                    seed,
+                    spec: spec.clone(),
+                    axes: labels.clone(),
+                });
             }
         }
-        Ok(Self { name, description, replicates, axes, points, source: text.to_string(), path: path.to_path_buf() })
+        Ok(Self {
+            name,
+            description,
+            replicates,
+            axes,
+            points,
+            source: text.to_string(),
+            path: path.to_path_buf(),
+        })
     }
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) && !name.starts_with('.')
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && !name.starts_with('.')
 }
 
-fn take_axes(table: &mut toml::Table, located: impl Fn(&str, String, Option<&str>) -> Error) -> Result<Vec<(String, Vec<toml::Value>)>> {
+fn take_axes(
+    table: &mut toml::Table,
+    located: impl Fn(&str, String, Option<&str>) -> Error,
+) -> Result<Vec<(String, Vec<toml::Value>)>> {
     let Some(sweep) = table.remove("sweep") else {
         return Ok(Vec::new());
     };
     let toml::Value::Table(sweep) = sweep else {
-        return Err(located("sweep", "must be a table of \"dotted.path\" = [values]".into(), None));
+        return Err(located(
+            "sweep",
+            "must be a table of \"dotted.path\" = [values]".into(),
+            None,
+        ));
     };
     let mut axes = Vec::new();
     for (axis, values) in sweep {
         let field = format!("sweep.{axis}");
         let values = match values {
             toml::Value::Array(values) if !values.is_empty() => values,
-            _ => return Err(located(&field, "a sweep axis must be a non-empty list of values".into(), Some(&axis))),
+            _ => {
+                return Err(located(
+                    &field,
+                    "a sweep axis must be a non-empty list of values".into(),
+                    Some(&axis),
+                ))
+            }
         };
-        if !["model.", "train.", "record."].iter().any(|prefix| axis.starts_with(prefix)) {
-            return Err(located(&field, "a sweep axis is a dotted path into model, train or record".into(), Some(&axis)));
+        if !["model.", "train.", "record."]
+            .iter()
+            .any(|prefix| axis.starts_with(prefix))
+        {
+            return Err(located(
+                &field,
+                "a sweep axis is a dotted path into model, train or record".into(),
+                Some(&axis),
+            ));
         }
         axes.push((axis, values));
     }
@@ -137,13 +228,21 @@ fn take_axes(table: &mut toml::Table, located: impl Fn(&str, String, Option<&str
 }
 
 /// Sets `dotted` (e.g. "train.schedule.peak_lr") in `table`, creating the leaf only.
-fn set_path(table: &mut toml::Table, dotted: &str, value: toml::Value) -> std::result::Result<(), String> {
+fn set_path(
+    table: &mut toml::Table,
+    dotted: &str,
+    value: toml::Value,
+) -> std::result::Result<(), String> {
     let parts: Vec<&str> = dotted.split('.').collect();
     let mut current = table;
     for part in &parts[..parts.len() - 1] {
         current = match current.get_mut(*part) {
             Some(toml::Value::Table(inner)) => inner,
-            _ => return Err(format!("`{part}` is not a table of the spec, so `{dotted}` cannot be swept")),
+            _ => {
+                return Err(format!(
+                    "`{part}` is not a table of the spec, so `{dotted}` cannot be swept"
+                ))
+            }
         };
     }
     current.insert(parts[parts.len() - 1].to_string(), value);
@@ -155,7 +254,11 @@ fn set_path(table: &mut toml::Table, dotted: &str, value: toml::Value) -> std::r
 fn failing_field(path: &str, message: &str) -> String {
     let named = ["unknown field `", "missing field `"]
         .iter()
-        .find_map(|prefix| message.strip_prefix(prefix).and_then(|rest| rest.split('`').next()));
+        .find_map(|prefix| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('`').next())
+        });
     match (path, named) {
         (".", Some(name)) | ("", Some(name)) => name.to_string(),
         (path, Some(name)) if !path.ends_with(name) => format!("{path}.{name}"),
@@ -178,7 +281,10 @@ struct Combinations<'a> {
 
 impl<'a> Combinations<'a> {
     fn new(axes: &'a [(String, Vec<toml::Value>)]) -> Self {
-        Self { axes, next: Some(vec![0; axes.len()]) }
+        Self {
+            axes,
+            next: Some(vec![0; axes.len()]),
+        }
     }
 }
 
@@ -187,7 +293,11 @@ impl Iterator for Combinations<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let current = self.next.take()?;
-        let item = current.iter().zip(self.axes).map(|(&i, (_, values))| values[i].clone()).collect();
+        let item = current
+            .iter()
+            .zip(self.axes)
+            .map(|(&i, (_, values))| values[i].clone())
+            .collect();
         let mut following = current;
         for position in (0..following.len()).rev() {
             following[position] += 1;

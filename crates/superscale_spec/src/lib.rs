@@ -16,4 +16,7 @@ mod run_spec;
 pub use error::{Error, Result};
 pub use experiment::{Experiment, RunPoint};
 pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
-pub use run_spec::{AnthropicSpec, ModelSpec, RecordSpec, RunSpec, ScheduleSpec, SuperpositionScalingSpec, TrainSpec};
+pub use run_spec::{
+    AnthropicSpec, ModelSpec, RecordSpec, RunSpec, ScheduleSpec, SuperpositionScalingSpec,
+    TrainSpec,
+};

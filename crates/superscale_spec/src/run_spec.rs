@@ -114,7 +114,11 @@ pub struct RecordSpec {
 
 impl Default for RecordSpec {
     fn default() -> Self {
-        Self { curve_points: curve_points(), tail_steps: tail_steps(), heldout_batches: heldout_batches() }
+        Self {
+            curve_points: curve_points(),
+            tail_steps: tail_steps(),
+            heldout_batches: heldout_batches(),
+        }
     }
 }
 
@@ -165,16 +169,25 @@ impl RunSpec {
     pub(crate) fn validate(&self) -> Result<(), Violation> {
         let (n, m) = self.model.shape();
         if n < 2 {
-            return Err(violation("model.n_features", format!("{n}: need at least 2 features")));
+            return Err(violation(
+                "model.n_features",
+                format!("{n}: need at least 2 features"),
+            ));
         }
         if m == 0 || m >= n {
-            return Err(violation("model.n_hidden", format!("{m}: the width m must satisfy 1 ≤ m < n_features = {n}")));
+            return Err(violation(
+                "model.n_hidden",
+                format!("{m}: the width m must satisfy 1 ≤ m < n_features = {n}"),
+            ));
         }
         match &self.model {
             ModelSpec::SuperpositionScaling(s) => {
                 finite("model.alpha", s.alpha)?;
                 if s.alpha < 0.0 {
-                    return Err(violation("model.alpha", format!("{}: the data exponent α must be ≥ 0", s.alpha)));
+                    return Err(violation(
+                        "model.alpha",
+                        format!("{}: the data exponent α must be ≥ 0", s.alpha),
+                    ));
                 }
                 finite("model.weight_decay", s.weight_decay)?;
                 finite("model.activation_density", s.activation_density)?;
@@ -182,22 +195,34 @@ impl RunSpec {
                 if s.activation_density <= 0.0 || s.activation_density > harmonic * (1.0 + 1e-12) {
                     return Err(violation(
                         "model.activation_density",
-                        format!("{}: E must be in (0, {harmonic:.4}] so that p_1 ≤ 1", s.activation_density),
+                        format!(
+                            "{}: E must be in (0, {harmonic:.4}] so that p_1 ≤ 1",
+                            s.activation_density
+                        ),
                     ));
                 }
             }
             ModelSpec::Anthropic(s) => {
                 finite("model.feature_probability", s.feature_probability)?;
                 if !(s.feature_probability > 0.0 && s.feature_probability <= 1.0) {
-                    return Err(violation("model.feature_probability", format!("{}: 1 − S must be in (0, 1]", s.feature_probability)));
+                    return Err(violation(
+                        "model.feature_probability",
+                        format!("{}: 1 − S must be in (0, 1]", s.feature_probability),
+                    ));
                 }
                 finite("model.importance_decay", s.importance_decay)?;
                 if s.importance_decay <= 0.0 {
-                    return Err(violation("model.importance_decay", format!("{}: must be > 0", s.importance_decay)));
+                    return Err(violation(
+                        "model.importance_decay",
+                        format!("{}: must be > 0", s.importance_decay),
+                    ));
                 }
                 finite("model.weight_decay", s.weight_decay)?;
                 if s.weight_decay < 0.0 {
-                    return Err(violation("model.weight_decay", format!("{}: torch AdamW decay must be ≥ 0", s.weight_decay)));
+                    return Err(violation(
+                        "model.weight_decay",
+                        format!("{}: torch AdamW decay must be ≥ 0", s.weight_decay),
+                    ));
                 }
             }
         }
@@ -205,26 +230,45 @@ impl RunSpec {
             return Err(violation("train.steps", "0: need at least one step"));
         }
         if self.train.batch_size == 0 {
-            return Err(violation("train.batch_size", "0: need at least one sample per batch"));
+            return Err(violation(
+                "train.batch_size",
+                "0: need at least one sample per batch",
+            ));
         }
         match self.train.schedule {
             ScheduleSpec::Constant { lr } => {
                 if !(lr.is_finite() && lr > 0.0) {
-                    return Err(violation("train.schedule.lr", format!("{lr}: must be finite and > 0")));
+                    return Err(violation(
+                        "train.schedule.lr",
+                        format!("{lr}: must be finite and > 0"),
+                    ));
                 }
             }
-            ScheduleSpec::WarmupCosine { peak_lr, warmup_steps, min_lr_ratio } => {
+            ScheduleSpec::WarmupCosine {
+                peak_lr,
+                warmup_steps,
+                min_lr_ratio,
+            } => {
                 if !(peak_lr.is_finite() && peak_lr > 0.0) {
-                    return Err(violation("train.schedule.peak_lr", format!("{peak_lr}: must be finite and > 0")));
+                    return Err(violation(
+                        "train.schedule.peak_lr",
+                        format!("{peak_lr}: must be finite and > 0"),
+                    ));
                 }
                 if warmup_steps >= self.train.steps {
                     return Err(violation(
                         "train.schedule.warmup_steps",
-                        format!("{warmup_steps}: must be below train.steps = {}", self.train.steps),
+                        format!(
+                            "{warmup_steps}: must be below train.steps = {}",
+                            self.train.steps
+                        ),
                     ));
                 }
                 if !(0.0..=1.0).contains(&min_lr_ratio) {
-                    return Err(violation("train.schedule.min_lr_ratio", format!("{min_lr_ratio}: must be in [0, 1]")));
+                    return Err(violation(
+                        "train.schedule.min_lr_ratio",
+                        format!("{min_lr_ratio}: must be in [0, 1]"),
+                    ));
                 }
             }
         }

@@ -26,7 +26,10 @@ fn config(steps: u64) -> TrainConfig {
 
 fn step(c: &mut Criterion) {
     let simd = Simd::detect();
-    let record = Recording { curve_points: 0, tail_steps: 1 };
+    let record = Recording {
+        curve_points: 0,
+        tail_steps: 1,
+    };
     let ones = vec![1.0f32; N];
     let mut group = c.benchmark_group("train_step");
     group.sample_size(20);
@@ -34,9 +37,20 @@ fn step(c: &mut Criterion) {
         for warm_steps in [0u64, 3000] {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(width as u64);
             let mut model = ToyModel::new(N, width, Init::SuperpositionScaling, &mut rng).unwrap();
-            let mut sampler = FeatureSampler::new(power_law_probabilities(N, 1.0, 1.0).unwrap(), 2.0).unwrap();
+            let mut sampler =
+                FeatureSampler::new(power_law_probabilities(N, 1.0, 1.0).unwrap(), 2.0).unwrap();
             if warm_steps > 0 {
-                train(&mut model, &mut sampler, &ones, &config(warm_steps), &record, &mut rng, simd, &mut |_| {}).unwrap();
+                train(
+                    &mut model,
+                    &mut sampler,
+                    &ones,
+                    &config(warm_steps),
+                    &record,
+                    &mut rng,
+                    simd,
+                    &mut |_| {},
+                )
+                .unwrap();
             }
             group.throughput(Throughput::Elements((6 * BATCH * N * width) as u64));
             let label = if warm_steps == 0 { "init" } else { "trained" };
@@ -46,7 +60,17 @@ fn step(c: &mut Criterion) {
                     // the per-run buffers are allocated once per measured batch of steps.
                     let mut trained = model.clone();
                     let start = std::time::Instant::now();
-                    train(&mut trained, &mut sampler, &ones, &config(iterations), &record, &mut rng, simd, &mut |_| {}).unwrap();
+                    train(
+                        &mut trained,
+                        &mut sampler,
+                        &ones,
+                        &config(iterations),
+                        &record,
+                        &mut rng,
+                        simd,
+                        &mut |_| {},
+                    )
+                    .unwrap();
                     start.elapsed()
                 })
             });

@@ -9,4 +9,6 @@ mod trainer;
 
 pub use error::{Error, Result};
 pub use schedule::Schedule;
-pub use trainer::{evaluate, train, Decay, Outcome, Recording, Status, TrainConfig, SPARSE_BACKWARD_BELOW};
+pub use trainer::{
+    evaluate, train, Decay, Outcome, Recording, Status, TrainConfig, SPARSE_BACKWARD_BELOW,
+};

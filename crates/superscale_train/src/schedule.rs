@@ -28,7 +28,12 @@ impl Schedule {
     pub fn lr(&self, step: u64) -> f64 {
         match *self {
             Schedule::Constant { lr } => lr,
-            Schedule::WarmupCosine { peak, warmup, total, min_ratio } => {
+            Schedule::WarmupCosine {
+                peak,
+                warmup,
+                total,
+                min_ratio,
+            } => {
                 let s = step + 1; // the authors' off-by-one: peak at index warmup − 1
                 let min_lr = min_ratio * peak;
                 if s < warmup {
@@ -50,8 +55,20 @@ mod tests {
     #[test]
     fn golden_values_of_the_paper_schedule() {
         // superposition_scaling.md §1.5: get_lr(step, 1e-2, 20000), warm-up 2000.
-        let schedule = Schedule::WarmupCosine { peak: 1e-2, warmup: 2000, total: 20000, min_ratio: 0.05 };
-        for (step, want) in [(0, 5e-6), (999, 5e-3), (1998, 9.995e-3), (1999, 1e-2), (10999, 5.25e-3), (19999, 5e-4)] {
+        let schedule = Schedule::WarmupCosine {
+            peak: 1e-2,
+            warmup: 2000,
+            total: 20000,
+            min_ratio: 0.05,
+        };
+        for (step, want) in [
+            (0, 5e-6),
+            (999, 5e-3),
+            (1998, 9.995e-3),
+            (1999, 1e-2),
+            (10999, 5.25e-3),
+            (19999, 5e-4),
+        ] {
             let got = schedule.lr(step);
             assert!((got - want).abs() < 1e-12, "step {step}: {got} vs {want}");
         }

@@ -3,7 +3,9 @@
 use crate::error::{Error, Result};
 use crate::schedule::Schedule;
 use rand::Rng;
-use superscale_kernels::{decay_rows_signed, decay_uniform, AdamHyper, AdamState, Simd, SparseRows};
+use superscale_kernels::{
+    decay_rows_signed, decay_uniform, AdamHyper, AdamState, Simd, SparseRows,
+};
 use superscale_models::{FeatureSampler, Gradients, StepBuffers, ToyModel};
 
 /// Below this fraction of non-zero output gradients the backward scans G sparsely instead
@@ -89,8 +91,14 @@ pub fn curve_steps(steps: u64, points: usize) -> Vec<u64> {
     let last = steps as f64;
     let mut out: Vec<u64> = (0..points)
         .map(|k| {
-            let t = if points == 1 { 1.0 } else { k as f64 / (points - 1) as f64 };
-            (last.powf(t).round() as u64).saturating_sub(1).min(steps - 1)
+            let t = if points == 1 {
+                1.0
+            } else {
+                k as f64 / (points - 1) as f64
+            };
+            (last.powf(t).round() as u64)
+                .saturating_sub(1)
+                .min(steps - 1)
         })
         .collect();
     out.dedup();
@@ -127,7 +135,14 @@ pub fn train<R: Rng>(
     for step in 0..config.steps {
         let lr = config.schedule.lr(step) as f32;
         sampler.sample(rng, batch, &mut x);
-        let loss = model.loss_and_gradient(simd, &x, importance, &mut buffers, &mut grads, SPARSE_BACKWARD_BELOW)?;
+        let loss = model.loss_and_gradient(
+            simd,
+            &x,
+            importance,
+            &mut buffers,
+            &mut grads,
+            SPARSE_BACKWARD_BELOW,
+        )?;
         let batch_loss = loss.weighted_sum / batch as f64;
         if (loss.nonzero_gradients as f32) < SPARSE_BACKWARD_BELOW * (batch * n) as f32 {
             sparse_backward_steps += 1;
@@ -162,7 +177,13 @@ pub fn train<R: Rng>(
     } else {
         0.0
     };
-    Ok(Outcome { status, curve, tail_mean, tail_sd, sparse_backward_steps })
+    Ok(Outcome {
+        status,
+        curve,
+        tail_mean,
+        tail_sd,
+        sparse_backward_steps,
+    })
 }
 
 /// The loss of `model` on `batches` fresh batches of `batch_size` samples, in the paper's
@@ -189,15 +210,32 @@ pub fn evaluate<R: Rng>(
 }
 
 fn invalid(field: &'static str, value: impl ToString, reason: &str) -> Error {
-    Error::InvalidConfig { field, value: value.to_string(), reason: reason.to_string() }
+    Error::InvalidConfig {
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
 }
 
-fn validate(model: &ToyModel, sampler: &FeatureSampler, importance: &[f32], config: &TrainConfig) -> Result<()> {
+fn validate(
+    model: &ToyModel,
+    sampler: &FeatureSampler,
+    importance: &[f32],
+    config: &TrainConfig,
+) -> Result<()> {
     if config.batch_size == 0 {
-        return Err(invalid("batch_size", config.batch_size, "must be at least 1"));
+        return Err(invalid(
+            "batch_size",
+            config.batch_size,
+            "must be at least 1",
+        ));
     }
     if sampler.n_features() != model.n_features || importance.len() != model.n_features {
-        return Err(invalid("n_features", model.n_features, "model, data and importance disagree"));
+        return Err(invalid(
+            "n_features",
+            model.n_features,
+            "model, data and importance disagree",
+        ));
     }
     Ok(())
 }

@@ -17,9 +17,17 @@ The per-step work timed is: sampling, lr update, zero_grad, forward, backward, o
 Usage: bash bench/run_torch.sh [--widths 10,25,100] [--threads 1,2] [--steps 50] [--warmup 10]
 Prints a JSON object (first) and a human-readable table (ms per step).
 
-Measured on this machine (2-core AMD EPYC VM, 24 GiB, torch 2.15.0, numpy 2.4.6, Python 3.11.7),
-command `bash bench/run_torch.sh --steps 50 --warmup 10`, mean ms per step:
-  MEASURED_TABLE_PLACEHOLDER
+Measured on this machine (2-core AMD EPYC VM, 24 GiB, torch 2.15.0+cu132 wheel used on CPU, numpy 2.4.6,
+Python 3.11.7), command `bash bench/run_torch.sh --steps 50 --warmup 10`, mean wall ms per step:
+     m   T=1 (first run; range of 4 runs)   T=2 (first run; range of 4 runs)
+    10   56.8  (53.4 - 56.8)                54.8  (35.6 - 54.8)
+    25   44.9  (41.4 - 51.4)                37.5  (31.9 - 37.5)
+   100   67.3  (57.3 - 68.9)                46.8  (40.2 - 46.8)
+  T=1 phase split (one run): sampling x 22-26 ms, forward+backward 23-38 ms, optimizer 0.6-1.2 ms.
+  m = 10 is slower than m = 25 in every run. CAVEAT: other sessions shared the 2 cores during all
+  of these runs, so treat them as upper bounds (T=2 is hit hardest). Under heavy load T=1 wall time
+  rose by up to 1.7x and T=2 by up to 9x, so compare only runs made on an idle machine. The
+  "cpu_mean_ms" column is less sensitive to other load at T=1.
 """
 import argparse
 import json

@@ -24,7 +24,7 @@ fi
 py="$venv/bin/python"
 
 echo "== installing test dependencies"
-"$py" -m pip install --quiet --disable-pip-version-check pytest numpy pandas matplotlib polars
+"$py" -m pip install --quiet --disable-pip-version-check pytest numpy pandas matplotlib polars pyarrow
 
 echo "== building and installing superscale (pip install .)"
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps . \

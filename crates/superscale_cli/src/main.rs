@@ -9,6 +9,7 @@ mod progress;
 mod run_command;
 mod slurm_command;
 mod store_commands;
+mod weights_command;
 
 /// A laboratory for superposition and neural scaling laws.
 #[derive(Parser)]
@@ -35,6 +36,9 @@ enum Command {
     Show(store_commands::ShowArgs),
     /// Write a Slurm job-array script that runs an experiment as shards and merges them.
     Slurm(slurm_command::SlurmArgs),
+    /// Measure the superposition geometry of real weight matrices (.safetensors, .npy, .npz):
+    /// row norms, φ, D*, squared overlaps against the Welch bound; several files fit MSO ∝ m^−slope.
+    Weights(weights_command::WeightsArgs),
 }
 
 /// A mistake of the user's (bad spec, bad path): exit code 2, not 1.
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::Ls(args) => store_commands::ls(args),
         Command::Show(args) => store_commands::show(args),
         Command::Slurm(args) => slurm_command::run(args),
+        Command::Weights(args) => weights_command::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,332 @@
+//! Weight files: `.safetensors` and `.npy` memory-mapped, `.npz` read entry by entry.
+
+use crate::dtype::{to_f64, DType};
+use crate::error::{Error, Result};
+use crate::npy::parse_header;
+use memmap2::Mmap;
+use safetensors::{Dtype, SafeTensors};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The formats superscale reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Hugging Face safetensors
+    Safetensors,
+    /// one NumPy array
+    Npy,
+    /// a zip of NumPy arrays (`np.savez`, `np.savez_compressed`)
+    Npz,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Safetensors => "safetensors",
+            Format::Npy => "npy",
+            Format::Npz => "npz",
+        }
+    }
+}
+
+/// One tensor as a listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TensorInfo {
+    /// its name (`array` for a `.npy`, the entry name without `.npy` in an `.npz`)
+    pub name: String,
+    /// its element type as the file spells it (`F32`, `<f4`, …)
+    pub dtype: String,
+    /// its shape
+    pub shape: Vec<usize>,
+}
+
+/// Which axis of a 2-D tensor indexes the features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Orientation {
+    /// features are rows (`W[i, :]`, the unembedding convention and the MIT toy model)
+    #[default]
+    Rows,
+    /// features are columns (`W[:, i]`, the TMS paper's convention), transposed on load
+    Columns,
+}
+
+impl Orientation {
+    /// `rows` or `columns`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Orientation::Rows => "rows",
+            Orientation::Columns => "columns",
+        }
+    }
+}
+
+/// A 2-D tensor converted to f64, features as rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    /// the tensor's name
+    pub tensor: String,
+    /// its dtype as stored
+    pub dtype: String,
+    /// its shape as stored
+    pub stored_shape: [usize; 2],
+    /// which stored axis became the rows
+    pub orientation: Orientation,
+    /// n, the number of features
+    pub rows: usize,
+    /// m, the width of a feature vector
+    pub columns: usize,
+    /// row-major n × m values
+    pub data: Vec<f64>,
+}
+
+enum Contents {
+    Mapped(Mmap),
+    Entries(Vec<(String, Vec<u8>)>),
+}
+
+/// An open weight file.
+pub struct WeightFile {
+    path: PathBuf,
+    format: Format,
+    contents: Contents,
+}
+
+/// The name a `.npy` file's one array goes by.
+pub const NPY_TENSOR: &str = "array";
+
+impl WeightFile {
+    /// Opens `path`, choosing the format by its extension, and checks its header.
+    pub fn open(path: &Path) -> Result<Self> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let format = match path.extension().and_then(|e| e.to_str()) {
+            Some("safetensors") => Format::Safetensors,
+            Some("npy") => Format::Npy,
+            Some("npz") => Format::Npz,
+            _ => {
+                return Err(Error::UnknownFormat {
+                    path: path.to_path_buf(),
+                })
+            }
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let contents = if format == Format::Npz {
+            Contents::Entries(read_npz(path, file)?)
+        } else if len == 0 {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                format: format.name(),
+                reason: "the file is empty".into(),
+            });
+        } else {
+            // SAFETY: the map is read-only and lives as long as `self`; like every reader of
+            // memory-mapped weights (safetensors' own Python binding included) we rely on
+            // the file not being truncated by another process while we read it.
+            #[allow(unsafe_code)]
+            let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+            Contents::Mapped(map)
+        };
+        let out = WeightFile {
+            path: path.to_path_buf(),
+            format,
+            contents,
+        };
+        out.tensors()?;
+        Ok(out)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    fn corrupt(&self, reason: impl std::fmt::Display) -> Error {
+        Error::Corrupt {
+            path: self.path.clone(),
+            format: self.format.name(),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn safetensors(&self) -> Result<SafeTensors<'_>> {
+        match &self.contents {
+            Contents::Mapped(map) => SafeTensors::deserialize(map).map_err(|e| self.corrupt(e)),
+            Contents::Entries(_) => unreachable!("safetensors files are mapped"),
+        }
+    }
+
+    /// The `.npy` arrays of the file with their names.
+    fn arrays(&self) -> Vec<(&str, &[u8])> {
+        match &self.contents {
+            Contents::Mapped(map) => vec![(NPY_TENSOR, &map[..])],
+            Contents::Entries(entries) => entries
+                .iter()
+                .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+                .collect(),
+        }
+    }
+
+    /// Every tensor in the file, sorted by name for safetensors, in archive order for npz.
+    pub fn tensors(&self) -> Result<Vec<TensorInfo>> {
+        if self.format == Format::Safetensors {
+            let tensors = self.safetensors()?;
+            let mut out: Vec<TensorInfo> = tensors
+                .tensors()
+                .into_iter()
+                .map(|(name, view)| TensorInfo {
+                    name,
+                    dtype: format!("{:?}", view.dtype()),
+                    shape: view.shape().to_vec(),
+                })
+                .collect();
+            out.sort_by(|a, b| a.name.cmp(&b.name));
+            return Ok(out);
+        }
+        self.arrays()
+            .into_iter()
+            .map(|(name, bytes)| {
+                let header = parse_header(bytes)
+                    .map_err(|e| self.corrupt(format!("array {name:?}: {e}")))?;
+                Ok(TensorInfo {
+                    name: name.to_string(),
+                    dtype: header.descr,
+                    shape: header.shape,
+                })
+            })
+            .collect()
+    }
+
+    /// The named 2-D tensor as an f64 matrix with features as rows.
+    pub fn matrix(&self, name: &str, orientation: Orientation) -> Result<Matrix> {
+        let unknown = || -> Result<Error> {
+            let names: Vec<String> = self.tensors()?.into_iter().map(|t| t.name).collect();
+            Ok(Error::UnknownTensor {
+                path: self.path.clone(),
+                tensor: name.to_string(),
+                available: names.join(", "),
+            })
+        };
+        let unsupported = |dtype: String| Error::UnsupportedDtype {
+            path: self.path.clone(),
+            tensor: name.to_string(),
+            dtype,
+        };
+        let (dtype_name, shape, values, fortran) = if self.format == Format::Safetensors {
+            let tensors = self.safetensors()?;
+            let Ok(view) = tensors.tensor(name) else {
+                return Err(unknown()?);
+            };
+            let dtype_name = format!("{:?}", view.dtype());
+            let dtype = match view.dtype() {
+                Dtype::F64 => DType::F64,
+                Dtype::F32 => DType::F32,
+                Dtype::F16 => DType::F16,
+                Dtype::BF16 => DType::BF16,
+                _ => return Err(unsupported(dtype_name)),
+            };
+            let shape = view.shape().to_vec();
+            self.check_matrix(name, &shape)?;
+            (dtype_name, shape, to_f64(view.data(), dtype, false), false)
+        } else {
+            let Some((_, bytes)) = self.arrays().into_iter().find(|(n, _)| *n == name) else {
+                return Err(unknown()?);
+            };
+            let header =
+                parse_header(bytes).map_err(|e| self.corrupt(format!("array {name:?}: {e}")))?;
+            let Some(dtype) = header.dtype else {
+                return Err(unsupported(header.descr));
+            };
+            self.check_matrix(name, &header.shape)?;
+            let count: usize = header.shape.iter().product();
+            let data = &bytes[header.data_offset..header.data_offset + count * dtype.size()];
+            (
+                header.descr,
+                header.shape,
+                to_f64(data, dtype, header.big_endian),
+                header.fortran_order,
+            )
+        };
+        let (r, c) = (shape[0], shape[1]);
+        // Row-major r × c either way: a Fortran-order array is stored as its transpose.
+        let stored = if fortran {
+            transpose(&values, c, r)
+        } else {
+            values
+        };
+        let (rows, columns, data) = match orientation {
+            Orientation::Rows => (r, c, stored),
+            Orientation::Columns => (c, r, transpose(&stored, r, c)),
+        };
+        Ok(Matrix {
+            tensor: name.to_string(),
+            dtype: dtype_name,
+            stored_shape: [r, c],
+            orientation,
+            rows,
+            columns,
+            data,
+        })
+    }
+
+    fn check_matrix(&self, name: &str, shape: &[usize]) -> Result<()> {
+        if shape.len() != 2 {
+            return Err(Error::NotMatrix {
+                path: self.path.clone(),
+                tensor: name.to_string(),
+                shape: shape.to_vec(),
+            });
+        }
+        if shape[0] == 0 || shape[1] == 0 {
+            return Err(Error::Empty {
+                path: self.path.clone(),
+                tensor: name.to_string(),
+                rows: shape[0],
+                columns: shape[1],
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The transpose of a row-major `rows × columns` matrix.
+fn transpose(values: &[f64], rows: usize, columns: usize) -> Vec<f64> {
+    let mut out = vec![0.0; values.len()];
+    for i in 0..rows {
+        for j in 0..columns {
+            out[j * rows + i] = values[i * columns + j];
+        }
+    }
+    out
+}
+
+fn read_npz(path: &Path, file: std::fs::File) -> Result<Vec<(String, Vec<u8>)>> {
+    let corrupt = |reason: String| Error::Corrupt {
+        path: path.to_path_buf(),
+        format: "npz",
+        reason,
+    };
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| corrupt(e.to_string()))?;
+    let mut out = Vec::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let name = entry.name().to_string();
+        let name = name.strip_suffix(".npy").unwrap_or(&name).to_string();
+        // The declared size is only a hint (a lying header must not make us allocate it all).
+        let mut bytes = Vec::with_capacity(usize::try_from(entry.size().min(1 << 30)).unwrap_or(0));
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| corrupt(format!("entry {name:?}: {e}")))?;
+        out.push((name, bytes));
+    }
+    Ok(out)
+}

@@ -1,0 +1,37 @@
+//! Real weight matrices: read a 2-D tensor from a `.safetensors` (memory-mapped), `.npy`
+//! or `.npz` file in f64, f32, f16 or bf16, take its rows (or columns) as features, and
+//! measure its superposition geometry with `superscale_measure`: row norms, φ½, φ₁,
+//! D* = m/‖W‖²_F, the mean and variance of squared overlaps of the normalised rows (exact,
+//! or a seeded pair-sampling estimate with a CI for large n), mean |cos|, and the Welch
+//! bound κ² (`superposition_scaling.md` §2, §3.6, §6).
+//!
+//! ```
+//! use superscale_weights::{measure_matrix, write_npy, MeasureOptions, Orientation, WeightFile};
+//! let dir = std::env::temp_dir().join(format!("superscale_weights_doc_{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let values: Vec<u8> = [1.0f32, 0.0, 0.0, 1.0, -1.0, 0.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+//! let path = dir.join("w.npy");
+//! std::fs::write(&path, write_npy("<f4", &[3, 2], &values)).unwrap();
+//! let file = WeightFile::open(&path).unwrap();
+//! let w = file.matrix("array", Orientation::Rows).unwrap();
+//! let stats = measure_matrix(&w, &MeasureOptions::default()).unwrap();
+//! assert_eq!((stats.rows, stats.width), (3, 2));
+//! assert!((stats.overlap.mean_sq - 1.0 / 3.0).abs() < 1e-12);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+#![deny(missing_docs)]
+
+mod dtype;
+mod error;
+mod file;
+mod npy;
+mod stats;
+
+pub use dtype::DType;
+pub use error::{Error, Result};
+pub use file::{Format, Matrix, Orientation, TensorInfo, WeightFile, NPY_TENSOR};
+pub use npy::write_npy;
+pub use stats::{
+    measure_matrix, sampled_overlap, MeasureOptions, NormSummary, Overlap, OverlapMethod,
+    WeightStats,
+};

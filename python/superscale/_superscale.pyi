@@ -100,6 +100,8 @@ class Spec:
     def __len__(self) -> int: ...
 
 class Study:
+    @staticmethod
+    def open(path: _Path) -> Study: ...
     @property
     def spec(self) -> Spec: ...
     @property
@@ -127,9 +129,13 @@ class Study:
 
 def run(
     spec: Spec | _Path,
-    out: _Path | None = None,
+    store: _Path | None = None,
     threads: int | None = None,
     progress: bool | Callable[[_ProgressEvent], object] | None = None,
+    *,
+    out: _Path | None = None,
+    extend: bool = False,
+    save_weights: bool = False,
 ) -> Study: ...
 
 class Bootstrap:

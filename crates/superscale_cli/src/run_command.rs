@@ -5,11 +5,10 @@ use crate::progress::{Mode, Progress};
 use crate::{store_error, UserError};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 use superscale_run::{fit_width_exponents, run_study, Event};
 use superscale_spec::Experiment;
-use superscale_store::{Plan, Prepared, RunState, Shard, Store};
+use superscale_store::{Plan, Prepared, Recorder, RunState, Shard, Store};
 
 /// Arguments of `superscale run`.
 #[derive(clap::Args)]
@@ -58,71 +57,19 @@ pub fn run(args: &RunArgs) -> Result<()> {
         extend: args.extend,
         shard: args.shard,
     };
-    let Prepared {
-        store,
-        todo,
-        finished,
-        added,
-        interrupted,
-        created,
-    } = Store::prepare(&dir, &experiment, &plan).map_err(store_error)?;
-    let progress = Progress::new(Mode::detect(args.quiet), &todo);
-    let slice = args
-        .shard
-        .map(|s| format!(" (shard {s})"))
-        .unwrap_or_default();
-    let state = if created {
-        "new store".to_string()
-    } else {
-        let mut parts = vec![format!("resumed: {finished} finished")];
-        parts.extend((added > 0).then(|| format!("{added} added")));
-        parts.extend((interrupted > 0).then(|| format!("{interrupted} interrupted")));
-        parts.join(", ")
-    };
-    progress.line(&if todo.is_empty() {
-        format!(
-            "{}{slice}: all {finished} runs finished in {}; rewriting the report",
-            experiment.name,
-            dir.display()
-        )
-    } else {
-        format!(
-            "{}{slice}: {} runs to do on {threads} threads → {} ({state})",
-            experiment.name,
-            todo.len(),
-            dir.display()
-        )
-    });
+    let prepared = Store::prepare(&dir, &experiment, &plan).map_err(store_error)?;
+    let progress = Progress::new(Mode::detect(args.quiet), &prepared.todo);
+    progress.line(&prepared.summary(&experiment.name, threads));
+    let Prepared { store, todo, .. } = prepared;
     let started = Instant::now();
-    let store = Mutex::new(store);
-    // The first store error; the callback cannot return it, so it is kept for the end.
-    let store_failure: Mutex<Option<superscale_store::Error>> = Mutex::new(None);
-    let with_store = |write: &mut dyn FnMut(&mut Store) -> superscale_store::Result<()>| {
-        let mut store = store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Err(err) = write(&mut store) {
-            store_failure
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .get_or_insert(err);
-        }
-    };
-    let on_event = |event: Event<'_>| match event {
-        Event::Started(point) => {
-            with_store(&mut |store| store.mark_running(point));
-            progress.started(point);
-        }
-        Event::Step(point, step) => progress.step(point, step),
-        Event::Finished(result) => {
-            // Committed from the worker before it takes the next run: a kill from here on
-            // cannot lose this run.
-            with_store(&mut |store| store.commit(result, args.save_weights));
-            progress.finished(result);
-        }
-        Event::Failed(point, err) => {
-            with_store(&mut |store| store.commit_failure(point, &err.to_string()));
-            progress.failed(point, &err.to_string());
+    let recorder = Recorder::new(store, args.save_weights);
+    let on_event = |event: Event<'_>| {
+        recorder.record(&event);
+        match event {
+            Event::Started(point) => progress.started(point),
+            Event::Step(point, step) => progress.step(point, step),
+            Event::Finished(result) => progress.finished(result),
+            Event::Failed(point, err) => progress.failed(point, &err.to_string()),
         }
     };
     let outcome = if todo.is_empty() {
@@ -131,13 +78,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
         run_study(&todo, threads, &on_event).map(|_| ())
     };
     progress.finish();
-    let store = store
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(err) = store_failure
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-    {
+    let (store, store_failure) = recorder.finish();
+    if let Some(err) = store_failure {
         return Err(store_error(err))
             .context("the store could not record a run; the runs committed before are kept");
     }

@@ -49,7 +49,8 @@ create_exception!(
     superscale,
     StoreError,
     SuperscaleError,
-    "The results store could not be read or written (reserved for the SQLite store)."
+    "The run store could not be opened, read or written, or does not match the study (a \
+     changed spec, a directory that is not a store); the message is the CLI's."
 );
 
 /// Registers the exception classes in the native module.
@@ -90,6 +91,11 @@ pub fn spec_error(py: Python<'_>, err: &superscale_spec::Error) -> PyErr {
 /// A [`RunError`] from the run crate's error.
 pub fn run_error(err: &superscale_run::Error) -> PyErr {
     RunError::new_err(err.to_string())
+}
+
+/// A [`StoreError`] from the store crate's error, with the CLI's message.
+pub fn store_error(err: &superscale_store::Error) -> PyErr {
+    StoreError::new_err(err.to_string())
 }
 
 /// A [`FitError`] from the fitting crate's error.

@@ -7,11 +7,12 @@
 //! sees it at its next progress event (at most 100 training steps later) and unwinds out of
 //! `run_study` with a private payload that [`std::panic::resume_unwind`] throws without
 //! calling the panic hook, so nothing is printed. Runs that had finished are kept: they
-//! were copied as they finished.
+//! were copied as they finished and, with a store, committed by the store crate's
+//! [`Recorder`] as the CLI commits them, so a second call resumes the study.
 
-use crate::errors::{guard, panic_error, run_error, spec_error};
+use crate::errors::{guard, panic_error, run_error, spec_error, store_error, StoreError};
 use crate::spec::PySpec;
-use crate::study::{create_dir, PyStudy};
+use crate::study::PyStudy;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -22,7 +23,8 @@ use std::sync::Arc;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 use superscale_run::{run_study, Event, RunResult, RunStatus};
-use superscale_spec::Experiment;
+use superscale_spec::{Experiment, RunPoint};
+use superscale_store::{Plan, Recorder, Store};
 
 /// How often the waiting thread takes the GIL to check for signals and report progress.
 const POLL: Duration = Duration::from_millis(50);
@@ -79,29 +81,34 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Trains every run of `experiment` on `threads` workers with the GIL released.
+/// Trains `points` on `threads` workers with the GIL released, recording every event into
+/// `recorder` when there is one (a run is committed as it finishes, before the worker
+/// takes another; after a stop no run starts, so none is marked running needlessly).
 pub fn run_interruptible(
     py: Python<'_>,
-    experiment: &Experiment,
+    points: &[RunPoint],
     threads: usize,
     progress: &Progress,
+    recorder: Option<&Recorder>,
 ) -> PyResult<Outcome> {
     let stop = AtomicBool::new(false);
     let finished: Mutex<Vec<RunResult>> = Mutex::new(Vec::new());
     let latch = Latch::default();
-    let on_event = |event: Event<'_>| match event {
-        Event::Finished(result) => lock(&finished).push(result.clone()),
-        Event::Started(_) | Event::Step(..) if stop.load(Ordering::Relaxed) => {
+    let on_event = |event: Event<'_>| {
+        if matches!(event, Event::Started(_) | Event::Step(..)) && stop.load(Ordering::Relaxed) {
             resume_unwind(Box::new(Interrupted));
         }
-        _ => {}
+        if let Some(recorder) = recorder {
+            recorder.record(&event);
+        }
+        if let Event::Finished(result) = event {
+            lock(&finished).push(result.clone());
+        }
     };
-    let total = experiment.points.len();
+    let total = points.len();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                run_study(&experiment.points, threads, &on_event)
-            }));
+            let outcome = catch_unwind(AssertUnwindSafe(|| run_study(points, threads, &on_event)));
             latch.set();
             outcome
         });
@@ -205,22 +212,38 @@ fn report(
 /// Training runs with the GIL released, on ``threads`` worker threads (one run per thread;
 /// results are bit-identical for any thread count). Ctrl-C stops the workers within about
 /// 100 training steps and raises ``KeyboardInterrupt``; the runs that had finished are kept
-/// on the exception as ``err.study`` (a :class:`Study` with ``interrupted == True``;
-/// nothing is written to ``out`` then, call ``err.study.write(out)`` to keep them).
+/// on the exception as ``err.study`` (a :class:`Study` with ``interrupted == True``).
+///
+/// With ``store``, the study is written into that directory exactly as
+/// ``superscale run SPEC --store DIR`` writes it: an SQLite store (``superscale.db``) with
+/// one row per run, each run committed as soon as it finishes, then the report and tables.
+/// An existing store is resumed: finished runs are skipped and runs left unfinished (by
+/// Ctrl-C, a kill or a failure) are trained again, so an interrupted study resumed by a
+/// second call ends bit-identical to an uninterrupted one. The returned study then holds
+/// every finished run of the store, earlier calls' included.
 ///
 /// Parameters
 /// ----------
 /// spec : Spec or str or os.PathLike
 ///     The experiment, or the path of its TOML file.
-/// out : str or os.PathLike, optional
-///     If given, the report and tables are written there, as ``superscale run --out OUT``.
+/// store : str or os.PathLike, optional
+///     The study's store directory (new, empty or an existing store of this spec), as
+///     ``superscale run --store``. Without it nothing is written.
 /// threads : int, optional
 ///     Worker threads (default: ``SUPERSCALE_THREADS``, else the number of cores).
 /// progress : bool or callable, optional
 ///     True prints one line per finished run to ``sys.stderr`` as the CLI does; a callable
 ///     receives a dict per finished run (``finished``, ``total``, ``index``, ``run_id``,
-///     ``replicate``, ``status``, ``loss_heldout``, ``seconds``); an exception it raises
-///     stops the study like Ctrl-C.
+///     ``replicate``, ``status``, ``loss_heldout``, ``seconds``; ``total`` counts the runs
+///     this call trains); an exception it raises stops the study like Ctrl-C.
+/// out : str or os.PathLike, optional
+///     An alias of ``store`` (``superscale run --out``).
+/// extend : bool, optional
+///     Add the spec's new sweep points or replicates to an existing store, as ``--extend``
+///     (without it, a spec with runs the store lacks raises :class:`StoreError`).
+/// save_weights : bool, optional
+///     Keep each run's final W and b as ``weights/<run id>-r<replicate>.safetensors`` in the
+///     store, as ``--save-weights``, so :meth:`Study.open` can return them later.
 ///
 /// Returns
 /// -------
@@ -230,18 +253,26 @@ fn report(
 /// ------
 /// SpecError
 ///     If ``spec`` is a path to an invalid file.
+/// StoreError
+///     If the store cannot be opened or written, or holds another study (the CLI's message).
 /// RunError
-///     If a run cannot be built or trained.
+///     If a run cannot be built or trained (with a store, it is marked failed and rerun by
+///     the next call).
 /// KeyboardInterrupt
-///     On Ctrl-C, once the workers have stopped (``err.study`` holds the finished runs).
+///     On Ctrl-C, once the workers have stopped (``err.study`` holds the finished runs; with
+///     a store they are committed, and calling ``run`` again resumes).
 #[pyfunction]
-#[pyo3(signature = (spec, out = None, threads = None, progress = None))]
+#[pyo3(signature = (spec, store = None, threads = None, progress = None, *, out = None, extend = false, save_weights = false))]
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     py: Python<'_>,
     spec: &Bound<'_, PyAny>,
-    out: Option<PathBuf>,
+    store: Option<PathBuf>,
     threads: Option<usize>,
     progress: Option<&Bound<'_, PyAny>>,
+    out: Option<PathBuf>,
+    extend: bool,
+    save_weights: bool,
 ) -> PyResult<PyStudy> {
     let experiment = match spec.extract::<PyRef<'_, PySpec>>() {
         Ok(spec) => spec.inner.clone(),
@@ -266,26 +297,69 @@ pub fn run(
     if threads == 0 {
         return Err(PyValueError::new_err("threads must be at least 1"));
     }
+    let dir = match (store, out) {
+        (Some(store), Some(out)) if store != out => {
+            return Err(PyValueError::new_err(
+                "store and out name the same argument (out is an alias of store); give one",
+            ))
+        }
+        (store, out) => store.or(out),
+    };
+    if dir.is_none() && (extend || save_weights) {
+        return Err(PyValueError::new_err(
+            "extend and save_weights apply to a store: pass store=DIR",
+        ));
+    }
     let progress = match progress {
         None => Progress::Silent,
         Some(value) if value.is_callable() => Progress::Callback(value.clone().unbind()),
         Some(value) if value.extract::<bool>()? => Progress::Print,
         Some(_) => Progress::Silent,
     };
-    if let Some(out) = &out {
-        create_dir(out)?;
+    let Some(dir) = dir else {
+        let outcome = run_interruptible(py, &experiment.points, threads, &progress, None)?;
+        let interrupted = outcome.stopped_by.is_some();
+        let study = PyStudy::new(py, experiment, outcome.results, interrupted)?;
+        return finish(py, study, outcome.stopped_by);
+    };
+    let plan = Plan {
+        extend,
+        shard: None,
+    };
+    let prepared = guard("run", || {
+        Store::prepare(&dir, &experiment, &plan).map_err(|err| store_error(&err))
+    })?;
+    if let Progress::Print = progress {
+        let line = prepared.summary(&experiment.name, threads);
+        let stderr = py.import("sys")?.getattr("stderr")?;
+        stderr.call_method1("write", (format!("{line}\n"),))?;
     }
-    let outcome = run_interruptible(py, &experiment, threads, &progress)?;
+    let recorder = Recorder::new(prepared.store, save_weights);
+    let outcome = run_interruptible(py, &prepared.todo, threads, &progress, Some(&recorder));
+    let (store, failure) = recorder.finish();
+    let outcome = outcome?;
+    if let Some(err) = failure {
+        return Err(StoreError::new_err(format!(
+            "{err} (the store could not record a run; the runs committed before are kept)"
+        )));
+    }
     let interrupted = outcome.stopped_by.is_some();
-    let study = PyStudy::new(py, experiment, outcome.results, interrupted)?;
-    if let Some(err) = outcome.stopped_by {
-        // Attaching the partial study can only fail for an exception type without a
-        // __dict__; the exception is raised either way.
-        let _ = err.value(py).setattr("study", Bound::new(py, study)?);
-        return Err(err);
+    let study = PyStudy::from_store(py, &store, outcome.results, interrupted)?;
+    if !interrupted {
+        study.write(py, dir)?;
     }
-    if let Some(out) = out {
-        study.write(py, out)?;
+    finish(py, study, outcome.stopped_by)
+}
+
+/// The study, or the exception that stopped it with the partial study attached.
+fn finish(py: Python<'_>, study: PyStudy, stopped_by: Option<PyErr>) -> PyResult<PyStudy> {
+    match stopped_by {
+        None => Ok(study),
+        Some(err) => {
+            // Attaching the partial study can only fail for an exception type without a
+            // __dict__; the exception is raised either way.
+            let _ = err.value(py).setattr("study", Bound::new(py, study)?);
+            Err(err)
+        }
     }
-    Ok(study)
 }

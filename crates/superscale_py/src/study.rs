@@ -2,10 +2,10 @@
 //!
 //! A `Study` owns its runs' results; their weights were moved into numpy arrays once, when
 //! the study was made, so `Study.weights` hands out the same read-only arrays every time
-//! without copying. A later `Study.open(path)` (the SQLite store) only needs another way to
-//! fill the same fields.
+//! without copying. `Study.open(path)` fills the same fields from a run store; its runs'
+//! weights come from the store's `.safetensors` files when they were saved.
 
-use crate::errors::{detached, report_error};
+use crate::errors::{detached, guard, report_error, store_error, StoreError};
 use crate::measure::{geometry_dict, Floats};
 use crate::spec::PySpec;
 use numpy::ndarray::Array2;
@@ -13,11 +13,13 @@ use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use superscale_report::{curves_csv, exponents_csv, results_csv, write_study};
 use superscale_run::{fit_width_exponents, RunResult, WidthExponent};
 use superscale_spec::Experiment;
+use superscale_store::{read_weights, weights_file, Store};
 
 /// W (n × m) and b (n) of one run.
 type Weights<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray1<f32>>);
@@ -33,8 +35,10 @@ pub struct PyStudy {
     experiment: Arc<Experiment>,
     results: Vec<RunResult>,
     exponents: Vec<WidthExponent>,
-    /// (W, b) of each result
-    arrays: Vec<HeldWeights>,
+    /// (W, b) of each result, when held in memory (a run trained by this process)
+    arrays: Vec<Option<HeldWeights>>,
+    /// the store the study was read from or written to, where saved weights are looked up
+    store: Option<PathBuf>,
     report: Mutex<Option<PathBuf>>,
     interrupted: bool,
 }
@@ -60,32 +64,96 @@ impl PyStudy {
     pub fn new(
         py: Python<'_>,
         experiment: Arc<Experiment>,
+        results: Vec<RunResult>,
+        interrupted: bool,
+    ) -> PyResult<Self> {
+        Self::assemble(py, experiment, results, interrupted, None)
+    }
+
+    /// The finished runs of `store`; those in `fresh` (trained by this call) keep their
+    /// weights in memory, the others are read from their weights files when asked for.
+    pub fn from_store(
+        py: Python<'_>,
+        store: &Store,
+        fresh: Vec<RunResult>,
+        interrupted: bool,
+    ) -> PyResult<Self> {
+        let (experiment, mut results) = guard("Study.open", || {
+            let experiment = store.experiment().map_err(|err| store_error(&err))?;
+            let results = store.results().map_err(|err| store_error(&err))?;
+            Ok((experiment, results))
+        })?;
+        let mut fresh: HashMap<(String, u32), RunResult> = fresh
+            .into_iter()
+            .map(|r| ((r.point.run_id.clone(), r.point.replicate), r))
+            .collect();
+        for result in &mut results {
+            let key = (result.point.run_id.clone(), result.point.replicate);
+            if let Some(trained) = fresh.remove(&key) {
+                result.weights = trained.weights;
+                result.bias = trained.bias;
+            }
+        }
+        let experiment = Arc::new(experiment);
+        Self::assemble(
+            py,
+            experiment,
+            results,
+            interrupted,
+            Some(store.dir().to_path_buf()),
+        )
+    }
+
+    fn assemble(
+        py: Python<'_>,
+        experiment: Arc<Experiment>,
         mut results: Vec<RunResult>,
         interrupted: bool,
+        store: Option<PathBuf>,
     ) -> PyResult<Self> {
         let exponents = fit_width_exponents(&results);
         let mut arrays = Vec::with_capacity(results.len());
         for result in &mut results {
+            if result.weights.is_empty() && store.is_some() {
+                arrays.push(None);
+                continue;
+            }
             let (n, m) = result.point.spec.model.shape();
-            let weights = Array2::from_shape_vec((n, m), std::mem::take(&mut result.weights))
-                .map_err(|err| {
-                    PyValueError::new_err(format!("weights of run {}: {err}", result.point.index))
-                })?;
-            let weights = PyArray2::from_owned_array(py, weights);
-            let bias = PyArray1::from_vec(py, std::mem::take(&mut result.bias));
-            read_only(weights.as_any())?;
-            read_only(bias.as_any())?;
-            arrays.push((weights.unbind(), bias.unbind()));
+            let weights = std::mem::take(&mut result.weights);
+            let bias = std::mem::take(&mut result.bias);
+            arrays.push(Some(Self::arrays(py, (n, m), weights, bias, result)?));
         }
-        let report = Mutex::new(None);
+        let report = store
+            .as_ref()
+            .map(|dir| dir.join("report.html"))
+            .filter(|path| path.is_file());
         Ok(Self {
             experiment,
             results,
             exponents,
             arrays,
-            report,
+            store,
+            report: Mutex::new(report),
             interrupted,
         })
+    }
+
+    /// Read-only numpy arrays owning `weights` and `bias`.
+    fn arrays(
+        py: Python<'_>,
+        shape: (usize, usize),
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+        result: &RunResult,
+    ) -> PyResult<HeldWeights> {
+        let weights = Array2::from_shape_vec(shape, weights).map_err(|err| {
+            PyValueError::new_err(format!("weights of run {}: {err}", result.point.index))
+        })?;
+        let weights = PyArray2::from_owned_array(py, weights);
+        let bias = PyArray1::from_vec(py, bias);
+        read_only(weights.as_any())?;
+        read_only(bias.as_any())?;
+        Ok((weights.unbind(), bias.unbind()))
     }
 
     /// The position in `results` of the run at study index `key` (an int) or with run id
@@ -131,6 +199,36 @@ impl PyStudy {
 
 #[pymethods]
 impl PyStudy {
+    /// Opens a study from its run store (written by :func:`superscale.run` with ``store=``
+    /// or by ``superscale run``), holding every finished run of the store.
+    ///
+    /// Parameters
+    /// ----------
+    /// path : str or os.PathLike
+    ///     The store directory (holding ``superscale.db``).
+    ///
+    /// Returns
+    /// -------
+    /// Study
+    ///     ``interrupted`` is True when the store still has runs to do. Weights come from
+    ///     the store's ``.safetensors`` files; :meth:`weights` raises :class:`StoreError`
+    ///     for a run whose weights were not saved.
+    ///
+    /// Raises
+    /// ------
+    /// StoreError
+    ///     If ``path`` holds no store, or a damaged one.
+    #[staticmethod]
+    fn open(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let (store, runs) = guard("Study.open", || {
+            let store = Store::open(&path).map_err(|err| store_error(&err))?;
+            let runs = store.runs().map_err(|err| store_error(&err))?;
+            Ok((store, runs))
+        })?;
+        let unfinished = runs.iter().any(|r| !r.state.is_finished());
+        Self::from_store(py, &store, Vec::new(), unfinished)
+    }
+
     /// The experiment this study ran.
     #[getter]
     fn spec(&self) -> PySpec {
@@ -148,8 +246,8 @@ impl PyStudy {
             .collect()
     }
 
-    /// True when the study was stopped (Ctrl-C) before every run finished; it then holds
-    /// only the runs that had finished.
+    /// True when the study was stopped (Ctrl-C) before every run finished, or was opened
+    /// from a store with runs still to do; it then holds only the runs that had finished.
     #[getter]
     fn interrupted(&self) -> bool {
         self.interrupted
@@ -231,7 +329,9 @@ impl PyStudy {
     /// Returns
     /// -------
     /// W : numpy.ndarray
-    ///     float32, shape (n_features, n_hidden); read-only, shared with the study (no copy).
+    ///     float32, shape (n_features, n_hidden); read-only, shared with the study (no copy)
+    ///     for a run trained in this process; read from the store's ``.safetensors`` file
+    ///     for a study opened with :meth:`open` (or runs finished by an earlier call).
     /// b : numpy.ndarray
     ///     float32, shape (n_features,); read-only.
     #[pyo3(signature = (run, replicate = 0))]
@@ -241,8 +341,28 @@ impl PyStudy {
         run: &Bound<'py, PyAny>,
         replicate: u32,
     ) -> PyResult<Weights<'py>> {
-        let (weights, bias) = &self.arrays[self.position(run, replicate)?];
-        Ok((weights.bind(py).clone(), bias.bind(py).clone()))
+        let position = self.position(run, replicate)?;
+        if let Some((weights, bias)) = &self.arrays[position] {
+            return Ok((weights.bind(py).clone(), bias.bind(py).clone()));
+        }
+        let result = &self.results[position];
+        let point = &result.point;
+        let dir = self.store.as_deref().unwrap_or(std::path::Path::new("."));
+        let path = dir.join(weights_file(&point.run_id, point.replicate));
+        if !path.is_file() {
+            return Err(StoreError::new_err(format!(
+                "{}: run {} replicate {} has no saved weights (no {}); weights are kept only \
+                 when the study runs with save_weights=True (superscale run --save-weights)",
+                dir.display(),
+                point.run_id,
+                point.replicate,
+                weights_file(&point.run_id, point.replicate)
+            )));
+        }
+        let read = detached(py, "Study.weights", || read_weights(&path))?
+            .map_err(|err| store_error(&err))?;
+        let (weights, bias) = Self::arrays(py, read.shape, read.weights, read.bias, result)?;
+        Ok((weights.into_bound(py), bias.into_bound(py)))
     }
 
     /// The measurements recorded for one run (see :func:`superscale.measure.geometry`), or

@@ -48,6 +48,41 @@ pub struct Prepared {
     pub created: bool,
 }
 
+impl Prepared {
+    /// The line printed before training (`superscale run` prints it, and
+    /// `superscale.run(..., progress=True)` too): the study, what is left to do on how many
+    /// threads, and whether the store is new or resumed. `name` is the experiment's name.
+    pub fn summary(&self, name: &str, threads: usize) -> String {
+        let slice = self
+            .store
+            .meta
+            .shard
+            .map(|s| format!(" (shard {s})"))
+            .unwrap_or_default();
+        let dir = self.store.dir.display();
+        if self.todo.is_empty() {
+            return format!(
+                "{name}{slice}: all {} runs finished in {dir}; rewriting the report",
+                self.finished
+            );
+        }
+        let state = if self.created {
+            "new store".to_string()
+        } else {
+            let mut parts = vec![format!("resumed: {} finished", self.finished)];
+            parts.extend((self.added > 0).then(|| format!("{} added", self.added)));
+            parts.extend(
+                (self.interrupted > 0).then(|| format!("{} interrupted", self.interrupted)),
+            );
+            parts.join(", ")
+        };
+        format!(
+            "{name}{slice}: {} runs to do on {threads} threads → {dir} ({state})",
+            self.todo.len()
+        )
+    }
+}
+
 /// The fingerprint of an experiment: the first 16 hex digits of SHA-256 over its sorted
 /// (run id, replicate) pairs. Two experiments with the same fingerprint define exactly the
 /// same runs (order, comments and description aside), so their stores can be merged.

@@ -24,7 +24,8 @@ fi
 py="$venv/bin/python"
 
 echo "== installing test dependencies"
-"$py" -m pip install --quiet --disable-pip-version-check pytest numpy pandas matplotlib polars pyarrow
+"$py" -m pip install --quiet --disable-pip-version-check \
+    pytest==9.2.0 numpy==2.4.6 pandas==3.1.1 matplotlib==3.11.2 polars==2.1.0 pyarrow==26.0.1
 
 echo "== building and installing superscale (pip install .)"
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps . \

@@ -174,7 +174,12 @@ pub(crate) fn xy_chart(
                     .background_style(WHITE.mix(0.85))
                     .border_style(RGBColor(200, 200, 200))
                     .label_font(("sans-serif", 11))
-                    .position(SeriesLabelPosition::UpperRight)
+                    .position(if log {
+                        // Scaling curves fall to the lower right: keep the legend off the data.
+                        SeriesLabelPosition::LowerLeft
+                    } else {
+                        SeriesLabelPosition::UpperRight
+                    })
                     .draw()
                     .map_err(|e| plot_error(title, e))?;
             }};

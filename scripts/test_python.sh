@@ -34,7 +34,7 @@ echo "== building and installing superscale (pip install .)"
 
 echo "== building the CLI for the comparison tests"
 cargo build --release --quiet -p superscale_cli
-export SUPERSCALE_CLI="$PWD/target/release/superscale"
+export SUPERSCALE_CLI="${CARGO_TARGET_DIR:-$PWD/target}/release/superscale"
 
 echo "== pytest python/tests ($((SECONDS - started)) s so far)"
 # Run from python/tests' parent so `import superscale` finds the installed package, never

@@ -25,4 +25,6 @@ pub use output_layer::{
     output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient, RowLoss,
 };
 pub use simd::Simd;
-pub use sparse::{sparse_times_dense, sparse_transpose_times_dense_add, SparseRows};
+pub use sparse::{
+    sparse_block_times_dense, sparse_times_dense, sparse_transpose_times_dense_add, SparseRows,
+};

@@ -88,12 +88,13 @@ pub(crate) fn axpy<A: Arith>(alpha: f32, x: &[f32], y: &mut [f32]) {
 fn sparse_times_dense_generic<A: Arith>(
     out: &mut [f32],
     sparse: &SparseRows,
+    first_row: usize,
     dense: &[f32],
     width: usize,
 ) {
     for (row, out_row) in out.chunks_exact_mut(width).enumerate() {
         out_row.fill(0.0);
-        let (columns, values) = sparse.row(row);
+        let (columns, values) = sparse.row(first_row + row);
         for (&column, &value) in columns.iter().zip(values) {
             let start = column as usize * width;
             axpy::<A>(value, &dense[start..start + width], out_row);
@@ -101,7 +102,7 @@ fn sparse_times_dense_generic<A: Arith>(
     }
 }
 
-dispatch!(fn sparse_times_dense_kernel(out: &mut [f32], sparse: &SparseRows, dense: &[f32], width: usize) => sparse_times_dense_generic);
+dispatch!(fn sparse_times_dense_kernel(out: &mut [f32], sparse: &SparseRows, first_row: usize, dense: &[f32], width: usize) => sparse_times_dense_generic);
 
 /// `out ← S · D` for sparse S (rows × k) and row-major dense D (k × width).
 pub fn sparse_times_dense(
@@ -125,7 +126,40 @@ pub fn sparse_times_dense(
             )
         },
     )?;
-    sparse_times_dense_kernel(simd, out, sparse, dense, width);
+    sparse_times_dense_kernel(simd, out, sparse, 0, dense, width);
+    Ok(())
+}
+
+/// `out ← S[first_row..first_row + r] · D`: the product for a block of `r` consecutive rows
+/// of S (r = `out.len() / width`), so a row block can be formed where it is consumed.
+pub fn sparse_block_times_dense(
+    simd: Simd,
+    out: &mut [f32],
+    sparse: &SparseRows,
+    first_row: usize,
+    dense: &[f32],
+    width: usize,
+) -> Result<()> {
+    let rows = out.len() / width.max(1);
+    check(
+        "sparse_block_times_dense",
+        width > 0
+            && out.len() == rows * width
+            && first_row + rows <= sparse.rows()
+            && dense.len() == sparse.cols * width,
+        || {
+            (
+                format!(
+                    "rows {first_row}..{} of {} × {width}, dense {}×{width}",
+                    first_row + rows,
+                    sparse.rows(),
+                    sparse.cols
+                ),
+                format!("out {} values, dense {} values", out.len(), dense.len()),
+            )
+        },
+    )?;
+    sparse_times_dense_kernel(simd, out, sparse, first_row, dense, width);
     Ok(())
 }
 
@@ -206,6 +240,9 @@ mod tests {
                         assert!((out[r * width + c] - want).abs() < 1e-5, "{simd:?}");
                     }
                 }
+                let mut block = vec![7.0; 3 * width];
+                sparse_block_times_dense(simd, &mut block, &sparse, 2, &dense, width).unwrap();
+                assert_eq!(block[..], out[2 * width..5 * width]);
                 let rhs: Vec<f32> = (0..rows * width).map(|v| (v as f32 * 0.2).sin()).collect();
                 let mut acc = vec![1.0; k * width];
                 sparse_transpose_times_dense_add(simd, &mut acc, &sparse, &rhs, width).unwrap();
@@ -227,5 +264,9 @@ mod tests {
         let sparse = SparseRows::from_dense(&[1.0, 0.0, 0.0, 2.0], 2, 2);
         let mut out = vec![0.0; 3];
         assert!(sparse_times_dense(Simd::Scalar, &mut out, &sparse, &[1.0; 4], 2).is_err());
+        let mut block = vec![0.0; 4];
+        assert!(
+            sparse_block_times_dense(Simd::Scalar, &mut block, &sparse, 1, &[1.0; 4], 2).is_err()
+        );
     }
 }

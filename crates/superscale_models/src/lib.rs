@@ -9,9 +9,11 @@
 
 mod data;
 mod error;
+mod forward;
 pub mod reference;
 mod toy_model;
 
 pub use data::{power_law_probabilities, FeatureSampler};
 pub use error::{Error, Result};
+pub use forward::ForwardForm;
 pub use toy_model::{Gradients, Init, StepBuffers, ToyModel};

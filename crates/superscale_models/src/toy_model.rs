@@ -3,18 +3,21 @@
 //!
 //! With z = h·Wᵀ + b, h = x·W and G = ∂L/∂z from the fused output pass:
 //! ∂L/∂W = Gᵀ·h + xᵀ·(G·W) (W appears on both sides of the tied model) and ∂L/∂b = Σ_b G.
-//! x is sparse, so x·W and xᵀ·(G·W) cost B·E·m; h·Wᵀ is one dense product; G·W and Gᵀ·h
-//! are dense products early in training and sparse scans once ReLU switches most outputs
-//! off (`superposition_scaling.md` §4, cost model).
+//! x is sparse, so x·W and xᵀ·(G·W) cost B·E·m; x·W·Wᵀ is either h·Wᵀ per row block or
+//! rows of K = W·Wᵀ combined by the sparse input, whichever counts fewer FLOP
+//! (`forward.rs`); G·W and Gᵀ·h are dense products early in training and sparse scans once
+//! ReLU switches most outputs off (`superposition_scaling.md` §4, cost model).
 
 use crate::error::{invalid, Result};
+use crate::forward::{
+    block_pre_activations, gram_matrix, gram_pays, gram_possible, Forward, ForwardForm,
+};
 use rand::Rng;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use superscale_kernels::{
-    matmul, output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient,
-    sparse_times_dense, sparse_transpose_times_dense_add, MatMut, MatRef, RowLoss, Simd,
-    SparseRows,
+    output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient,
+    sparse_times_dense, sparse_transpose_times_dense_add, RowLoss, Simd, SparseRows,
 };
 
 /// How the parameters are initialised.
@@ -87,12 +90,26 @@ pub struct StepBuffers {
     batch: usize,
     hidden: Vec<f32>,
     grad_hidden: Vec<f32>,
+    /// K = W·Wᵀ (n × n) for steps that form the forward from it; empty when no step of
+    /// this shape would (see `forward.rs`).
+    gram: Vec<f32>,
+    form: ForwardForm,
     chunks: Vec<Chunk>,
 }
 
 impl StepBuffers {
     /// Buffers for batches of `batch` samples of a model of this shape.
     pub fn new(n_features: usize, width: usize, batch: usize) -> Self {
+        Self::with_forward_form(n_features, width, batch, ForwardForm::Cheapest)
+    }
+
+    /// Buffers whose steps form the forward pass as `form` says.
+    pub fn with_forward_form(
+        n_features: usize,
+        width: usize,
+        batch: usize,
+        form: ForwardForm,
+    ) -> Self {
         let chunk = Chunk {
             pre: vec![0.0; batch.min(ROW_BLOCK) * n_features],
             active_pre: Vec::new(),
@@ -108,6 +125,15 @@ impl StepBuffers {
             batch,
             hidden: vec![0.0; batch * width],
             grad_hidden: vec![0.0; batch * width],
+            gram: match form {
+                ForwardForm::Direct => Vec::new(),
+                ForwardForm::Gram => vec![0.0; n_features * n_features],
+                ForwardForm::Cheapest if gram_possible(n_features, width, batch) => {
+                    vec![0.0; n_features * n_features]
+                }
+                ForwardForm::Cheapest => Vec::new(),
+            },
+            form,
             chunks: vec![chunk; batch.div_ceil(CHUNK_ROWS).max(1)],
         }
     }
@@ -184,16 +210,25 @@ impl ToyModel {
         Ok(())
     }
 
-    /// h·Wᵀ for the `rows` rows of `hidden` into `pre`.
-    fn block_pre(&self, pre: &mut [f32], hidden: &[f32], rows: usize) -> Result<()> {
+    /// The forward form for this batch (computing K = W·Wᵀ when it is the Gram form).
+    fn prepare_forward<'a>(
+        &self,
+        x: &SparseRows,
+        gram: &'a mut [f32],
+        form: ForwardForm,
+    ) -> Result<Forward<'a>> {
         let (n, m) = (self.n_features, self.width);
-        matmul(
-            MatMut::row_major(&mut pre[..rows * n], rows, n)?,
-            MatRef::row_major(hidden, rows, m)?,
-            MatRef::row_major(&self.weights, n, m)?.transpose(),
-            false,
-        )?;
-        Ok(())
+        let use_gram = match form {
+            ForwardForm::Direct => false,
+            ForwardForm::Gram => true,
+            ForwardForm::Cheapest => gram_pays(n, m, x.rows(), x.entries()),
+        };
+        if use_gram && gram.len() == n * n {
+            gram_matrix(gram, &self.weights, n, m)?;
+            Ok(Forward::Gram(gram))
+        } else {
+            Ok(Forward::Direct)
+        }
     }
 
     /// Σ_b Σ_i I_i (y_bi − x_bi)² over the batch (forward only, single-threaded).
@@ -207,11 +242,13 @@ impl ToyModel {
         self.check_batch(x, buffers)?;
         let (n, m) = (self.n_features, self.width);
         sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, m)?;
+        let forward = self.prepare_forward(x, &mut buffers.gram, buffers.form)?;
         let pre = &mut buffers.chunks[0].pre;
         let mut total = 0.0;
         for start in (0..buffers.batch).step_by(ROW_BLOCK) {
             let rows = ROW_BLOCK.min(buffers.batch - start);
-            self.block_pre(pre, &buffers.hidden[start * m..(start + rows) * m], rows)?;
+            let hidden = &buffers.hidden[start * m..(start + rows) * m];
+            block_pre_activations(forward, simd, pre, x, start, hidden, &self.weights, n, m)?;
             total +=
                 relu_loss_forward(simd, &mut pre[..rows * n], &self.bias, importance, x, start)?;
         }
@@ -223,6 +260,7 @@ impl ToyModel {
     #[allow(clippy::too_many_arguments)]
     fn chunk_gradient(
         &self,
+        forward: Forward<'_>,
         simd: Simd,
         x: &SparseRows,
         importance: &[f32],
@@ -244,7 +282,17 @@ impl ToyModel {
         for offset in (0..rows_in_chunk).step_by(ROW_BLOCK) {
             let rows = ROW_BLOCK.min(rows_in_chunk - offset);
             let block_hidden = &hidden[offset * m..(offset + rows) * m];
-            self.block_pre(&mut chunk.pre, block_hidden, rows)?;
+            block_pre_activations(
+                forward,
+                simd,
+                &mut chunk.pre,
+                x,
+                first_row + offset,
+                block_hidden,
+                &self.weights,
+                n,
+                m,
+            )?;
             let pre = &mut chunk.pre[..rows * n];
             let block = relu_loss_gradient(
                 simd,
@@ -305,6 +353,7 @@ impl ToyModel {
         let (n, m, batch) = (self.n_features, self.width, buffers.batch);
         let scale = 2.0 / (batch * n) as f32;
         sparse_times_dense(simd, &mut buffers.hidden, x, &self.weights, m)?;
+        let forward = self.prepare_forward(x, &mut buffers.gram, buffers.form)?;
         let hidden = &buffers.hidden;
         buffers
             .chunks
@@ -315,6 +364,7 @@ impl ToyModel {
                 let first_row = index * CHUNK_ROWS;
                 let chunk_hidden = &hidden[first_row * m..first_row * m + grad_hidden.len()];
                 self.chunk_gradient(
+                    forward,
                     simd,
                     x,
                     importance,

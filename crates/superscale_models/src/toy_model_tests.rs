@@ -79,8 +79,13 @@ fn fused_f32_gradient_matches_the_reference_in_both_backward_modes() {
             let x32 = SparseRows::from_dense(&to32(&x), batch, n);
             let (want_w, want_b) = reference::gradient(&x, &w, &b, &importance, width);
             let want_loss = reference::loss_sum(&x, &w, &b, &importance, width);
-            for sparse_below in [0.0, 1.1] {
-                let mut buffers = StepBuffers::new(n, width, batch);
+            let forms = [
+                ForwardForm::Direct,
+                ForwardForm::Gram,
+                ForwardForm::Cheapest,
+            ];
+            for (sparse_below, form) in [0.0, 1.1].into_iter().flat_map(|s| forms.map(|f| (s, f))) {
+                let mut buffers = StepBuffers::with_forward_form(n, width, batch, form);
                 let mut grads = Gradients::zeros(n, width);
                 let out = model
                     .loss_and_gradient(
@@ -101,7 +106,7 @@ fn fused_f32_gradient_matches_the_reference_in_both_backward_modes() {
                 {
                     assert!(
                         (f64::from(*got) - want).abs() < 1e-5 * (1.0 + want.abs()),
-                        "{simd:?} {got} vs {want}"
+                        "{simd:?} {form:?} {got} vs {want}"
                     );
                 }
                 let eval = model
@@ -159,13 +164,13 @@ fn chunked_gradient_is_bit_identical_on_one_and_two_threads() {
     let mut x = SparseRows::default();
     sampler.sample(&mut rng, batch, &mut x);
     let ones = vec![1.0; n];
-    let gradient_on = |threads: usize| {
+    let gradient_on = |threads: usize, form: ForwardForm| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
         pool.install(|| {
-            let mut buffers = StepBuffers::new(n, width, batch);
+            let mut buffers = StepBuffers::with_forward_form(n, width, batch, form);
             let mut grads = Gradients::zeros(n, width);
             let loss = model
                 .loss_and_gradient(Simd::detect(), &x, &ones, &mut buffers, &mut grads, 0.2)
@@ -179,5 +184,10 @@ fn chunked_gradient_is_bit_identical_on_one_and_two_threads() {
             (loss.weighted_sum.to_bits(), bits)
         })
     };
-    assert_eq!(gradient_on(1), gradient_on(2));
+    // 200 rows of K: two Gram row blocks, so the Gram form runs on both threads too.
+    for form in [ForwardForm::Direct, ForwardForm::Gram] {
+        assert_eq!(gradient_on(1, form), gradient_on(2, form), "{form:?}");
+    }
+    // This batch (E = 3 non-zeros per row) is one where the Gram form counts fewer FLOP.
+    assert!(crate::forward::gram_pays(n, width, batch, x.entries()));
 }

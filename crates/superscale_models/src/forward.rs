@@ -2,12 +2,15 @@
 //! that picks one per step.
 //!
 //! *Direct*: h·Wᵀ with h = x·W, one dense product per block, 2·B·n·m FLOP per batch.
-//! *Gram*: K = W·Wᵀ once per step (2·n²·m FLOP), then z_b = Σ_{j: x_bj ≠ 0} x_bj·K_j, a
-//! sparse combination of rows of K (2·nnz(x)·n FLOP). The superposition-scaling input has
-//! E = Σ p_i ≈ 1 non-zero per sample (`superposition_scaling.md` §1.1), so at B = 2048 and
-//! n = 1000 the Gram form does half the forward's arithmetic, in one large product instead
-//! of B/64 small ones that each repack W. For dense inputs (the Anthropic model at low
-//! sparsity) or n ≫ B the direct form wins; the rule below compares the two counts.
+//! *Gram*: the rows K_j = W_j·Wᵀ of K = W·Wᵀ for the features j active somewhere in the
+//! batch (2·a·n·m FLOP for a active features), then z_b = Σ_{j: x_bj ≠ 0} x_bj·K_j, a sparse
+//! combination of those rows (2·nnz(x)·n FLOP). The superposition-scaling input has
+//! E = Σ p_i ≈ 1 non-zero per sample (`superposition_scaling.md` §1.1), and a batch of
+//! B = 2048 touches a ≈ 506 of n = 1000 features at α = 1 (Σ_i 1 − (1 − p_i)^B), 61 at α = 2;
+//! so the Gram form does a quarter of the direct forward's arithmetic at α = 1, in a few
+//! large products instead of B/64 small ones that each repack W. For dense inputs (the
+//! Anthropic model at low sparsity) or n ≫ B the direct form wins; the rule below compares
+//! the two counts.
 
 use crate::error::Result;
 use rayon::prelude::*;
@@ -25,8 +28,89 @@ pub(crate) const GRAM_MAX_FEATURES: usize = 4096;
 pub(crate) enum Forward<'a> {
     /// h·Wᵀ per block of rows.
     Direct,
-    /// Rows of K = W·Wᵀ (n × n, row-major) combined by the sparse input.
-    Gram(&'a [f32]),
+    /// Rows K_j of the active features (a × n, row-major) combined by the input whose
+    /// columns were renumbered to those rows.
+    Gram {
+        rows: &'a [f32],
+        input: &'a SparseRows,
+    },
+}
+
+/// The scratch of the Gram form, allocated once for a shape.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GramScratch {
+    /// K_j for the active features, a × n
+    rows: Vec<f32>,
+    /// W_j for the active features, a × m
+    active_weights: Vec<f32>,
+    /// feature → its row in `rows`, or u32::MAX when inactive
+    slot: Vec<u32>,
+    /// the batch with each column j replaced by slot[j]
+    input: SparseRows,
+}
+
+impl GramScratch {
+    pub(crate) fn new(n_features: usize, width: usize) -> Self {
+        Self {
+            rows: vec![0.0; n_features * n_features],
+            active_weights: vec![0.0; n_features * width],
+            slot: vec![u32::MAX; n_features],
+            input: SparseRows::default(),
+        }
+    }
+
+    /// Whether this scratch was allocated (it is empty for shapes that never use it).
+    pub(crate) fn is_allocated(&self) -> bool {
+        !self.slot.is_empty()
+    }
+
+    /// Numbers the features active in batch `x` in increasing order (so the numbering,
+    /// and every bit of the result, depends only on the batch) and returns their count.
+    pub(crate) fn number_active(&mut self, x: &SparseRows) -> usize {
+        self.slot.fill(u32::MAX);
+        for &column in &x.columns {
+            self.slot[column as usize] = 0;
+        }
+        let mut active = 0;
+        for slot in self.slot.iter_mut().filter(|slot| **slot == 0) {
+            *slot = active as u32;
+            active += 1;
+        }
+        active
+    }
+
+    /// The active rows of K for batch `x` (numbered by [`Self::number_active`], which
+    /// returned `active`) and the Gram forward that combines them.
+    pub(crate) fn prepare<'a>(
+        &'a mut self,
+        x: &SparseRows,
+        weights: &[f32],
+        n: usize,
+        m: usize,
+        active: usize,
+    ) -> Result<Forward<'a>> {
+        for (feature, &slot) in self.slot.iter().enumerate() {
+            if slot != u32::MAX {
+                let slot = slot as usize;
+                self.active_weights[slot * m..(slot + 1) * m]
+                    .copy_from_slice(&weights[feature * m..(feature + 1) * m]);
+            }
+        }
+        self.input.row_offsets.clone_from(&x.row_offsets);
+        self.input.values.clone_from(&x.values);
+        self.input.columns.clear();
+        let slot = &self.slot;
+        self.input
+            .columns
+            .extend(x.columns.iter().map(|&column| slot[column as usize]));
+        self.input.cols = active;
+        let rows = &mut self.rows[..active * n];
+        gram_rows(rows, &self.active_weights[..active * m], weights, n, m)?;
+        Ok(Forward::Gram {
+            rows,
+            input: &self.input,
+        })
+    }
 }
 
 /// Which forward form steps use: the cheaper by FLOP count (the default), or one forced
@@ -42,22 +126,23 @@ pub enum ForwardForm {
     Gram,
 }
 
-/// Whether the Gram form does less arithmetic for this step:
-/// 2·n²·m + 2·nnz·n < 2·B·n·m, i.e. n·m + nnz < B·m (divided by 2n).
-pub(crate) fn gram_pays(n_features: usize, width: usize, batch: usize, entries: usize) -> bool {
-    n_features <= GRAM_MAX_FEATURES && n_features * width + entries < batch * width
+/// Whether the Gram form does less arithmetic for a batch with `active` active features
+/// and `entries` non-zeros: 2·a·n·m + 2·nnz·n < 2·B·n·m, i.e. a·m + nnz < B·m.
+pub(crate) fn gram_pays(width: usize, batch: usize, active: usize, entries: usize) -> bool {
+    active * width + entries < batch * width
 }
 
-/// Whether a step of this shape could ever use the Gram form (whether to hold K).
+/// Whether a step of this shape could ever use the Gram form (whether to hold its scratch).
 pub(crate) fn gram_possible(n_features: usize, width: usize, batch: usize) -> bool {
-    gram_pays(n_features, width, batch, 0)
+    n_features <= GRAM_MAX_FEATURES && width > 0 && batch > 1
 }
 
-/// K ← W·Wᵀ for row-major W (n × m), in fixed blocks of rows on the rayon pool.
-pub(crate) fn gram_matrix(gram: &mut [f32], weights: &[f32], n: usize, m: usize) -> Result<()> {
+/// rows ← A·Wᵀ for A (a × m) and W (n × m), row-major, in fixed blocks of rows of A on the
+/// rayon pool.
+fn gram_rows(rows: &mut [f32], active: &[f32], weights: &[f32], n: usize, m: usize) -> Result<()> {
     let transposed = MatRef::row_major(weights, n, m)?.transpose();
-    gram.par_chunks_mut(GRAM_ROW_BLOCK * n)
-        .zip(weights.par_chunks(GRAM_ROW_BLOCK * m))
+    rows.par_chunks_mut(GRAM_ROW_BLOCK * n)
+        .zip(active.par_chunks(GRAM_ROW_BLOCK * m))
         .try_for_each(|(block, rows)| {
             let count = rows.len() / m;
             matmul(
@@ -76,7 +161,6 @@ pub(crate) fn block_pre_activations(
     forward: Forward<'_>,
     simd: Simd,
     pre: &mut [f32],
-    x: &SparseRows,
     first_row: usize,
     hidden: &[f32],
     weights: &[f32],
@@ -92,7 +176,9 @@ pub(crate) fn block_pre_activations(
             MatRef::row_major(weights, n, m)?.transpose(),
             false,
         )?,
-        Forward::Gram(gram) => sparse_block_times_dense(simd, pre, x, first_row, gram, n)?,
+        Forward::Gram { rows, input } => {
+            sparse_block_times_dense(simd, pre, input, first_row, rows, n)?
+        }
     }
     Ok(())
 }

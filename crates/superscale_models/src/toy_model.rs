@@ -10,7 +10,7 @@
 
 use crate::error::{invalid, Result};
 use crate::forward::{
-    block_pre_activations, gram_matrix, gram_pays, gram_possible, Forward, ForwardForm,
+    block_pre_activations, gram_pays, gram_possible, Forward, ForwardForm, GramScratch,
 };
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -90,9 +90,8 @@ pub struct StepBuffers {
     batch: usize,
     hidden: Vec<f32>,
     grad_hidden: Vec<f32>,
-    /// K = W·Wᵀ (n × n) for steps that form the forward from it; empty when no step of
-    /// this shape would (see `forward.rs`).
-    gram: Vec<f32>,
+    /// Scratch of the Gram forward; empty when no step of this shape would use it.
+    gram: GramScratch,
     form: ForwardForm,
     chunks: Vec<Chunk>,
 }
@@ -126,12 +125,12 @@ impl StepBuffers {
             hidden: vec![0.0; batch * width],
             grad_hidden: vec![0.0; batch * width],
             gram: match form {
-                ForwardForm::Direct => Vec::new(),
-                ForwardForm::Gram => vec![0.0; n_features * n_features],
+                ForwardForm::Direct => GramScratch::default(),
+                ForwardForm::Gram => GramScratch::new(n_features, width),
                 ForwardForm::Cheapest if gram_possible(n_features, width, batch) => {
-                    vec![0.0; n_features * n_features]
+                    GramScratch::new(n_features, width)
                 }
-                ForwardForm::Cheapest => Vec::new(),
+                ForwardForm::Cheapest => GramScratch::default(),
             },
             form,
             chunks: vec![chunk; batch.div_ceil(CHUNK_ROWS).max(1)],
@@ -214,21 +213,17 @@ impl ToyModel {
     fn prepare_forward<'a>(
         &self,
         x: &SparseRows,
-        gram: &'a mut [f32],
+        gram: &'a mut GramScratch,
         form: ForwardForm,
     ) -> Result<Forward<'a>> {
         let (n, m) = (self.n_features, self.width);
-        let use_gram = match form {
-            ForwardForm::Direct => false,
-            ForwardForm::Gram => true,
-            ForwardForm::Cheapest => gram_pays(n, m, x.rows(), x.entries()),
-        };
-        if use_gram && gram.len() == n * n {
-            gram_matrix(gram, &self.weights, n, m)?;
-            Ok(Forward::Gram(gram))
-        } else {
-            Ok(Forward::Direct)
+        if gram.is_allocated() && form != ForwardForm::Direct {
+            let active = gram.number_active(x);
+            if form == ForwardForm::Gram || gram_pays(m, x.rows(), active, x.entries()) {
+                return gram.prepare(x, &self.weights, n, m, active);
+            }
         }
+        Ok(Forward::Direct)
     }
 
     /// Σ_b Σ_i I_i (y_bi − x_bi)² over the batch (forward only, single-threaded).
@@ -248,7 +243,7 @@ impl ToyModel {
         for start in (0..buffers.batch).step_by(ROW_BLOCK) {
             let rows = ROW_BLOCK.min(buffers.batch - start);
             let hidden = &buffers.hidden[start * m..(start + rows) * m];
-            block_pre_activations(forward, simd, pre, x, start, hidden, &self.weights, n, m)?;
+            block_pre_activations(forward, simd, pre, start, hidden, &self.weights, n, m)?;
             total +=
                 relu_loss_forward(simd, &mut pre[..rows * n], &self.bias, importance, x, start)?;
         }
@@ -286,7 +281,6 @@ impl ToyModel {
                 forward,
                 simd,
                 &mut chunk.pre,
-                x,
                 first_row + offset,
                 block_hidden,
                 &self.weights,

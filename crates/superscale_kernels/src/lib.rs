@@ -26,5 +26,6 @@ pub use output_layer::{
 };
 pub use simd::Simd;
 pub use sparse::{
-    sparse_block_times_dense, sparse_times_dense, sparse_transpose_times_dense_add, SparseRows,
+    sparse_block_times_dense, sparse_block_transpose_times_dense_add, sparse_times_dense,
+    sparse_transpose_times_dense_add, SparseRows,
 };

@@ -73,6 +73,28 @@ impl<'a, T: Element> MatRef<'a, T> {
         }
     }
 
+    /// The view of columns `start..end` (no copy).
+    pub fn columns(self, start: usize, end: usize) -> Result<Self> {
+        check("MatRef::columns", start <= end && end <= self.cols, || {
+            (
+                format!("columns within 0..{}", self.cols),
+                format!("{start}..{end}"),
+            )
+        })?;
+        let offset = if start == end {
+            0
+        } else {
+            start * self.col_stride
+        };
+        Ok(Self {
+            data: &self.data[offset.min(self.data.len())..],
+            rows: self.rows,
+            cols: end - start,
+            row_stride: self.row_stride,
+            col_stride: self.col_stride,
+        })
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.rows
@@ -215,6 +237,39 @@ mod tests {
                 assert!((out_t[j * r + i] - expected[i * c + j]).abs() < 1e-5);
             }
         }
+        // Column views: a · b[:, 1..3], and (aᵀ)[:, 2..6] = rows 2..6 of a, transposed.
+        let mut out_cols = vec![0.0; r * 2];
+        matmul(
+            MatMut::row_major(&mut out_cols, r, 2).unwrap(),
+            MatRef::row_major(&a, r, k).unwrap(),
+            MatRef::row_major(&b, k, c).unwrap().columns(1, 3).unwrap(),
+            false,
+        )
+        .unwrap();
+        for i in 0..r {
+            for j in 0..2 {
+                assert!((out_cols[i * 2 + j] - expected[i * c + j + 1]).abs() < 1e-5);
+            }
+        }
+        let mut rows_t = vec![0.0; 4 * c];
+        matmul(
+            MatMut::row_major(&mut rows_t, 4, c).unwrap(),
+            MatRef::row_major(&a, r, k)
+                .unwrap()
+                .transpose()
+                .columns(2, 6)
+                .unwrap()
+                .transpose(),
+            MatRef::row_major(&b, k, c).unwrap(),
+            false,
+        )
+        .unwrap();
+        for i in 0..4 {
+            for j in 0..c {
+                assert!((rows_t[i * c + j] - expected[(i + 2) * c + j]).abs() < 1e-5);
+            }
+        }
+        assert!(MatRef::row_major(&b, k, c).unwrap().columns(2, 4).is_err());
     }
 
     #[test]

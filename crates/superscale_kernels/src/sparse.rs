@@ -176,11 +176,12 @@ pub fn sparse_block_times_dense(
 fn sparse_transpose_generic<A: Arith>(
     out: &mut [f32],
     sparse: &SparseRows,
+    first_row: usize,
     dense: &[f32],
     width: usize,
 ) {
     for (row, dense_row) in dense.chunks_exact(width).enumerate() {
-        let (columns, values) = sparse.row(row);
+        let (columns, values) = sparse.row(first_row + row);
         for (&column, &value) in columns.iter().zip(values) {
             let start = column as usize * width;
             axpy::<A>(value, dense_row, &mut out[start..start + width]);
@@ -188,7 +189,7 @@ fn sparse_transpose_generic<A: Arith>(
     }
 }
 
-dispatch!(fn sparse_transpose_kernel(out: &mut [f32], sparse: &SparseRows, dense: &[f32], width: usize) => sparse_transpose_generic);
+dispatch!(fn sparse_transpose_kernel(out: &mut [f32], sparse: &SparseRows, first_row: usize, dense: &[f32], width: usize) => sparse_transpose_generic);
 
 /// `out ← out + Sᵀ · D` for sparse S (rows × k) and dense D (rows × width); out is k × width.
 pub fn sparse_transpose_times_dense_add(
@@ -212,7 +213,41 @@ pub fn sparse_transpose_times_dense_add(
             )
         },
     )?;
-    sparse_transpose_kernel(simd, out, sparse, dense, width);
+    sparse_transpose_kernel(simd, out, sparse, 0, dense, width);
+    Ok(())
+}
+
+/// `out ← out + S[first_row..first_row + r]ᵀ · D` for a block of `r` consecutive rows of S
+/// and dense D (r × width, r = `dense.len() / width`); out is k × width.
+pub fn sparse_block_transpose_times_dense_add(
+    simd: Simd,
+    out: &mut [f32],
+    sparse: &SparseRows,
+    first_row: usize,
+    dense: &[f32],
+    width: usize,
+) -> Result<()> {
+    let rows = dense.len() / width.max(1);
+    check(
+        "sparse_block_transpose_times_dense_add",
+        width > 0
+            && dense.len() == rows * width
+            && first_row + rows <= sparse.rows()
+            && out.len() == sparse.cols * width,
+        || {
+            (
+                format!(
+                    "rows {first_row}..{} of {} × {}, out {}×{width}",
+                    first_row + rows,
+                    sparse.rows(),
+                    sparse.cols,
+                    sparse.cols
+                ),
+                format!("out {} values, dense {} values", out.len(), dense.len()),
+            )
+        },
+    )?;
+    sparse_transpose_kernel(simd, out, sparse, first_row, dense, width);
     Ok(())
 }
 
@@ -254,6 +289,22 @@ mod tests {
                 let mut block = vec![7.0; 3 * width];
                 sparse_block_times_dense(simd, &mut block, &sparse, 2, &dense, width).unwrap();
                 assert_eq!(block[..], out[2 * width..5 * width]);
+                // The transposed block product: rows 2..5 of S against 3 rows of D.
+                let rhs_block: Vec<f32> = (0..3 * width).map(|v| (v as f32 * 0.4).cos()).collect();
+                let mut sum = vec![0.5; k * width];
+                sparse_block_transpose_times_dense_add(
+                    simd, &mut sum, &sparse, 2, &rhs_block, width,
+                )
+                .unwrap();
+                for t in 0..k {
+                    for c in 0..width {
+                        let want: f32 = 0.5
+                            + (0..3)
+                                .map(|r| x[(2 + r) * k + t] * rhs_block[r * width + c])
+                                .sum::<f32>();
+                        assert!((sum[t * width + c] - want).abs() < 1e-5, "{simd:?}");
+                    }
+                }
                 let rhs: Vec<f32> = (0..rows * width).map(|v| (v as f32 * 0.2).sin()).collect();
                 let mut acc = vec![1.0; k * width];
                 sparse_transpose_times_dense_add(simd, &mut acc, &sparse, &rhs, width).unwrap();

@@ -47,6 +47,10 @@ pub(crate) struct GramScratch {
     slot: Vec<u32>,
     /// the batch with each column j replaced by slot[j]
     input: SparseRows,
+    /// the number of active features of the last batch numbered
+    active: usize,
+    /// P·W for the projected backward (`backward.rs`), a × m
+    projected: Vec<f32>,
 }
 
 impl GramScratch {
@@ -56,7 +60,24 @@ impl GramScratch {
             active_weights: vec![0.0; n_features * width],
             slot: vec![u32::MAX; n_features],
             input: SparseRows::default(),
+            active: 0,
+            projected: vec![0.0; n_features * width],
         }
+    }
+
+    /// The number of active features of the last batch numbered.
+    pub(crate) fn active(&self) -> usize {
+        self.active
+    }
+
+    /// W_j of the active features (a × m), as gathered by [`Self::prepare`].
+    pub(crate) fn active_weights(&self) -> &[f32] {
+        &self.active_weights[..self.active * self.active_weights.len() / self.slot.len()]
+    }
+
+    /// Scratch for P·W (a × m) and the feature → slot map.
+    pub(crate) fn projected_and_slots(&mut self, active: usize, m: usize) -> (&mut [f32], &[u32]) {
+        (&mut self.projected[..active * m], &self.slot)
     }
 
     /// Whether this scratch was allocated (it is empty for shapes that never use it).
@@ -76,6 +97,7 @@ impl GramScratch {
             *slot = active as u32;
             active += 1;
         }
+        self.active = active;
         active
     }
 

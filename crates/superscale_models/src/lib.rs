@@ -7,10 +7,12 @@
 //! weights, xavier-normal W, b = 0). See `shared/science/superposition_scaling.md` §1, §6.
 #![deny(missing_docs)]
 
+mod backward;
 mod data;
 mod error;
 mod forward;
 pub mod reference;
+mod step_buffers;
 mod toy_model;
 
 pub use data::{power_law_probabilities, FeatureSampler};

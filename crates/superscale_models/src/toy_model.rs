@@ -8,16 +8,18 @@
 //! (`forward.rs`); G·W and Gᵀ·h are dense products early in training and sparse scans once
 //! ReLU switches most outputs off (`superposition_scaling.md` §4, cost model).
 
+use crate::backward::add_projected_gradient;
 use crate::error::{invalid, Result};
-use crate::forward::{
-    block_pre_activations, gram_pays, gram_possible, Forward, ForwardForm, GramScratch,
-};
+use crate::forward::{block_pre_activations, gram_pays, Forward, ForwardForm, GramScratch};
+use crate::step_buffers::Chunk;
+pub use crate::step_buffers::{StepBuffers, CHUNK_ROWS, ROW_BLOCK};
 use rand::Rng;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use superscale_kernels::{
     output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient,
-    sparse_times_dense, sparse_transpose_times_dense_add, RowLoss, Simd, SparseRows,
+    sparse_block_transpose_times_dense_add, sparse_times_dense, sparse_transpose_times_dense_add,
+    RowLoss, Simd, SparseRows,
 };
 
 /// How the parameters are initialised.
@@ -58,82 +60,6 @@ impl Gradients {
         Self {
             weights: vec![0.0; n_features * width],
             bias: vec![0.0; n_features],
-        }
-    }
-}
-
-/// Rows of the batch processed together: the block's pre-activations (rows × n f32, 256 KiB
-/// at n = 1000) stay in L2 cache from the product through the fused pass to the backward,
-/// instead of streaming a B × n buffer through memory three times.
-pub const ROW_BLOCK: usize = 64;
-
-/// Rows per chunk: the batch is cut into fixed chunks of this many rows, each with its own
-/// partial gradient, reduced in chunk order. Chunks may run on different threads, and
-/// because the cut and the order of the reduction do not depend on the thread count,
-/// neither do the bits of the result.
-pub const CHUNK_ROWS: usize = 512;
-
-/// The scratch and partial gradients of one chunk of rows.
-#[derive(Debug, Clone)]
-struct Chunk {
-    pre: Vec<f32>,
-    active_pre: Vec<f32>,
-    positions: Vec<u32>,
-    grad_weights: Vec<f32>,
-    grad_bias: Vec<f32>,
-    loss: RowLoss,
-}
-
-/// Every intermediate of one step, allocated once for a batch size.
-#[derive(Debug, Clone)]
-pub struct StepBuffers {
-    batch: usize,
-    hidden: Vec<f32>,
-    grad_hidden: Vec<f32>,
-    /// Scratch of the Gram forward; empty when no step of this shape would use it.
-    gram: GramScratch,
-    form: ForwardForm,
-    chunks: Vec<Chunk>,
-}
-
-impl StepBuffers {
-    /// Buffers for batches of `batch` samples of a model of this shape.
-    pub fn new(n_features: usize, width: usize, batch: usize) -> Self {
-        Self::with_forward_form(n_features, width, batch, ForwardForm::Cheapest)
-    }
-
-    /// Buffers whose steps form the forward pass as `form` says.
-    pub fn with_forward_form(
-        n_features: usize,
-        width: usize,
-        batch: usize,
-        form: ForwardForm,
-    ) -> Self {
-        let chunk = Chunk {
-            pre: vec![0.0; batch.min(ROW_BLOCK) * n_features],
-            active_pre: Vec::new(),
-            positions: Vec::new(),
-            grad_weights: vec![0.0; n_features * width],
-            grad_bias: vec![0.0; n_features],
-            loss: RowLoss {
-                weighted_sum: 0.0,
-                nonzero_gradients: 0,
-            },
-        };
-        Self {
-            batch,
-            hidden: vec![0.0; batch * width],
-            grad_hidden: vec![0.0; batch * width],
-            gram: match form {
-                ForwardForm::Direct => GramScratch::default(),
-                ForwardForm::Gram => GramScratch::new(n_features, width),
-                ForwardForm::Cheapest if gram_possible(n_features, width, batch) => {
-                    GramScratch::new(n_features, width)
-                }
-                ForwardForm::Cheapest => GramScratch::default(),
-            },
-            form,
-            chunks: vec![chunk; batch.div_ceil(CHUNK_ROWS).max(1)],
         }
     }
 }
@@ -270,6 +196,7 @@ impl ToyModel {
         let rows_in_chunk = hidden.len() / m;
         chunk.grad_weights.fill(0.0);
         chunk.grad_bias.fill(0.0);
+        chunk.projection_used = false;
         chunk.loss = RowLoss {
             weighted_sum: 0.0,
             nonzero_gradients: 0,
@@ -311,6 +238,25 @@ impl ToyModel {
                     m,
                     &mut chunk.positions,
                 )?;
+            } else if let (Forward::Gram { input, .. }, false) =
+                (forward, chunk.projection.is_empty())
+            {
+                // P += xᵀ·G for this block; its terms reach ∂L/∂W through P after the
+                // chunks (`backward.rs`), so this block adds nothing through dH.
+                let projection = &mut chunk.projection[..input.cols * n];
+                if !chunk.projection_used {
+                    projection.fill(0.0);
+                    chunk.projection_used = true;
+                }
+                sparse_block_transpose_times_dense_add(
+                    simd,
+                    projection,
+                    input,
+                    first_row + offset,
+                    pre,
+                    n,
+                )?;
+                block_grad_hidden.fill(0.0);
             } else {
                 output_gradient_dense(
                     pre,
@@ -389,6 +335,25 @@ impl ToyModel {
                 .for_each(|(g, p)| *g += p);
             total.weighted_sum += chunk.loss.weighted_sum;
             total.nonzero_gradients += chunk.loss.nonzero_gradients;
+        }
+        // The chunks' P summed in chunk order into the first one that has it.
+        let mut used = buffers.chunks.iter_mut().filter(|c| c.projection_used);
+        if let Some(first) = used.next() {
+            let length = buffers.gram.active() * n;
+            for other in used {
+                first.projection[..length]
+                    .iter_mut()
+                    .zip(&other.projection[..length])
+                    .for_each(|(p, q)| *p += q);
+            }
+            add_projected_gradient(
+                &first.projection,
+                &mut buffers.gram,
+                &self.weights,
+                &mut grads.weights,
+                n,
+                m,
+            )?;
         }
         sparse_transpose_times_dense_add(simd, &mut grads.weights, x, &buffers.grad_hidden, m)?;
         Ok(total)

@@ -113,6 +113,52 @@ fn sparse_times_dense_generic<A: Arith>(
 
 dispatch!(fn sparse_times_dense_kernel(out: &mut [f32], sparse: &SparseRows, first_row: usize, dense: &[f32], width: usize) => sparse_times_dense_generic);
 
+/// Checks a product of rows `first_row..first_row + r` of S (r × k) with a row-major block
+/// of `block_len` = r·width values on one side and `k_len` = k·width values on the other.
+fn check_block(
+    op: &'static str,
+    sparse: &SparseRows,
+    first_row: usize,
+    block_len: usize,
+    k_len: usize,
+    width: usize,
+) -> Result<()> {
+    let rows = block_len / width.max(1);
+    check(
+        op,
+        width > 0
+            && block_len == rows * width
+            && first_row + rows <= sparse.rows()
+            && k_len == sparse.cols * width,
+        || {
+            (
+                format!(
+                    "rows {first_row}..{} of a {}×{} sparse matrix, width {width}",
+                    first_row + rows,
+                    sparse.rows(),
+                    sparse.cols
+                ),
+                format!("{block_len} and {k_len} values"),
+            )
+        },
+    )
+}
+
+/// Checks that a whole-matrix product covers every row of S.
+fn check_all_rows(
+    op: &'static str,
+    sparse: &SparseRows,
+    block_len: usize,
+    width: usize,
+) -> Result<()> {
+    check(op, block_len == sparse.rows() * width, || {
+        (
+            format!("{}×{width} values for every row", sparse.rows()),
+            format!("{block_len} values"),
+        )
+    })
+}
+
 /// `out ← S · D` for sparse S (rows × k) and row-major dense D (k × width).
 pub fn sparse_times_dense(
     simd: Simd,
@@ -121,22 +167,8 @@ pub fn sparse_times_dense(
     dense: &[f32],
     width: usize,
 ) -> Result<()> {
-    check(
-        "sparse_times_dense",
-        out.len() == sparse.rows() * width && dense.len() == sparse.cols * width,
-        || {
-            (
-                format!(
-                    "out {}×{width}, dense {}×{width}",
-                    sparse.rows(),
-                    sparse.cols
-                ),
-                format!("out {} values, dense {} values", out.len(), dense.len()),
-            )
-        },
-    )?;
-    sparse_times_dense_kernel(simd, out, sparse, 0, dense, width);
-    Ok(())
+    check_all_rows("sparse_times_dense", sparse, out.len(), width)?;
+    sparse_block_times_dense(simd, out, sparse, 0, dense, width)
 }
 
 /// `out ← S[first_row..first_row + r] · D`: the product for a block of `r` consecutive rows
@@ -149,24 +181,13 @@ pub fn sparse_block_times_dense(
     dense: &[f32],
     width: usize,
 ) -> Result<()> {
-    let rows = out.len() / width.max(1);
-    check(
-        "sparse_block_times_dense",
-        width > 0
-            && out.len() == rows * width
-            && first_row + rows <= sparse.rows()
-            && dense.len() == sparse.cols * width,
-        || {
-            (
-                format!(
-                    "rows {first_row}..{} of {} × {width}, dense {}×{width}",
-                    first_row + rows,
-                    sparse.rows(),
-                    sparse.cols
-                ),
-                format!("out {} values, dense {} values", out.len(), dense.len()),
-            )
-        },
+    check_block(
+        "sparse_times_dense",
+        sparse,
+        first_row,
+        out.len(),
+        dense.len(),
+        width,
     )?;
     sparse_times_dense_kernel(simd, out, sparse, first_row, dense, width);
     Ok(())
@@ -199,22 +220,13 @@ pub fn sparse_transpose_times_dense_add(
     dense: &[f32],
     width: usize,
 ) -> Result<()> {
-    check(
+    check_all_rows(
         "sparse_transpose_times_dense_add",
-        out.len() == sparse.cols * width && dense.len() == sparse.rows() * width,
-        || {
-            (
-                format!(
-                    "out {}×{width}, dense {}×{width}",
-                    sparse.cols,
-                    sparse.rows()
-                ),
-                format!("out {} values, dense {} values", out.len(), dense.len()),
-            )
-        },
+        sparse,
+        dense.len(),
+        width,
     )?;
-    sparse_transpose_kernel(simd, out, sparse, 0, dense, width);
-    Ok(())
+    sparse_block_transpose_times_dense_add(simd, out, sparse, 0, dense, width)
 }
 
 /// `out ← out + S[first_row..first_row + r]ᵀ · D` for a block of `r` consecutive rows of S
@@ -227,26 +239,8 @@ pub fn sparse_block_transpose_times_dense_add(
     dense: &[f32],
     width: usize,
 ) -> Result<()> {
-    let rows = dense.len() / width.max(1);
-    check(
-        "sparse_block_transpose_times_dense_add",
-        width > 0
-            && dense.len() == rows * width
-            && first_row + rows <= sparse.rows()
-            && out.len() == sparse.cols * width,
-        || {
-            (
-                format!(
-                    "rows {first_row}..{} of {} × {}, out {}×{width}",
-                    first_row + rows,
-                    sparse.rows(),
-                    sparse.cols,
-                    sparse.cols
-                ),
-                format!("out {} values, dense {} values", out.len(), dense.len()),
-            )
-        },
-    )?;
+    let op = "sparse_transpose_times_dense_add";
+    check_block(op, sparse, first_row, dense.len(), out.len(), width)?;
     sparse_transpose_kernel(simd, out, sparse, first_row, dense, width);
     Ok(())
 }

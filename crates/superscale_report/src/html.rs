@@ -282,6 +282,7 @@ pub(crate) fn report(
             curve_figure(results, exponents)?
         )
     };
+    let figures = crate::tms::figures(results)? + &figures;
     let diverged = results
         .iter()
         .filter(|r| matches!(r.status, RunStatus::Diverged { .. }))

@@ -7,9 +7,11 @@ mod chart;
 mod error;
 mod html;
 mod tables;
+mod tms;
 
 pub use error::{Error, Result};
 pub use tables::{curves_csv, exponents_csv, results_csv};
+pub use tms::Phase;
 
 use std::path::{Path, PathBuf};
 use superscale_run::{RunResult, WidthExponent};

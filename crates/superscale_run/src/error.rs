@@ -27,6 +27,14 @@ pub enum Error {
         /// the cause
         source: superscale_measure::Error,
     },
+    /// The batched grid path refused the run (`grid_runs.rs`).
+    #[error("run {run_id}: {message}")]
+    Grid {
+        /// the run
+        run_id: String,
+        /// what the grid said
+        message: String,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     ThreadPool {

@@ -89,10 +89,10 @@ fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Res
         }
         ModelSpec::Anthropic(s) => {
             let model = ToyModel::new(s.n_features, s.n_hidden, Init::XavierNormal, rng)?;
-            let sampler = FeatureSampler::new(vec![s.feature_probability; s.n_features], 1.0)?;
-            let importance = (0..s.n_features)
-                .map(|i| s.importance_decay.powi(i as i32) as f32)
-                .collect();
+            // Per-feature values (identical to the former r^i and 1 − S when the spec has
+            // no `importance` list or `extra_feature`).
+            let sampler = FeatureSampler::new(s.probabilities(), 1.0)?;
+            let importance = s.importances();
             (
                 model,
                 sampler,

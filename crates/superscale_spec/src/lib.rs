@@ -7,6 +7,7 @@
 //! the clock (`shared/style.md` §6). Errors name the file, line and field.
 #![deny(missing_docs)]
 
+mod anthropic;
 mod error;
 mod experiment;
 mod identity;
@@ -17,6 +18,6 @@ pub use error::{Error, Result};
 pub use experiment::{Experiment, RunPoint};
 pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
 pub use run_spec::{
-    AnthropicSpec, ModelSpec, RecordSpec, RunSpec, ScheduleSpec, SuperpositionScalingSpec,
+    AnthropicSpec, ExtraFeatureSpec, ModelSpec, RecordSpec, RunSpec, ScheduleSpec, SuperpositionScalingSpec,
     TrainSpec,
 };

@@ -1,6 +1,7 @@
 //! The spec of one run: model, training and what to record. Its canonical JSON (the serde
 //! form with every default filled in) is what the run id hashes.
 
+pub use crate::anthropic::ExtraFeatureSpec;
 use crate::error::{violation, Violation};
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,12 @@ pub struct AnthropicSpec {
     /// λ of torch's AdamW (default 0.01, as in the TMS notebook)
     #[serde(default = "torch_weight_decay")]
     pub weight_decay: f64,
+    /// explicit importances I_0..I_{n−1}, instead of importance_decay (see `anthropic.rs`)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importance: Option<Vec<f64>>,
+    /// the last feature's own importance and probability (the phase diagram, §6 item 4)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_feature: Option<ExtraFeatureSpec>,
 }
 
 /// The optimisation.
@@ -224,6 +231,7 @@ impl RunSpec {
                         format!("{}: torch AdamW decay must be ≥ 0", s.weight_decay),
                     ));
                 }
+                s.validate_features()?;
             }
         }
         if self.train.steps == 0 {

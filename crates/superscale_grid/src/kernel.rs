@@ -1,0 +1,220 @@
+//! The fused forward and backward pass of a block of [`LANES`] tied toy models over one batch.
+//!
+//! For every sample, entirely in registers and L1 for tiny n, m (`superposition_scaling.md`
+//! §6, ReLU output model; gradients as in `superscale_models::toy_model`):
+//! h = x·W; z = h·Wᵀ + b; y = ReLU(z); loss Σ_i I_i (y_i − x_i)²;
+//! G_i = (2/(B·n))·I_i·(y_i − x_i)·1[z_i > 0]; ∂b += G; dH = G·W; ∂W += Gᵀ·h; and after the
+//! batch ∂W += xᵀ·dH (W sits on both sides of the tied model).
+//!
+//! The order of every sum is the order of the single-model trainer's sparse path
+//! (`sparse_times_dense`, `output_gradient_sparse`, rows summed in chunks of
+//! `superscale_models::CHUNK_ROWS` = 512 added in chunk order, then
+//! `sparse_transpose_times_dense_add` over the rows), so where that trainer scans G sparsely
+//! the gradients agree bit for bit; where it calls GEMM they agree to rounding.
+
+// Loops over i and k index W, h, G and x in lockstep at lane-group offsets; iterators
+// would hide the i·m + k layout the comments refer to.
+#![allow(clippy::needless_range_loop)]
+
+use crate::layout::{BlockParams, LANES};
+use crate::simd::{dispatch, Arith, Vector};
+
+/// Rows per partial sum: the single-model trainer's chunk (`superscale_models::CHUNK_ROWS`).
+pub(crate) const CHUNK_ROWS: usize = 512;
+
+/// Every intermediate of a block's step, allocated once.
+#[derive(Debug, Clone)]
+pub(crate) struct Workspace {
+    pub batch: usize,
+    /// x, [batch][n][LANES], dense
+    pub x: Vec<f32>,
+    /// dH = G·W per row, [batch][m][LANES]
+    grad_hidden: Vec<f32>,
+    /// ∂W and ∂b of the whole batch
+    pub grad_weights: Vec<f32>,
+    pub grad_bias: Vec<f32>,
+    /// the current chunk's partial ∂W and ∂b
+    chunk_weights: Vec<f32>,
+    chunk_bias: Vec<f32>,
+    /// Σ_b Σ_i I_i (y − x)² per lane
+    pub loss: [f64; LANES],
+    /// number of non-zero output gradients per lane (decides the trainer's sparse count)
+    pub nonzero: [u64; LANES],
+}
+
+impl Workspace {
+    pub(crate) fn new(n: usize, m: usize, batch: usize) -> Self {
+        Self {
+            batch,
+            x: vec![0.0; batch * n * LANES],
+            grad_hidden: vec![0.0; batch * m * LANES],
+            grad_weights: vec![0.0; n * m * LANES],
+            grad_bias: vec![0.0; n * LANES],
+            chunk_weights: vec![0.0; n * m * LANES],
+            chunk_bias: vec![0.0; n * LANES],
+            loss: [0.0; LANES],
+            nonzero: [0; LANES],
+        }
+    }
+}
+
+/// Lane group `index` of a lane-interleaved array.
+#[inline(always)]
+fn group(slice: &[f32], index: usize) -> &[f32] {
+    &slice[index * LANES..(index + 1) * LANES]
+}
+
+#[inline(always)]
+fn group_mut(slice: &mut [f32], index: usize) -> &mut [f32] {
+    &mut slice[index * LANES..(index + 1) * LANES]
+}
+
+/// One sample: forward, loss, output gradient, its backward into the chunk's partial sums
+/// and this row's dH. Returns the row's loss per lane; adds the non-zero indicator of the
+/// output gradient to `nonzero`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn sample_step<A: Arith, const MAX_N: usize, const MAX_M: usize>(
+    (n, m): (usize, usize),
+    params: &BlockParams,
+    x_row: &[f32],
+    grad_hidden_row: &mut [f32],
+    chunk_weights: &mut [f32],
+    chunk_bias: &mut [f32],
+    scale: A::V,
+    nonzero: &mut A::V,
+) -> A::V {
+    let w = &params.weights;
+    // Local arrays, not slices: with n and m constant (the specialised shapes) they live in
+    // registers.
+    let mut hidden = [A::V::zero(); MAX_M];
+    let mut grad_pre = [A::V::zero(); MAX_N];
+    // h_k = Σ_i x_i W_ik, features in order from 0 (as sparse_times_dense).
+    for (k, hk) in hidden.iter_mut().enumerate().take(m) {
+        let mut h = A::V::zero();
+        for i in 0..n {
+            h = A::V::load(group(x_row, i)).fmadd(A::V::load(group(w, i * m + k)), h);
+        }
+        *hk = h;
+    }
+    let mut row_loss = A::V::zero();
+    for i in 0..n {
+        // z_i = (Σ_k h_k W_ik) + b_i.
+        let mut z = A::V::zero();
+        for k in 0..m {
+            z = hidden[k].fmadd(A::V::load(group(w, i * m + k)), z);
+        }
+        let z = z.add(A::V::load(group(&params.bias, i)));
+        let x = A::V::load(group(x_row, i));
+        let y = z.relu();
+        let d = y.sub(x);
+        let weight = A::V::load(group(&params.importance, i));
+        row_loss = weight.mul(d).fmadd(d, row_loss);
+        // The single-model pass writes scale·I·y, then subtracts scale·I·x where z > 0.
+        let weighted = scale.mul(weight);
+        let dense = weighted.mul(y);
+        *nonzero = nonzero.add(dense.nonzero_indicator());
+        let g = z.where_positive(dense.sub(weighted.mul(x)));
+        grad_pre[i] = g;
+        A::V::load(group(chunk_bias, i))
+            .add(g)
+            .store(group_mut(chunk_bias, i));
+    }
+    // dH_k = Σ_i G_i W_ik and ∂W_ik += G_i h_k (as output_gradient_sparse, i in order).
+    for k in 0..m {
+        let h = hidden[k];
+        let mut dh = A::V::zero();
+        for (i, &g) in grad_pre.iter().enumerate().take(n) {
+            dh = g.fmadd(A::V::load(group(w, i * m + k)), dh);
+            let slot = group_mut(chunk_weights, i * m + k);
+            g.fmadd(h, A::V::load(slot)).store(slot);
+        }
+        dh.store(group_mut(grad_hidden_row, k));
+    }
+    row_loss
+}
+
+/// The largest model a grid trains: the kernel keeps a row's h and G in local arrays.
+pub const MAX_FEATURES: usize = 64;
+/// See [`MAX_FEATURES`].
+pub const MAX_HIDDEN: usize = 16;
+
+/// The loss and gradient of the batch in `work.x` for every lane of `params`.
+#[inline(always)]
+fn block_gradient_generic<A: Arith>(params: &BlockParams, work: &mut Workspace) {
+    // The TMS shapes get their own instantiation with n and m constant (loops unrolled,
+    // h and G in registers; measured 2× faster at n = 5, m = 2); others share one.
+    match (params.n, params.m) {
+        (2, 1) => block_gradient_shape::<A, 2, 1>((2, 1), params, work),
+        (3, 2) => block_gradient_shape::<A, 3, 2>((3, 2), params, work),
+        (5, 2) => block_gradient_shape::<A, 5, 2>((5, 2), params, work),
+        (20, 5) => block_gradient_shape::<A, 20, 5>((20, 5), params, work),
+        (n, m) if n <= 16 && m <= 4 => block_gradient_shape::<A, 16, 4>((n, m), params, work),
+        (n, m) => block_gradient_shape::<A, MAX_FEATURES, MAX_HIDDEN>((n, m), params, work),
+    }
+}
+
+#[inline(always)]
+fn block_gradient_shape<A: Arith, const MAX_N: usize, const MAX_M: usize>(
+    (n, m): (usize, usize),
+    params: &BlockParams,
+    work: &mut Workspace,
+) {
+    let batch = work.batch;
+    let scale = A::V::splat(2.0 / (batch * n) as f32);
+    work.grad_weights.fill(0.0);
+    work.grad_bias.fill(0.0);
+    work.loss = [0.0; LANES];
+    work.nonzero = [0; LANES];
+    let (row_x, row_dh) = (n * LANES, m * LANES);
+    let mut lanes = [0.0f32; LANES];
+    for first in (0..batch).step_by(CHUNK_ROWS) {
+        let rows = CHUNK_ROWS.min(batch - first);
+        work.chunk_weights.fill(0.0);
+        work.chunk_bias.fill(0.0);
+        // Counted in f32: exact below 2^24 = 512 rows × 32768 features (checked by validate).
+        let mut nonzero = A::V::zero();
+        for row in first..first + rows {
+            let row_loss = sample_step::<A, MAX_N, MAX_M>(
+                (n, m),
+                params,
+                &work.x[row * row_x..(row + 1) * row_x],
+                &mut work.grad_hidden[row * row_dh..(row + 1) * row_dh],
+                &mut work.chunk_weights,
+                &mut work.chunk_bias,
+                scale,
+                &mut nonzero,
+            );
+            row_loss.add_to_f64(&mut work.loss);
+        }
+        nonzero.store(&mut lanes);
+        for lane in 0..LANES {
+            work.nonzero[lane] += lanes[lane] as u64;
+        }
+        for (total, &part) in work.grad_weights.iter_mut().zip(&work.chunk_weights) {
+            *total += part;
+        }
+        for (total, &part) in work.grad_bias.iter_mut().zip(&work.chunk_bias) {
+            *total += part;
+        }
+    }
+    // ∂W_ik += Σ_rows x_i dH_k (as sparse_transpose_times_dense_add: rows in order).
+    for row in 0..batch {
+        let x_row = &work.x[row * row_x..(row + 1) * row_x];
+        let dh_row = &work.grad_hidden[row * row_dh..(row + 1) * row_dh];
+        for i in 0..n {
+            let x = A::V::load(group(x_row, i));
+            for k in 0..m {
+                let slot = group_mut(&mut work.grad_weights, i * m + k);
+                x.fmadd(A::V::load(group(dh_row, k)), A::V::load(slot))
+                    .store(slot);
+            }
+        }
+    }
+}
+
+dispatch!(pub(crate) fn block_gradient(params: &BlockParams, work: &mut Workspace) => block_gradient_generic);
+
+#[cfg(test)]
+#[path = "kernel_tests.rs"]
+mod tests;

@@ -1,0 +1,286 @@
+//! Figures of the Anthropic toy-model experiments (Elhage et al. 2022;
+//! `superposition_scaling.md` §6 items 3–5, C9/C10 of §4): the n = 2, m = 1 phase diagram,
+//! the 2-D feature vectors of m = 2 models, and D* against 1/(1 − S) with the histogram of
+//! the feature dimensionalities D_i. Each figure appears only for studies it fits.
+
+use crate::chart::{histogram, xy_chart, Scale, Series, Style};
+use crate::error::Result;
+use std::fmt::Write;
+use superscale_measure::feature_dimensionality;
+use superscale_run::{RunResult, RunStatus};
+use superscale_spec::{AnthropicSpec, ModelSpec};
+
+/// The phase of an n = 2, m = 1 model (§6 item 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// W ≈ (±1, 0): the extra feature is not represented
+    NotRepresented,
+    /// W ≈ (0, ±1): the extra feature gets the dimension
+    ExtraGetsDimension,
+    /// W ≈ (1, −1): both stored antipodally
+    Antipodal,
+    /// neither feature stored (both |W_i| ≤ 1/2)
+    Neither,
+}
+
+impl Phase {
+    /// |W_i| > 1/2 counts as represented (φ½ of Liu, Liu & Gore 2025, Eq. 3); two
+    /// represented features of opposite sign are antipodal.
+    pub fn classify(first: f32, extra: f32) -> Self {
+        // Two represented features share the one dimension: the optimum stores them with
+        // opposite signs (ReLU then filters the interference); a same-sign pair is counted
+        // with them, as superposed.
+        match (first.abs() > 0.5, extra.abs() > 0.5) {
+            (true, true) => Phase::Antipodal,
+            (true, false) => Phase::NotRepresented,
+            (false, true) => Phase::ExtraGetsDimension,
+            (false, false) => Phase::Neither,
+        }
+    }
+
+    fn color(self) -> &'static str {
+        match self {
+            Phase::NotRepresented => "#9ecae1",
+            Phase::ExtraGetsDimension => "#fdae6b",
+            Phase::Antipodal => "#a1d99b",
+            Phase::Neither => "#dddddd",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Phase::NotRepresented => "extra feature not represented, W ≈ (±1, 0)",
+            Phase::ExtraGetsDimension => "extra feature gets the dimension, W ≈ (0, ±1)",
+            Phase::Antipodal => "antipodal, W ≈ (1, −1)",
+            Phase::Neither => "neither represented",
+        }
+    }
+}
+
+fn anthropic(result: &RunResult) -> Option<&AnthropicSpec> {
+    match &result.point.spec.model {
+        ModelSpec::Anthropic(spec) if result.status == RunStatus::Done => Some(spec),
+        _ => None,
+    }
+}
+
+/// The replicate with the lowest held-out loss of each sweep point (the paper keeps the
+/// best of several seeds), in the points' order.
+fn best_per_point(results: &[RunResult]) -> Vec<&RunResult> {
+    let mut best: Vec<&RunResult> = Vec::new();
+    for result in results.iter().filter(|r| anthropic(r).is_some()) {
+        match best
+            .iter_mut()
+            .find(|b| b.point.run_id == result.point.run_id)
+        {
+            Some(slot) if result.loss_heldout < slot.loss_heldout => *slot = result,
+            Some(_) => {}
+            None => best.push(result),
+        }
+    }
+    best
+}
+
+/// All TMS figures that fit the study (empty when none does).
+pub(crate) fn figures(results: &[RunResult]) -> Result<String> {
+    let best = best_per_point(results);
+    let Some(first) = best.first().and_then(|r| anthropic(r)) else {
+        return Ok(String::new());
+    };
+    let shape = (first.n_features, first.n_hidden);
+    if best
+        .iter()
+        .any(|r| anthropic(r).map(|s| (s.n_features, s.n_hidden)) != Some(shape))
+    {
+        return Ok(String::new());
+    }
+    let mut out = String::new();
+    if shape == (2, 1) {
+        out += &format!("<figure>{}</figure>", phase_diagram(&best));
+    }
+    if shape.1 == 2 {
+        out += &format!("<figure>{}</figure>", feature_vectors(&best));
+    }
+    if shape.0 > 2 * shape.1 {
+        out += &dimensionality(&best)?;
+    }
+    Ok(out)
+}
+
+fn extra_importance(spec: &AnthropicSpec) -> f64 {
+    f64::from(spec.importances()[spec.n_features - 1] / spec.importances()[0])
+}
+
+fn extra_probability(spec: &AnthropicSpec) -> f64 {
+    spec.probabilities()[spec.n_features - 1]
+}
+
+/// The heat map: density of the extra feature (x) against its relative importance (y).
+fn phase_diagram(best: &[&RunResult]) -> String {
+    let mut xs: Vec<f64> = Vec::new();
+    let mut ys: Vec<f64> = Vec::new();
+    let mut cells = Vec::new();
+    for r in best {
+        let spec = anthropic(r).expect("filtered");
+        let (x, y) = (extra_probability(spec), extra_importance(spec));
+        xs.push(x);
+        ys.push(y);
+        cells.push((x, y, Phase::classify(r.weights[0], r.weights[1])));
+    }
+    for v in [&mut xs, &mut ys] {
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+    }
+    let (cell, left, top) = (34.0, 70.0, 40.0);
+    let (width, height) = (
+        left + cell * xs.len() as f64 + 330.0,
+        top + cell * ys.len() as f64 + 60.0,
+    );
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"11\">");
+    let _ = write!(svg, "<text x=\"{left}\" y=\"20\" font-size=\"15\">Phase diagram, n = 2, m = 1 (best of the replicates per cell)</text>");
+    for (x, y, phase) in &cells {
+        let column = xs.iter().position(|v| v == x).unwrap_or(0) as f64;
+        let row = (ys.len() - 1 - ys.iter().position(|v| v == y).unwrap_or(0)) as f64;
+        let _ = write!(
+            svg,
+            "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"{}\" stroke=\"white\"><title>1−S = {x}, importance {y}: {}</title></rect>",
+            left + column * cell,
+            top + row * cell,
+            phase.color(),
+            phase.label()
+        );
+    }
+    for (k, x) in xs.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" transform=\"rotate(45 {0} {1})\">{x}</text>",
+            left + (k as f64 + 0.3) * cell,
+            top + cell * ys.len() as f64 + 12.0
+        );
+    }
+    for (k, y) in ys.iter().rev().enumerate() {
+        let _ = write!(
+            svg,
+            "<text x=\"4\" y=\"{}\">{y}</text>",
+            top + (k as f64 + 0.6) * cell
+        );
+    }
+    let legend_x = left + cell * xs.len() as f64 + 16.0;
+    for (k, phase) in [
+        Phase::NotRepresented,
+        Phase::ExtraGetsDimension,
+        Phase::Antipodal,
+        Phase::Neither,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let y = top + 20.0 * k as f64;
+        let _ = write!(svg, "<rect x=\"{legend_x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>", phase.color(), legend_x + 20.0, y + 11.0, phase.label());
+    }
+    let _ = write!(svg, "<text x=\"{legend_x}\" y=\"{}\">x: density 1 − S of the extra feature</text><text x=\"{legend_x}\" y=\"{}\">y: its importance relative to feature 1</text></svg>", top + 100.0, top + 116.0);
+    svg
+}
+
+/// The 2-D feature vectors W_i (rows of W) of each sweep point's best replicate.
+fn feature_vectors(best: &[&RunResult]) -> String {
+    let size = 200.0;
+    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"11\">", size * best.len() as f64 + 20.0, size + 60.0);
+    let _ = write!(svg, "<text x=\"10\" y=\"18\" font-size=\"15\">Feature vectors W_i in the 2-D hidden space (best replicate; darker = more important)</text>");
+    for (k, r) in best.iter().enumerate() {
+        let spec = anthropic(r).expect("filtered");
+        let (cx, cy, scale) = (
+            10.0 + size * (k as f64 + 0.5),
+            40.0 + size / 2.0,
+            size * 0.4,
+        );
+        let _ = write!(
+            svg,
+            "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"{scale}\" fill=\"none\" stroke=\"#ddd\"/>"
+        );
+        let n = spec.n_features;
+        for i in 0..n {
+            let (a, b) = (f64::from(r.weights[2 * i]), f64::from(r.weights[2 * i + 1]));
+            let shade = 40 + (180 * i) / n.max(1);
+            let _ = write!(
+                svg,
+                "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{}\" y2=\"{}\" stroke=\"rgb({shade},{shade},{})\" stroke-width=\"2.5\"><title>W_{i} = ({a:.3}, {b:.3})</title></line>",
+                cx + scale * a,
+                cy - scale * b,
+                255 - shade / 2
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\">1 − S = {}</text>",
+            cx - 40.0,
+            50.0 + size,
+            spec.feature_probability
+        );
+    }
+    svg + "</svg>"
+}
+
+/// D* against 1/(1 − S), and the D_i histogram over the levels with D* < 0.95 (C9).
+fn dimensionality(best: &[&RunResult]) -> Result<String> {
+    let mut points = Vec::new();
+    let mut pooled = Vec::new();
+    for r in best {
+        let spec = anthropic(r).expect("filtered");
+        let Some(geometry) = &r.geometry else {
+            continue;
+        };
+        let d_star = geometry.dimensions_per_feature;
+        points.push((1.0 / spec.feature_probability, d_star));
+        if d_star < 0.95 {
+            let weights: Vec<f64> = r.weights.iter().map(|&v| f64::from(v)).collect();
+            if let Ok((dims, _)) = feature_dimensionality(&weights, spec.n_hidden) {
+                pooled.extend(dims.into_iter().filter(|&d| d >= 0.1));
+            }
+        }
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let series = [
+        Series {
+            label: "D* = m/‖W‖²_F".into(),
+            points,
+            style: Style::Line,
+            color: 0,
+        },
+        Series {
+            label: "1/2 (antipodal pairs)".into(),
+            points: vec![(1.0, 0.5), (20.0, 0.5)],
+            style: Style::Reference,
+            color: 1,
+        },
+    ];
+    Ok(format!(
+        "<figure>{}</figure><figure>{}</figure>",
+        xy_chart(
+            "Dimensions per feature against 1/(1 − S)",
+            "1/(1 − S)",
+            "D*",
+            Scale::Linear,
+            &series
+        )?,
+        histogram(
+            "Feature dimensionality D_i ≥ 0.1, levels with D* < 0.95 (bins 0.005)",
+            "D_i",
+            &[("D_i".into(), pooled)],
+            200
+        )?
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_of_the_two_feature_model() {
+        assert_eq!(Phase::classify(1.0, 0.02), Phase::NotRepresented);
+        assert_eq!(Phase::classify(-0.01, -0.98), Phase::ExtraGetsDimension);
+        assert_eq!(Phase::classify(0.9, -0.95), Phase::Antipodal);
+        assert_eq!(Phase::classify(0.1, 0.2), Phase::Neither);
+    }
+}

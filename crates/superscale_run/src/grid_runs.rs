@@ -1,0 +1,271 @@
+//! Runs of small Anthropic models trained eight at a time through `superscale_grid`.
+//!
+//! The rule: a run goes through the grid when its model is the Anthropic variant with at
+//! most [`GRID_MAX_FEATURES`] features, [`GRID_MAX_HIDDEN`] hidden units and
+//! n·m ≤ [`GRID_MAX_PARAMETERS`]; such runs that share shape, training and record settings
+//! are trained in blocks of `superscale_grid::LANES`, whatever else differs (importances,
+//! probabilities, weight decay, seed). The rule looks at one run only, so a run always
+//! takes the same path (resumed, sharded or extended), and a lane's bits do not depend on
+//! its neighbours, so neither do the run's results. Each run keeps its own seed streams
+//! (init, data, held-out, as `execute`), is evaluated on held-out data and measured exactly
+//! as `execute` does, and is reported with its own events: a block's runs start together
+//! and are committed together when the block ends.
+
+use crate::error::{Error, Result};
+use crate::execute::{RunResult, RunStatus};
+use crate::study::Event;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::time::Instant;
+use superscale_grid::{train_block, GridConfig, Member, Trained};
+use superscale_kernels::{AdamHyper, Simd};
+use superscale_measure::measure;
+use superscale_models::{FeatureSampler, Init, ToyModel};
+use superscale_spec::{ModelSpec, RunPoint, RunSpec, ScheduleSpec};
+use superscale_train::{evaluate, Recording, Schedule, Status};
+
+/// Largest n of a grid run (the grid kernel's limit).
+pub const GRID_MAX_FEATURES: usize = superscale_grid::MAX_FEATURES;
+/// Largest m of a grid run (the grid kernel's limit).
+pub const GRID_MAX_HIDDEN: usize = superscale_grid::MAX_HIDDEN;
+/// Largest n·m of a grid run: beyond it one model's GEMM-based step is efficient on its own.
+pub const GRID_MAX_PARAMETERS: usize = 256;
+
+/// The key of the grid a run belongs to (runs with equal keys share blocks), or None when
+/// the run trains alone.
+pub(crate) fn grid_key(spec: &RunSpec) -> Option<String> {
+    let ModelSpec::Anthropic(model) = &spec.model else {
+        return None;
+    };
+    let (n, m) = (model.n_features, model.n_hidden);
+    if n > GRID_MAX_FEATURES || m > GRID_MAX_HIDDEN || n * m > GRID_MAX_PARAMETERS {
+        return None;
+    }
+    // Serialising a spec cannot fail (see RunSpec::canonical_json).
+    let shared = serde_json::to_string(&(n, m, &spec.train, &spec.record)).ok()?;
+    Some(shared)
+}
+
+fn schedule(spec: &RunSpec) -> Schedule {
+    match spec.train.schedule {
+        ScheduleSpec::Constant { lr } => Schedule::Constant { lr },
+        ScheduleSpec::WarmupCosine {
+            peak_lr,
+            warmup_steps,
+            min_lr_ratio,
+        } => Schedule::WarmupCosine {
+            peak: peak_lr,
+            warmup: warmup_steps,
+            total: spec.train.steps,
+            min_ratio: min_lr_ratio,
+        },
+    }
+}
+
+/// A run's member and its held-out stream: the three xoshiro streams of `execute`.
+fn member(point: &RunPoint) -> Result<(Member, Xoshiro256PlusPlus)> {
+    let ModelSpec::Anthropic(spec) = &point.spec.model else {
+        unreachable!("grid_key admits only the Anthropic variant")
+    };
+    let mut init_rng = Xoshiro256PlusPlus::seed_from_u64(point.seed);
+    let mut data_rng = init_rng.clone();
+    data_rng.jump();
+    let mut heldout_rng = data_rng.clone();
+    heldout_rng.jump();
+    let model = ToyModel::new(
+        spec.n_features,
+        spec.n_hidden,
+        Init::XavierNormal,
+        &mut init_rng,
+    )
+    .map_err(|source| Error::Model {
+        run_id: point.run_id.clone(),
+        source,
+    })?;
+    Ok((
+        Member {
+            model,
+            probabilities: spec.probabilities(),
+            importance: spec.importances(),
+            weight_decay: spec.weight_decay as f32,
+            rng: data_rng,
+        },
+        heldout_rng,
+    ))
+}
+
+/// Held-out loss and geometry of a trained member, as `execute` computes them.
+fn finish(
+    point: &RunPoint,
+    member: &Member,
+    trained: Trained,
+    heldout_rng: &mut Xoshiro256PlusPlus,
+    simd: Simd,
+    seconds: f64,
+) -> Result<RunResult> {
+    let run_id = point.run_id.clone();
+    let Trained { model, outcome } = trained;
+    let steps_run = match outcome.status {
+        Status::Finished => point.spec.train.steps,
+        Status::Diverged { step } => step + 1,
+    };
+    let (status, loss_heldout, geometry) = match outcome.status {
+        Status::Diverged { step } => (RunStatus::Diverged { step }, f64::NAN, None),
+        Status::Finished => {
+            let mut sampler =
+                FeatureSampler::new(member.probabilities.clone(), 1.0).map_err(|source| {
+                    Error::Model {
+                        run_id: run_id.clone(),
+                        source,
+                    }
+                })?;
+            let heldout = evaluate(
+                &model,
+                &mut sampler,
+                &member.importance,
+                point.spec.train.batch_size,
+                point.spec.record.heldout_batches,
+                heldout_rng,
+                simd,
+            )
+            .map_err(|source| Error::Train {
+                run_id: run_id.clone(),
+                source,
+            })?;
+            let geometry =
+                measure(&model.weights, model.width).map_err(|source| Error::Measure {
+                    run_id: run_id.clone(),
+                    source,
+                })?;
+            (RunStatus::Done, heldout, Some(geometry))
+        }
+    };
+    let diverged = matches!(status, RunStatus::Diverged { .. });
+    Ok(RunResult {
+        point: point.clone(),
+        status,
+        loss_train_tail: if diverged {
+            f64::NAN
+        } else {
+            outcome.tail_mean
+        },
+        loss_train_tail_sd: if diverged { f64::NAN } else { outcome.tail_sd },
+        loss_heldout,
+        curve: outcome.curve,
+        geometry,
+        sparse_backward_fraction: outcome.sparse_backward_steps as f64 / steps_run.max(1) as f64,
+        seconds,
+        weights: model.weights,
+        bias: model.bias,
+    })
+}
+
+/// Trains one block of grid runs (at most `superscale_grid::LANES`, one grid key) on the
+/// calling thread, reporting every run's events. Returns one result per run, in order.
+pub(crate) fn execute_block(
+    points: &[&RunPoint],
+    simd: Simd,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Vec<Result<RunResult>> {
+    let started = Instant::now();
+    let mut members = Vec::with_capacity(points.len());
+    let mut heldout = Vec::with_capacity(points.len());
+    let mut failed: Vec<Option<Error>> = Vec::with_capacity(points.len());
+    for point in points {
+        on_event(Event::Started(point));
+        match member(point) {
+            Ok((m, h)) => {
+                members.push(m);
+                heldout.push(h);
+                failed.push(None);
+            }
+            Err(err) => failed.push(Some(err)),
+        }
+    }
+    let trainable: Vec<&RunPoint> = points
+        .iter()
+        .zip(&failed)
+        .filter(|(_, f)| f.is_none())
+        .map(|(p, _)| *p)
+        .collect();
+    let Some(first) = trainable.first() else {
+        return finish_failures(points, failed, on_event);
+    };
+    let config = GridConfig {
+        steps: first.spec.train.steps,
+        batch_size: first.spec.train.batch_size,
+        schedule: schedule(&first.spec),
+        adam: AdamHyper::default(),
+        recording: Recording {
+            curve_points: first.spec.record.curve_points,
+            tail_steps: first.spec.record.tail_steps,
+        },
+        value_max: 1.0,
+    };
+    let steps = config.steps;
+    let trained = train_block(members.clone(), &config, simd, &mut |step| {
+        if step % 100 == 99 || step + 1 == steps {
+            for point in &trainable {
+                on_event(Event::Step(point, step + 1));
+            }
+        }
+    });
+    let trained = match trained {
+        Ok(trained) => trained,
+        Err(source) => {
+            let failed = points
+                .iter()
+                .map(|p| {
+                    Some(Error::Grid {
+                        run_id: p.run_id.clone(),
+                        message: source.to_string(),
+                    })
+                })
+                .collect();
+            return finish_failures(points, failed, on_event);
+        }
+    };
+    // Each run is charged its share of the block's wall time.
+    let seconds = started.elapsed().as_secs_f64() / trainable.len() as f64;
+    let mut trained = trained
+        .into_iter()
+        .zip(members.iter())
+        .zip(heldout.iter_mut());
+    let mut results = Vec::with_capacity(points.len());
+    for (point, failure) in points.iter().zip(failed) {
+        let result = match failure {
+            Some(err) => Err(err),
+            None => {
+                let ((t, member), heldout_rng) = trained
+                    .next()
+                    .expect("one trained member per trainable run");
+                finish(point, member, t, heldout_rng, simd, seconds)
+            }
+        };
+        match &result {
+            Ok(result) => on_event(Event::Finished(result)),
+            Err(err) => on_event(Event::Failed(point, err)),
+        }
+        results.push(result);
+    }
+    results
+}
+
+fn finish_failures(
+    points: &[&RunPoint],
+    failed: Vec<Option<Error>>,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Vec<Result<RunResult>> {
+    points
+        .iter()
+        .zip(failed)
+        .map(|(point, failure)| {
+            let err = failure.unwrap_or_else(|| Error::Grid {
+                run_id: point.run_id.clone(),
+                message: "another run of its block could not be built".into(),
+            });
+            on_event(Event::Failed(point, &err));
+            Err(err)
+        })
+        .collect()
+}

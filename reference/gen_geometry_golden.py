@@ -26,6 +26,8 @@ JSON layout (see reference/README.md). Every array is {"shape": [...], "data": [
   welch_strong         the same with ν = count_one (number of rows with norm > 1)
   polytopes            list of {name, w (k×d), feature_dimensionality (k), expected (exact value)}:
                        exact polytope cases of section 6 item 6
+  ambiguity            ‖W Wᵀ − P‖₂ (section 2, App. D.5), P = n×n zeros with I_m top-left, by
+                       numpy's dense 2-norm (largest singular value)
 """
 import json
 import math
@@ -71,6 +73,14 @@ def welch(nu, m):
     """Section 1.7, Eq. 5: κ = sqrt((ν − m)/(m(ν − 1))), the bound on max |cos| for ν unit vectors in R^m."""
     k = math.sqrt((nu - m) / (m * (nu - 1))) if nu > m else None
     return {"nu": int(nu), "m": int(m), "kappa": k, "kappa_sq": k * k if k is not None else None}
+
+
+def ambiguity(w):
+    """Section 2 (App. D.5): amb = ‖W Wᵀ − P‖₂ with P = n×n zeros carrying I_m in the top-left block."""
+    n, m = w.shape
+    p = np.zeros((n, n))
+    p[:m, :m] = np.eye(m)
+    return float(np.linalg.norm(w @ w.T - p, 2))
 
 
 def polytopes():
@@ -129,6 +139,7 @@ def main():
         "welch": welch(N, M),  # section 1.7 Eq. 5 (referenced from section 2)
         "welch_strong": welch(int(strong.sum()), M),
         "polytopes": polytopes(),
+        "ambiguity": ambiguity(w),
     }
     # exact fact (1.7): mean squared overlap of ν unit vectors is ≥ κ² (the all-pairs mean here)
     assert out["overlaps_all"]["mean_sq"] >= out["welch"]["kappa_sq"]

@@ -34,8 +34,10 @@ from ._superscale import (
     run,
 )
 from . import fit, measure, plot, weights
+from .align import Alignment, align
 
 __all__ = [
+    "Alignment",
     "SCHEMA_VERSION",
     "FitError",
     "MeasureError",
@@ -46,6 +48,7 @@ __all__ = [
     "Study",
     "SuperscaleError",
     "__version__",
+    "align",
     "fit",
     "measure",
     "plot",

@@ -211,3 +211,19 @@ def measure_row_norms(W: _Floats) -> npt.NDArray[np.float64]: ...
 def measure_mean_squared_overlap(W: _Floats, rows: Sequence[int] | None = None) -> _OverlapDict: ...
 def measure_dimensions_per_feature(W: _Floats) -> float: ...
 def measure_welch_bound(vectors: int, width: int) -> float: ...
+def align_pair(
+    a: _Floats,
+    b: _Floats,
+    metric: str = "mutual_knn",
+    k: int = 10,
+    permutations: int = 100,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    normalize: bool = True,
+    clip_quantile: float | None = 0.95,
+    clip: str = "exact",
+    rbf_sigma: float = 1.0,
+    cca_dim: int = 10,
+) -> dict[str, Any]: ...
+def align_metrics() -> list[str]: ...

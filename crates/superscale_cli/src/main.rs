@@ -4,12 +4,16 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod align_command;
 mod fit_command;
 mod progress;
+mod quanta_command;
 mod run_command;
 mod slurm_command;
 mod store_commands;
 mod weights_command;
+mod weights_output;
+mod weights_plot;
 
 /// A laboratory for superposition and neural scaling laws.
 #[derive(Parser)]
@@ -36,9 +40,14 @@ enum Command {
     Show(store_commands::ShowArgs),
     /// Write a Slurm job-array script that runs an experiment as shards and merges them.
     Slurm(slurm_command::SlurmArgs),
-    /// Measure the superposition geometry of real weight matrices (.safetensors, .npy, .npz):
+    /// Measure the superposition geometry of real weight matrices (.safetensors, .npy, .npz, .gguf):
     /// row norms, φ, D*, squared overlaps against the Welch bound; several files fit MSO ∝ m^−slope.
     Weights(weights_command::WeightsArgs),
+    /// Compare two representations of the same items (mutual k-NN, CKA, CKNNA, SVCCA, …)
+    /// with the chance level, a permutation null and a bootstrap interval.
+    Align(align_command::AlignArgs),
+    /// Run a multitask-sparse-parity study (quanta, emergence, forecasting backtests) and write its report.
+    Quanta(quanta_command::QuantaArgs),
 }
 
 /// A mistake of the user's (bad spec, bad path): exit code 2, not 1.
@@ -84,6 +93,8 @@ fn main() -> ExitCode {
         Command::Show(args) => store_commands::show(args),
         Command::Slurm(args) => slurm_command::run(args),
         Command::Weights(args) => weights_command::run(args),
+        Command::Align(args) => align_command::run(args),
+        Command::Quanta(args) => quanta_command::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

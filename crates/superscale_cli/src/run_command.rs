@@ -104,7 +104,20 @@ pub fn run(args: &RunArgs) -> Result<()> {
 /// from the database, so it covers the runs of earlier, interrupted invocations too.
 pub fn write_report(store: &Store, quiet: bool) -> Result<PathBuf> {
     let experiment = store.experiment().map_err(store_error)?;
-    let results = store.results().map_err(store_error)?;
+    let mut results = store.results().map_err(store_error)?;
+    // The database keeps measurements, not W: the geometry figures of the TMS experiments
+    // (docs/tms.md) draw W from the weights files that `--save-weights` left beside it.
+    for result in &mut results {
+        let point = &result.point;
+        let path = Path::new(store.dir()).join(superscale_store::weights_file(
+            &point.run_id,
+            point.replicate,
+        ));
+        if let Ok(saved) = superscale_store::read_weights(&path) {
+            result.weights = saved.weights;
+            result.bias = saved.bias;
+        }
+    }
     let exponents = fit_width_exponents(&results);
     // One line per group on stdout: the numbers a researcher looks for first.
     for exponent in &exponents {

@@ -1,42 +1,81 @@
 //! `superscale weights`: the superposition geometry of real weight matrices
-//! (`superposition_scaling.md` §2, §3.6): one file in detail, or a family of widths as a
+//! (`superposition_scaling.md` §2, §3.6, §6): one file in detail, or a family of widths as a
 //! table with the fit MSO ∝ m^−slope.
 
+use crate::weights_output::{detail, family, per_feature_csv, summary_csv};
+use crate::weights_plot::{mso_against_width, norm_histogram};
 use crate::{print_out, UserError};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use superscale_weights::{
-    measure_matrix, MeasureOptions, Orientation, OverlapMethod, WeightFile, WeightStats,
+    measure_matrix, AmbiguityOptions, MeasureOptions, Orientation, Precision, WeightFile,
 };
+
+/// Which axis of the tensor indexes the features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Features {
+    /// rows, `W[i, :]` (unembeddings, token embeddings, the MIT toy model)
+    Rows,
+    /// columns, `W[:, i]` (the TMS paper's W ∈ R^{m×n}); the matrix is transposed
+    Columns,
+}
+
+/// Precision of the exact path's Gram products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GramPrecision {
+    /// f64 products (cosines exact to ~1e-15)
+    F64,
+    /// f32 products, f64 sums (about twice as fast; MSO to ~1e-5 relative)
+    F32,
+}
 
 /// Arguments of `superscale weights`.
 #[derive(clap::Args)]
 pub struct WeightsArgs {
-    /// Weight files (.safetensors, .npy, .npz); several files of one family give a table and a
-    /// fit of the mean squared overlap against the width m.
+    /// Weight files (.safetensors, .npy, .npz, .gguf); several files of one family give a
+    /// table and a fit of the mean squared overlap against the width m.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The 2-D tensor to measure; without it, the tensors are listed (and a file's only 2-D
     /// tensor is measured).
     #[arg(long)]
     pub tensor: Option<String>,
-    /// Features are rows (the default: unembeddings, `W[token, :]`).
-    #[arg(long, conflicts_with = "columns")]
-    pub rows: bool,
-    /// Features are columns (the TMS paper's W ∈ R^{m×n}); the matrix is transposed.
-    #[arg(long)]
-    pub columns: bool,
-    /// Largest number of features whose overlaps are computed exactly; above it pairs are
-    /// sampled.
-    #[arg(long, default_value_t = 20_000)]
+    /// Whether rows or columns of the tensor are the features (printed with the results).
+    #[arg(long, value_enum, default_value_t = Features::Rows)]
+    pub features: Features,
+    /// Also print φ_t, the fraction of features with norm > t (repeatable; ½ and 1 always).
+    #[arg(long = "threshold", value_name = "T")]
+    pub thresholds: Vec<f64>,
+    /// Largest number of features measured exactly (all pairs, D_i, interference); above it
+    /// pairs are sampled.
+    #[arg(long, default_value_t = 50_000)]
     pub exact_limit: usize,
+    /// Sample pairs even below --exact-limit.
+    #[arg(long)]
+    pub sampled: bool,
     /// Pairs drawn by the sampled estimate.
     #[arg(long, default_value_t = 1_000_000)]
     pub pairs: usize,
-    /// Seed of the pair sampler.
+    /// Seed of the pair sampler and of the Lanczos start vector.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Precision of the exact path's Gram products.
+    #[arg(long, value_enum, default_value_t = GramPrecision::F64)]
+    pub precision: GramPrecision,
+    /// Skip the ambiguity ‖WWᵀ − P‖₂ (Lanczos).
+    #[arg(long)]
+    pub no_ambiguity: bool,
+    /// Relative tolerance of the ambiguity's Lanczos residual bound.
+    #[arg(long, default_value_t = 1e-10)]
+    pub ambiguity_tolerance: f64,
+    /// Write row norm, D_i and interference of every feature to this CSV (one file only).
+    #[arg(long, value_name = "CSV")]
+    pub per_feature: Option<PathBuf>,
+    /// Write SVG figures here: each file's row-norm histogram, and for several files MSO
+    /// against m with the fitted line (§3.6).
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
     /// Write `weights.csv` (one row per file) to this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -50,19 +89,52 @@ fn user(err: superscale_weights::Error) -> anyhow::Error {
     }
 }
 
+fn check_args(args: &WeightsArgs) -> Result<()> {
+    if let Some(t) = args.thresholds.iter().find(|t| !t.is_finite()) {
+        return Err(UserError(format!("--threshold {t}: must be a finite number")).into());
+    }
+    if args.per_feature.is_some() && args.files.len() != 1 {
+        return Err(UserError("--per-feature takes exactly one weight file".into()).into());
+    }
+    if args.pairs == 0 {
+        return Err(UserError("--pairs must be at least 1".into()).into());
+    }
+    if !(args.ambiguity_tolerance > 0.0 && args.ambiguity_tolerance < 1.0) {
+        return Err(UserError(format!(
+            "--ambiguity-tolerance {}: must lie in (0, 1)",
+            args.ambiguity_tolerance
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// Runs `superscale weights`.
 pub fn run(args: &WeightsArgs) -> Result<()> {
-    let orientation = if args.columns {
-        Orientation::Columns
-    } else {
-        Orientation::Rows
+    check_args(args)?;
+    let orientation = match args.features {
+        Features::Rows => Orientation::Rows,
+        Features::Columns => Orientation::Columns,
     };
     let options = MeasureOptions {
         exact_limit: args.exact_limit,
+        force_sampled: args.sampled,
         pairs: args.pairs,
         seed: args.seed,
+        thresholds: args.thresholds.clone(),
+        precision: match args.precision {
+            GramPrecision::F64 => Precision::F64,
+            GramPrecision::F32 => Precision::F32,
+        },
+        ambiguity: (!args.no_ambiguity).then_some(AmbiguityOptions {
+            tolerance: args.ambiguity_tolerance,
+            ..AmbiguityOptions::default()
+        }),
         ..MeasureOptions::default()
     };
+    if let Some(dir) = &args.plot {
+        std::fs::create_dir_all(dir)?;
+    }
     let mut measured = Vec::new();
     for path in &args.files {
         if !path.exists() {
@@ -93,157 +165,48 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
         if args.files.len() == 1 {
             print_out(&detail(path, &matrix, &stats))?;
         }
+        if let Some(csv) = &args.per_feature {
+            let Some(text) = per_feature_csv(&stats) else {
+                return Err(UserError(format!(
+                    "{}: --per-feature needs the exact path ({} features > --exact-limit {}, \
+                     or --sampled)",
+                    path.display(),
+                    stats.rows,
+                    args.exact_limit
+                ))
+                .into());
+            };
+            std::fs::write(csv, text)?;
+            print_out(&format!("per-feature table: {}\n", csv.display()))?;
+        }
+        if let Some(dir) = &args.plot {
+            let stem = path.file_stem().map_or_else(
+                || "weights".to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            let svg = dir.join(format!("{stem}_row_norms.svg"));
+            let title = format!("row norms of {} :: {}", stem, matrix.tensor);
+            norm_histogram(&svg, &title, &stats)?;
+            print_out(&format!("figure: {}\n", svg.display()))?;
+        }
         measured.push((path.clone(), matrix.tensor.clone(), stats));
     }
     if args.files.len() > 1 && !measured.is_empty() {
-        print_out(&family(&measured, orientation)?)?;
+        let (text, fit) = family(&measured, orientation)?;
+        print_out(&text)?;
+        if let (Some(dir), true) = (&args.plot, measured.len() >= 2) {
+            let svg = dir.join("mso_vs_m.svg");
+            let all: Vec<_> = measured.iter().map(|x| &x.2).collect();
+            mso_against_width(&svg, &all, fit)?;
+            print_out(&format!("figure: {}\n", svg.display()))?;
+        }
     }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)?;
-        let mut csv = String::from(
-            "file,tensor,features,n,m,norm_mean,norm_sd,norm_min,norm_max,phi_half,phi_one,\
-             dims_per_feature,mso,mso_ci,var_sq_overlap,mean_abs_cos,mean_abs_cos_ci,welch_sq,\
-             m_mso,method\n",
-        );
-        for (path, tensor, s) in &measured {
-            writeln!(
-                csv,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                path.display(),
-                tensor,
-                orientation.name(),
-                s.rows,
-                s.width,
-                s.norms.mean,
-                s.norms.sd,
-                s.norms.min,
-                s.norms.max,
-                s.phi_half,
-                s.phi_one,
-                s.dimensions_per_feature,
-                s.overlap.mean_sq,
-                s.overlap.mean_sq_ci,
-                s.overlap.variance_sq,
-                s.overlap.mean_abs,
-                s.overlap.mean_abs_ci,
-                s.welch_sq,
-                s.m_times_mso,
-                method_name(s.overlap.method)
-            )?;
-        }
-        std::fs::write(dir.join("weights.csv"), csv)?;
-    }
-    Ok(())
-}
-
-fn method_name(method: OverlapMethod) -> String {
-    match method {
-        OverlapMethod::Exact => "exact".into(),
-        OverlapMethod::Sampled { pairs, seed } => format!("sampled({pairs} pairs; seed {seed})"),
-    }
-}
-
-fn detail(path: &std::path::Path, matrix: &superscale_weights::Matrix, s: &WeightStats) -> String {
-    let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "{} :: {} ({}, stored {:?}); features are {}: n = {}, m = {}",
-        path.display(),
-        matrix.tensor,
-        matrix.dtype,
-        matrix.stored_shape,
-        matrix.orientation.name(),
-        s.rows,
-        s.width
-    );
-    let n = &s.norms;
-    let _ = writeln!(
-        t,
-        "row norms: mean {:.6} sd {:.6} min {:.6} max {:.6}",
-        n.mean, n.sd, n.min, n.max
-    );
-    let peak = n.histogram.iter().map(|b| b.2).max().unwrap_or(1).max(1);
-    for (lo, hi, count) in &n.histogram {
-        let bar = "#".repeat((count * 40).div_ceil(peak));
-        let _ = writeln!(t, "  [{lo:>9.4}, {hi:>9.4})  {count:>8}  {bar}");
-    }
-    let ci = |v: f64| {
-        if v > 0.0 {
-            format!(" ± {v:.3e}")
-        } else {
-            String::new()
-        }
-    };
-    let o = &s.overlap;
-    let _ = writeln!(t, "phi_1/2 (norm > 1/2)       {:.6}", s.phi_half);
-    let _ = writeln!(t, "phi_1 (norm > 1)           {:.6}", s.phi_one);
-    let _ = writeln!(
-        t,
-        "D* = m/|W|_F^2             {:.6}",
-        s.dimensions_per_feature
-    );
-    let _ = writeln!(t, "overlaps                   {}", method_name(o.method));
-    let _ = writeln!(
-        t,
-        "mean squared overlap (MSO) {:.6e}{}",
-        o.mean_sq,
-        ci(o.mean_sq_ci)
-    );
-    let _ = writeln!(t, "variance of squared overl. {:.6e}", o.variance_sq);
-    let _ = writeln!(
-        t,
-        "mean |cos|                 {:.6e}{}",
-        o.mean_abs,
-        ci(o.mean_abs_ci)
-    );
-    let _ = writeln!(
-        t,
-        "sqrt(2/(pi m))             {:.6e}  (mean |cos| of random directions)",
-        (2.0 / (std::f64::consts::PI * s.width as f64)).sqrt()
-    );
-    let _ = writeln!(t, "Welch bound kappa^2 (nu=n) {:.6e}", s.welch_sq);
-    let _ = writeln!(
-        t,
-        "m * MSO                    {:.6}  (1 for random directions)",
-        s.m_times_mso
-    );
-    t
-}
-
-fn family(measured: &[(PathBuf, String, WeightStats)], orientation: Orientation) -> Result<String> {
-    let mut t = format!("features are {}\n", orientation.name());
-    writeln!(
-        t,
-        "{:<40} {:>8} {:>6} {:>10} {:>12} {:>12} {:>12} {:>8}  method",
-        "file", "n", "m", "norm mean", "MSO", "kappa^2", "mean|cos|", "m*MSO"
-    )?;
-    for (path, _, s) in measured {
-        writeln!(
-            t,
-            "{:<40} {:>8} {:>6} {:>10.4} {:>12.4e} {:>12.4e} {:>12.4e} {:>8.4}  {}",
-            path.display(),
-            s.rows,
-            s.width,
-            s.norms.mean,
-            s.overlap.mean_sq,
-            s.welch_sq,
-            s.overlap.mean_abs,
-            s.m_times_mso,
-            method_name(s.overlap.method)
+        std::fs::write(
+            dir.join("weights.csv"),
+            summary_csv(&measured, orientation)?,
         )?;
     }
-    if measured.len() >= 3 {
-        let m: Vec<f64> = measured.iter().map(|x| x.2.width as f64).collect();
-        let mso: Vec<f64> = measured.iter().map(|x| x.2.overlap.mean_sq).collect();
-        match superscale_fit::ols_log_log(&m, &mso) {
-            Ok(fit) => writeln!(
-                t,
-                "fit MSO ∝ m^-slope over {} files: slope = {:.4} ± {:.4} (SE), R² = {:.4}  \
-                 (1 for directions as random, §3.6)",
-                fit.n_points, fit.exponent, fit.exponent_se, fit.r_squared
-            )?,
-            Err(err) => writeln!(t, "fit MSO ∝ m^-slope: {err}")?,
-        }
-    }
-    Ok(t)
+    Ok(())
 }

@@ -1,11 +1,11 @@
 //! `superscale weights` through the binary: listing, one matrix in detail, a family with
-//! its fit, and bad input exiting with 2.
+//! its fit and figure, per-feature tables, GGUF input, and bad input exiting with 2.
 
 use safetensors::tensor::TensorView;
 use safetensors::Dtype;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use superscale_weights::write_npy;
+use superscale_weights::{write_gguf, write_npy};
 
 fn superscale(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_superscale"))
@@ -72,7 +72,8 @@ fn lists_measures_and_fits_a_family() {
         s(&model),
         "--tensor",
         "lm_head.weight",
-        "--columns",
+        "--features",
+        "columns",
     ]);
     assert!(
         out.status.success(),
@@ -110,6 +111,95 @@ fn lists_measures_and_fits_a_family() {
     );
     let csv = std::fs::read_to_string(out_dir.join("weights.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4);
+    // With --plot, the §3.6 figure and a histogram per file.
+    let plots = dir.join("plots");
+    let mut args = vec!["weights"];
+    args.extend(files.iter().map(|p| s(p)));
+    args.extend([
+        "--tensor",
+        "array",
+        "--plot",
+        s(&plots),
+        "--sampled",
+        "--pairs",
+        "1000",
+    ]);
+    let out = superscale(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["mso_vs_m.svg", "w8_row_norms.svg", "w32_row_norms.svg"] {
+        let svg = std::fs::read_to_string(plots.join(name)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{name}");
+    }
+    let svg = std::fs::read_to_string(plots.join("mso_vs_m.svg")).unwrap();
+    assert!(
+        svg.contains("fit ∝ m^-") && svg.contains("Welch bound"),
+        "{svg}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn thresholds_per_feature_table_and_gguf() {
+    let dir = scratch("per_feature");
+    // Three antipodal pairs along axes scaled 0.5, 1 and 2, and one dedicated row of 0.1:
+    // D_i = ½ for the six paired rows and 1 for the last; φ_0.75 = 4/7.
+    let m = 4;
+    let mut rows = Vec::new();
+    for (axis, scale) in [(0, 0.5f32), (1, 1.0), (2, 2.0)] {
+        for sign in [1.0, -1.0] {
+            let mut row = vec![0.0f32; m];
+            row[axis] = sign * scale;
+            rows.push(row);
+        }
+    }
+    rows.push(vec![0.0, 0.0, 0.0, 0.1]);
+    let data: Vec<u8> = rows
+        .iter()
+        .flatten()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let path = dir.join("pairs.gguf");
+    // ggml's ne is [m, n]: ne[0] = 4 is the fastest-varying, so rows are the 7 features.
+    std::fs::write(
+        &path,
+        write_gguf(&[("token_embd.weight", &[4, 7], 0, &data)]),
+    )
+    .unwrap();
+    let table = dir.join("features.csv");
+    let out = superscale(&[
+        "weights",
+        s(&path),
+        "--threshold",
+        "0.75",
+        "--per-feature",
+        s(&table),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("token_embd.weight (F32, stored [7, 4]); features are rows: n = 7, m = 4"),
+        "{text}"
+    );
+    assert!(text.contains("phi_t (norm > 0.75)  0.571429"), "{text}");
+    assert!(
+        text.contains("D_i histogram peaks        0.5025 (6), 0.9975 (1)"),
+        "{text}"
+    );
+    assert!(text.contains("ambiguity |WW^T - P|_2"), "{text}");
+    let csv = std::fs::read_to_string(&table).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "feature,row_norm,dimensionality,interference");
+    assert_eq!(lines.len(), 8);
+    assert_eq!(lines[5], "4,2,0.5,4");
+    assert_eq!(lines[7], "6,0.10000000149011612,1,0");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -138,6 +228,15 @@ fn bad_input_exits_with_2() {
     let truncated = dir.join("truncated.safetensors");
     std::fs::write(&truncated, &good[..good.len() - 3]).unwrap();
     let missing = dir.join("missing.safetensors");
+    let floats = vec![0u8; 32];
+    let lying_gguf = dir.join("lying.gguf");
+    let mut lying = write_gguf(&[("w", &[4, 2], 0, &floats)]);
+    lying[8..16].copy_from_slice(&u64::MAX.to_le_bytes()); // tensor count
+    std::fs::write(&lying_gguf, lying).unwrap();
+    let cube_gguf = dir.join("cube.gguf");
+    std::fs::write(&cube_gguf, write_gguf(&[("cube", &[2, 2, 2], 0, &floats)])).unwrap();
+    let q5_gguf = dir.join("q5.gguf");
+    std::fs::write(&q5_gguf, write_gguf(&[("w", &[32, 1], 6, &floats[..22])])).unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec![s(&missing)], "no such file"),
         (
@@ -149,6 +248,38 @@ fn bad_input_exits_with_2() {
         (
             vec![s(&truncated), "--tensor", "w"],
             "truncated.safetensors",
+        ),
+        (
+            vec![s(&lying_gguf), "--tensor", "w"],
+            "lying.gguf: not a valid gguf file",
+        ),
+        (
+            vec![s(&cube_gguf), "--tensor", "cube"],
+            "cube.gguf: tensor \"cube\" has shape [2, 2, 2]",
+        ),
+        (vec![s(&q5_gguf), "--tensor", "w"], "dtype Q5_0"),
+        (vec![s(&model), "--threshold", "nan"], "--threshold"),
+        (
+            vec![
+                s(&model),
+                s(&model),
+                "--tensor",
+                "w",
+                "--per-feature",
+                "x.csv",
+            ],
+            "exactly one",
+        ),
+        (
+            vec![
+                s(&model),
+                "--tensor",
+                "w",
+                "--sampled",
+                "--per-feature",
+                "x.csv",
+            ],
+            "--per-feature needs the exact path",
         ),
     ];
     for (args, message) in cases {

@@ -17,7 +17,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::layout::{BlockParams, LANES};
-use crate::simd::{dispatch, Arith, Vector};
+use crate::simd::{LaneArith, Vector};
+use superscale_kernels::dispatch;
 
 /// Rows per partial sum: the single-model trainer's chunk (`superscale_models::CHUNK_ROWS`).
 pub(crate) const CHUNK_ROWS: usize = 512;
@@ -74,7 +75,7 @@ fn group_mut(slice: &mut [f32], index: usize) -> &mut [f32] {
 /// output gradient to `nonzero`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn sample_step<A: Arith, const MAX_N: usize, const MAX_M: usize>(
+fn sample_step<A: LaneArith, const MAX_N: usize, const MAX_M: usize>(
     (n, m): (usize, usize),
     params: &BlockParams,
     x_row: &[f32],
@@ -141,7 +142,7 @@ pub const MAX_HIDDEN: usize = 16;
 
 /// The loss and gradient of the batch in `work.x` for every lane of `params`.
 #[inline(always)]
-fn block_gradient_generic<A: Arith>(params: &BlockParams, work: &mut Workspace) {
+fn block_gradient_generic<A: LaneArith>(params: &BlockParams, work: &mut Workspace) {
     // The TMS shapes get their own instantiation with n and m constant (loops unrolled,
     // h and G in registers; measured 2× faster at n = 5, m = 2); others share one.
     match (params.n, params.m) {
@@ -155,7 +156,7 @@ fn block_gradient_generic<A: Arith>(params: &BlockParams, work: &mut Workspace) 
 }
 
 #[inline(always)]
-fn block_gradient_shape<A: Arith, const MAX_N: usize, const MAX_M: usize>(
+fn block_gradient_shape<A: LaneArith, const MAX_N: usize, const MAX_M: usize>(
     (n, m): (usize, usize),
     params: &BlockParams,
     work: &mut Workspace,

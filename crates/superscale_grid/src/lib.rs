@@ -26,4 +26,4 @@ pub use cost::{step_cost, StepCost};
 pub use error::{Error, Result};
 pub use kernel::{MAX_FEATURES, MAX_HIDDEN};
 pub use layout::LANES;
-pub use trainer::{curve_steps, train_block, train_grid, validate, GridConfig, Member, Trained};
+pub use trainer::{train_block, train_grid, validate, GridConfig, Member, Trained};

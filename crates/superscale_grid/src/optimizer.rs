@@ -7,7 +7,8 @@
 //! differs, and an element-wise update does not care about the layout.
 
 use crate::layout::{BlockParams, LANES};
-use crate::simd::{dispatch, Arith};
+use crate::simd::LaneArith;
+use superscale_kernels::dispatch;
 use superscale_kernels::AdamHyper;
 
 /// The per-step constants of Adam's bias correction at update number `step` (1-based).
@@ -62,7 +63,7 @@ fn update(
 }
 
 #[inline(always)]
-fn optimizer_step_generic<A: Arith>(
+fn optimizer_step_generic<A: LaneArith>(
     params: &mut BlockParams,
     grad_weights: &[f32],
     grad_bias: &[f32],

@@ -1,15 +1,19 @@
 //! Run-time choice of the instruction set for the grid kernels.
 //!
-//! The pattern of `superscale_kernels::simd` (whose `dispatch!` and `Arith` are private to
-//! that crate): a kernel body is generic over [`Arith`], instantiated once for the baseline
-//! target with eight-element arrays (the scalar twin: separate multiply and add) and once
-//! inside a function compiled with AVX2+FMA where the vector is one `__m256` (eight models,
-//! one per lane, fused multiply-add), chosen at run time; never `target-cpu=native`
+//! The machinery of `superscale_kernels` (its `dispatch!` macro and its `Plain` and `Fused`
+//! instantiations): a kernel body is generic over [`LaneArith`], which this module
+//! implements for those two types, so it is instantiated once for the baseline target with
+//! eight-element arrays (the scalar twin: separate multiply and add) and once inside a
+//! function compiled with AVX2+FMA where the vector is one `__m256` (eight models, one per
+//! lane, fused multiply-add), chosen at run time; never `target-cpu=native`
 //! (`shared/style.md` §4). The compiler does not vectorise the lane loops of this kernel
 //! on its own (profiled: scalar `vmulss`), hence the explicit vector type.
 #![allow(unsafe_code)]
 
 use crate::layout::LANES;
+#[cfg(target_arch = "x86_64")]
+use superscale_kernels::Fused;
+use superscale_kernels::Plain;
 
 /// Eight f32, one per model of a block.
 pub(crate) trait Vector: Copy {
@@ -32,15 +36,13 @@ pub(crate) trait Vector: Copy {
     fn add_to_f64(self, acc: &mut [f64; LANES]);
 }
 
-/// The arithmetic a kernel body is generic over: its vector type.
-pub(crate) trait Arith: Copy {
+/// The arithmetic a grid kernel body is generic over: its eight-lane vector type.
+pub(crate) trait LaneArith: Copy {
     type V: Vector;
 }
 
 /// The scalar twin: eight-element arrays and separate multiply and add.
-#[derive(Clone, Copy)]
-pub(crate) struct Plain;
-impl Arith for Plain {
+impl LaneArith for Plain {
     type V = [f32; LANES];
 }
 
@@ -101,20 +103,16 @@ impl Vector for [f32; LANES] {
 
 /// AVX2 + FMA: one `__m256` holds the eight lanes.
 #[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-pub(crate) struct Fused;
-
-#[cfg(target_arch = "x86_64")]
-impl Arith for Fused {
+impl LaneArith for Fused {
     type V = avx::F32x8;
 }
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx {
     //! SAFETY (whole module): these functions are `#[inline(always)]` and used only by kernel
-    //! bodies instantiated with [`super::Fused`], which exist only inside functions compiled
-    //! with `#[target_feature(enable = "avx2,fma")]` and called after the CPU was checked
-    //! for both (the `dispatch!` macro). Loads and stores go through slices of at least
+    //! bodies instantiated with `superscale_kernels::Fused`, which exist only inside
+    //! functions compiled with `#[target_feature(enable = "avx2,fma")]` and called after the
+    //! CPU was checked for both (the `dispatch!` macro). Loads and stores go through slices of at least
     //! LANES elements (checked by the slice index), so every pointer is in bounds.
     use super::Vector;
     use crate::layout::LANES;
@@ -191,33 +189,3 @@ pub(crate) mod avx {
         }
     }
 }
-
-/// Defines `$name(simd, args…)` that runs `$generic::<Plain>` or, when `simd` asks for it
-/// and the CPU has it, `$generic::<Fused>` compiled with AVX2 and FMA.
-macro_rules! dispatch {
-    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $generic:ident) => {
-        $(#[$meta])*
-        $vis fn $name(simd: superscale_kernels::Simd, $($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[allow(unsafe_code)]
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn fused($($arg: $ty),*) $(-> $ret)? {
-                    $generic::<$crate::simd::Fused>($($arg),*)
-                }
-                if simd == superscale_kernels::Simd::Avx2Fma
-                    && std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
-                    // SAFETY: the CPU was just checked for AVX2 and FMA (a cached lookup,
-                    // paid once per block and step, not per element).
-                    #[allow(unsafe_code)]
-                    return unsafe { fused($($arg),*) };
-                }
-            }
-            let _ = simd;
-            $generic::<$crate::simd::Plain>($($arg),*)
-        }
-    };
-}
-pub(crate) use dispatch;

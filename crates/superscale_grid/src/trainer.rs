@@ -12,7 +12,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use superscale_kernels::{AdamHyper, Simd};
 use superscale_models::ToyModel;
-use superscale_train::{Outcome, Recording, Schedule, Status, SPARSE_BACKWARD_BELOW};
+use superscale_train::{curve_steps, Outcome, Recording, Schedule, Status, SPARSE_BACKWARD_BELOW};
 
 /// One model of a grid: its initial parameters, its data and its stream of random numbers.
 #[derive(Debug, Clone)]
@@ -139,29 +139,6 @@ pub fn validate(members: &[Member], config: &GridConfig) -> Result<()> {
 
 /// The kernel counts a chunk's non-zero gradients in f32, exact below 2^24.
 const COUNT_LIMIT: usize = 1 << 24;
-
-/// The step indices at which the curve is recorded: the single-model trainer's
-/// `curve_steps` (about `points` log-spaced steps, always the first and the last).
-pub fn curve_steps(steps: u64, points: usize) -> Vec<u64> {
-    if steps == 0 || points == 0 {
-        return Vec::new();
-    }
-    let last = steps as f64;
-    let mut out: Vec<u64> = (0..points)
-        .map(|k| {
-            let t = if points == 1 {
-                1.0
-            } else {
-                k as f64 / (points - 1) as f64
-            };
-            (last.powf(t).round() as u64)
-                .saturating_sub(1)
-                .min(steps - 1)
-        })
-        .collect();
-    out.dedup();
-    out
-}
 
 /// The record of one lane while it trains.
 struct LaneRecord {

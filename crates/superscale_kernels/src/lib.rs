@@ -24,7 +24,7 @@ pub use matmul::{matmul, Element, MatMut, MatRef};
 pub use output_layer::{
     output_gradient_dense, output_gradient_sparse, relu_loss_forward, relu_loss_gradient, RowLoss,
 };
-pub use simd::Simd;
+pub use simd::{Arith, Fused, Plain, Simd};
 pub use sparse::{
     sparse_block_times_dense, sparse_block_transpose_times_dense_add, sparse_times_dense,
     sparse_transpose_times_dense_add, SparseRows,

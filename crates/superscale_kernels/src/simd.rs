@@ -39,14 +39,18 @@ impl Simd {
 }
 
 /// The arithmetic a kernel body is generic over: fused or separate multiply-add.
-pub(crate) trait Arith: Copy {
+///
+/// Public (with [`Plain`], [`Fused`] and [`dispatch!`](crate::dispatch)) so other crates
+/// instantiate their own kernels the same way: `superscale_grid` implements its own
+/// eight-lane vector trait for these two types.
+pub trait Arith: Copy {
     /// a·b + c
     fn fmadd(a: f32, b: f32, c: f32) -> f32;
 }
 
 /// Separate multiply and add: correct on every target.
 #[derive(Clone, Copy)]
-pub(crate) struct Plain;
+pub struct Plain;
 impl Arith for Plain {
     #[inline(always)]
     fn fmadd(a: f32, b: f32, c: f32) -> f32 {
@@ -57,7 +61,7 @@ impl Arith for Plain {
 /// Fused multiply-add: only inside functions compiled with the `fma` feature, where
 /// `mul_add` is one instruction (elsewhere it would be a slow library call).
 #[derive(Clone, Copy)]
-pub(crate) struct Fused;
+pub struct Fused;
 impl Arith for Fused {
     #[inline(always)]
     fn fmadd(a: f32, b: f32, c: f32) -> f32 {
@@ -67,18 +71,22 @@ impl Arith for Fused {
 
 /// Defines `$name(simd, args…)` that runs `$generic::<Plain>` or, under AVX2+FMA,
 /// `$generic::<Fused>` compiled with those target features.
+///
+/// `$generic` is any function generic over one type parameter that [`Plain`] and [`Fused`]
+/// satisfy (this crate's [`Arith`], or a trait of the calling crate implemented for both).
+#[macro_export]
 macro_rules! dispatch {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $generic:ident) => {
         $(#[$meta])*
-        $vis fn $name(simd: $crate::simd::Simd, $($arg: $ty),*) $(-> $ret)? {
+        $vis fn $name(simd: $crate::Simd, $($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
                 #[allow(unsafe_code)]
                 #[target_feature(enable = "avx2,fma")]
                 unsafe fn fused($($arg: $ty),*) $(-> $ret)? {
-                    $generic::<$crate::simd::Fused>($($arg),*)
+                    $generic::<$crate::Fused>($($arg),*)
                 }
-                if simd == $crate::simd::Simd::Avx2Fma
+                if simd == $crate::Simd::Avx2Fma
                     && std::arch::is_x86_feature_detected!("avx2")
                     && std::arch::is_x86_feature_detected!("fma")
                 {
@@ -89,7 +97,7 @@ macro_rules! dispatch {
                 }
             }
             let _ = simd;
-            $generic::<$crate::simd::Plain>($($arg),*)
+            $generic::<$crate::Plain>($($arg),*)
         }
     };
 }

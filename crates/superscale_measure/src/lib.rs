@@ -1,20 +1,27 @@
 //! Measurements of a trained toy model's weight matrix W (rows = features): row norms,
-//! represented fractions, overlaps of the normalised rows, and the Anthropic
-//! dimensionality measures (`superposition_scaling.md` §2 and §6).
+//! represented fractions, overlaps of the normalised rows, the Anthropic dimensionality
+//! measures and the ambiguity ‖WWᵀ − P‖₂ (`superposition_scaling.md` §2 and §6).
 //!
 //! Pairwise quantities go through blocks of the Gram matrix computed by GEMM in f64, so
 //! memory stays O(block²) for any number of rows and the exact polytope values of the
-//! tests hold to 1e-12.
+//! tests hold to 1e-12. Above a few 10⁴ rows, [`sampled_overlap`] estimates the pair
+//! statistics from seeded random pairs with a confidence interval.
 #![deny(missing_docs)]
 
+mod ambiguity;
 mod error;
 mod gram;
 mod overlap;
+mod pairs;
 mod rows;
+mod sampling;
 
+pub use ambiguity::{ambiguity, Ambiguity, AmbiguityOptions};
 pub use error::{Error, Result};
 pub use overlap::{feature_dimensionality, mean_squared_overlap, OverlapStats};
+pub use pairs::{pair_statistics, PairStatistics, Precision};
 pub use rows::{dimensions_per_feature, fraction_above, row_norms, welch_bound};
+pub use sampling::{sampled_overlap, SampledOverlap};
 
 /// The measurements superscale records after every superposition-scaling run.
 #[derive(Debug, Clone, PartialEq)]

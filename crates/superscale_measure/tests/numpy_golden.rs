@@ -2,7 +2,10 @@
 //! (`bash reference/run.sh` regenerates `tests/data/geometry_golden.json`).
 
 use serde_json::Value;
-use superscale_measure::{feature_dimensionality, measure, welch_bound};
+use superscale_measure::{
+    ambiguity, feature_dimensionality, measure, pair_statistics, welch_bound, AmbiguityOptions,
+    Precision,
+};
 
 fn golden() -> Value {
     let path = concat!(
@@ -109,8 +112,10 @@ fn polytopes_match_numpy_to_1e_12() {
         let w = array(&polytope["w"]);
         let width = polytope["w"]["shape"][1].as_u64().unwrap() as usize;
         let (dimensionality, _) = feature_dimensionality(&w, width).unwrap();
+        // The one-pass path (upper triangle only) must give the same exact values.
+        let one_pass = pair_statistics(&w, width, Precision::F64).unwrap();
         let expected = number(&polytope["expected"]);
-        for d in dimensionality {
+        for d in dimensionality.into_iter().chain(one_pass.dimensionality) {
             assert!(
                 (d - expected).abs() < 1e-12,
                 "{}: {d} vs {expected}",
@@ -118,4 +123,15 @@ fn polytopes_match_numpy_to_1e_12() {
             );
         }
     }
+}
+
+#[test]
+fn ambiguity_matches_numpy_dense_two_norm() {
+    // numpy: np.linalg.norm(W @ W.T - P, 2) on the 40 × 6 golden matrix (P = I_6 top-left).
+    let g = golden();
+    let width = g["dims"]["m"].as_u64().unwrap() as usize;
+    let w = array(&g["w"]);
+    let got = ambiguity(&w, width, AmbiguityOptions::default()).unwrap();
+    assert!(got.converged, "{got:?}");
+    close(got.value, number(&g["ambiguity"]), 1e-10, "ambiguity");
 }

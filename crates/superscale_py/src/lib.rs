@@ -6,6 +6,7 @@
 //! are what `help()` shows; `python/superscale/_superscale.pyi` mirrors them for type
 //! checkers and a test keeps the two in step.
 
+mod align;
 mod errors;
 mod fit;
 mod fit_results;
@@ -36,5 +37,7 @@ fn _superscale(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(measure::overlap, module)?)?;
     module.add_function(wrap_pyfunction!(measure::per_feature, module)?)?;
     module.add_function(wrap_pyfunction!(measure::welch, module)?)?;
+    module.add_function(wrap_pyfunction!(align::align_pair, module)?)?;
+    module.add_function(wrap_pyfunction!(align::align_metrics, module)?)?;
     Ok(())
 }

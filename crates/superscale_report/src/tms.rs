@@ -3,7 +3,7 @@
 //! the 2-D feature vectors of m = 2 models, and D* against 1/(1 − S) with the histogram of
 //! the feature dimensionalities D_i. Each figure appears only for studies it fits.
 
-use crate::chart::{histogram, xy_chart, Scale, Series, Style};
+use crate::chart::{xy_chart, Scale, Series, Style};
 use crate::error::Result;
 use std::fmt::Write;
 use superscale_measure::feature_dimensionality;
@@ -94,6 +94,17 @@ pub(crate) fn figures(results: &[RunResult]) -> Result<String> {
     {
         return Ok(String::new());
     }
+    let drawable = shape == (2, 1) || shape.1 == 2 || shape.0 > 2 * shape.1;
+    // The store keeps measurements, not W; W comes back only from `--save-weights` files.
+    if best.iter().any(|r| r.weights.len() != shape.0 * shape.1) {
+        return Ok(if drawable {
+            "<p><em>The toy-model geometry figures need each run's W: run the study with \
+             <code>--save-weights</code>.</em></p>"
+                .to_string()
+        } else {
+            String::new()
+        });
+    }
     let mut out = String::new();
     if shape == (2, 1) {
         out += &format!("<figure>{}</figure>", phase_diagram(&best));
@@ -131,10 +142,10 @@ fn phase_diagram(best: &[&RunResult]) -> String {
         v.sort_by(f64::total_cmp);
         v.dedup();
     }
-    let (cell, left, top) = (34.0, 70.0, 40.0);
+    let (cell, left, top) = (34.0, 80.0, 40.0);
     let (width, height) = (
         left + cell * xs.len() as f64 + 330.0,
-        top + cell * ys.len() as f64 + 60.0,
+        top + cell * ys.len() as f64 + 76.0,
     );
     let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"11\">");
     let _ = write!(svg, "<text x=\"{left}\" y=\"20\" font-size=\"15\">Phase diagram, n = 2, m = 1 (best of the replicates per cell)</text>");
@@ -153,18 +164,30 @@ fn phase_diagram(best: &[&RunResult]) -> String {
     for (k, x) in xs.iter().enumerate() {
         let _ = write!(
             svg,
-            "<text x=\"{}\" y=\"{}\" transform=\"rotate(45 {0} {1})\">{x}</text>",
+            "<text x=\"{}\" y=\"{}\" transform=\"rotate(45 {0} {1})\">{}</text>",
             left + (k as f64 + 0.3) * cell,
-            top + cell * ys.len() as f64 + 12.0
+            top + cell * ys.len() as f64 + 12.0,
+            significant(*x)
         );
     }
+    // The importances are stored as f32: print 4 significant digits, not 0.6309999823570251.
     for (k, y) in ys.iter().rev().enumerate() {
         let _ = write!(
             svg,
-            "<text x=\"4\" y=\"{}\">{y}</text>",
-            top + (k as f64 + 0.6) * cell
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            top + (k as f64 + 0.6) * cell,
+            significant(*y)
         );
     }
+    let _ = write!(
+        svg,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">density 1 − S (both features)</text>\
+         <text x=\"14\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {2})\">relative importance of the extra feature</text>",
+        left + cell * xs.len() as f64 / 2.0,
+        top + cell * ys.len() as f64 + 64.0,
+        top + cell * ys.len() as f64 / 2.0
+    );
     let legend_x = left + cell * xs.len() as f64 + 16.0;
     for (k, phase) in [
         Phase::NotRepresented,
@@ -178,15 +201,19 @@ fn phase_diagram(best: &[&RunResult]) -> String {
         let y = top + 20.0 * k as f64;
         let _ = write!(svg, "<rect x=\"{legend_x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>", phase.color(), legend_x + 20.0, y + 11.0, phase.label());
     }
-    let _ = write!(svg, "<text x=\"{legend_x}\" y=\"{}\">x: density 1 − S of the extra feature</text><text x=\"{legend_x}\" y=\"{}\">y: its importance relative to feature 1</text></svg>", top + 100.0, top + 116.0);
-    svg
+    svg + "</svg>"
+}
+
+/// `value` with 4 significant digits and no trailing zeros (axis labels).
+fn significant(value: f64) -> String {
+    format!("{}", format!("{value:.3e}").parse::<f64>().unwrap_or(value))
 }
 
 /// The 2-D feature vectors W_i (rows of W) of each sweep point's best replicate.
 fn feature_vectors(best: &[&RunResult]) -> String {
     let size = 200.0;
     let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"11\">", size * best.len() as f64 + 20.0, size + 60.0);
-    let _ = write!(svg, "<text x=\"10\" y=\"18\" font-size=\"15\">Feature vectors W_i in the 2-D hidden space (best replicate; darker = more important)</text>");
+    let _ = write!(svg, "<text x=\"10\" y=\"18\" font-size=\"13\">Feature vectors W_i in the 2-D hidden space</text><text x=\"10\" y=\"34\">best replicate per density; darker = more important (W_0 darkest)</text>");
     for (k, r) in best.iter().enumerate() {
         let spec = anthropic(r).expect("filtered");
         let (cx, cy, scale) = (
@@ -263,13 +290,62 @@ fn dimensionality(best: &[&RunResult]) -> Result<String> {
             Scale::Linear,
             &series
         )?,
-        histogram(
+        xy_chart(
             "Feature dimensionality D_i ≥ 0.1, levels with D* < 0.95 (bins 0.005)",
             "D_i",
-            &[("D_i".into(), pooled)],
-            200
+            "number of features",
+            Scale::Linear,
+            &dimensionality_histogram(&pooled)
         )?
     ))
+}
+
+/// The pooled D_i in fixed 0.005-wide bins over [0, 1] (C9's binning; the generic
+/// histogram stretches its bins to the data's range), drawn as a step outline, with thin
+/// vertical marks at the tegum-product fractions of §6 item 5.
+fn dimensionality_histogram(pooled: &[f64]) -> Vec<Series> {
+    const BINS: usize = 200;
+    let width = 1.0 / BINS as f64;
+    let mut counts = [0usize; BINS];
+    for &d in pooled
+        .iter()
+        .filter(|d| d.is_finite() && (0.0..=1.0).contains(*d))
+    {
+        counts[((d / width) as usize).min(BINS - 1)] += 1;
+    }
+    let tallest = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let mut series = vec![Series {
+        label: format!("D_i ({} features)", pooled.len()),
+        points: counts
+            .iter()
+            .enumerate()
+            .flat_map(|(bin, &count)| {
+                let left = bin as f64 * width;
+                [(left, count as f64), (left + width, count as f64)]
+            })
+            .collect(),
+        style: Style::Line,
+        color: 0,
+    }];
+    for (k, (value, label)) in [
+        (1.0, "1"),
+        (0.75, "3/4"),
+        (2.0 / 3.0, "2/3"),
+        (0.5, "1/2"),
+        (0.4, "2/5"),
+        (0.375, "3/8"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        series.push(Series {
+            label: format!("D = {label}"),
+            points: vec![(value, 0.0), (value, tallest)],
+            style: Style::Reference,
+            color: k + 1,
+        });
+    }
+    series
 }
 
 #[cfg(test)]

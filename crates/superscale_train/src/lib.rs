@@ -10,5 +10,6 @@ mod trainer;
 pub use error::{Error, Result};
 pub use schedule::Schedule;
 pub use trainer::{
-    evaluate, train, Decay, Outcome, Recording, Status, TrainConfig, SPARSE_BACKWARD_BELOW,
+    curve_steps, evaluate, train, Decay, Outcome, Recording, Status, TrainConfig,
+    SPARSE_BACKWARD_BELOW,
 };

@@ -14,8 +14,8 @@ pub enum Error {
         /// the underlying error
         source: std::io::Error,
     },
-    /// The file's extension is not one of `.safetensors`, `.npy`, `.npz`.
-    #[error("{path}: unknown weight format (expected .safetensors, .npy or .npz)")]
+    /// The file's extension is not one of `.safetensors`, `.npy`, `.npz`, `.gguf`.
+    #[error("{path}: unknown weight format (expected .safetensors, .npy, .npz or .gguf)")]
     UnknownFormat {
         /// the file
         path: PathBuf,
@@ -51,7 +51,10 @@ pub enum Error {
         shape: Vec<usize>,
     },
     /// The tensor's element type cannot be converted to f64.
-    #[error("{path}: tensor {tensor:?} has dtype {dtype}, not one of f64, f32, f16, bf16")]
+    #[error(
+        "{path}: tensor {tensor:?} has dtype {dtype}, not one of f64, f32, f16, bf16 \
+         (GGUF: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)"
+    )]
     UnsupportedDtype {
         /// the file
         path: PathBuf,

@@ -1,8 +1,10 @@
-//! Weight files: `.safetensors` and `.npy` memory-mapped, `.npz` read entry by entry.
+//! Weight files: `.safetensors`, `.npy` and `.gguf` memory-mapped, `.npz` read entry by entry.
 
 use crate::dtype::{to_f64, DType};
 use crate::error::{Error, Result};
+use crate::gguf::{self, MatrixError};
 use crate::npy::parse_header;
+use crate::quants::ggml_type_name;
 use memmap2::Mmap;
 use safetensors::{Dtype, SafeTensors};
 use std::io::Read;
@@ -17,6 +19,8 @@ pub enum Format {
     Npy,
     /// a zip of NumPy arrays (`np.savez`, `np.savez_compressed`)
     Npz,
+    /// llama.cpp's GGUF (v2/v3), quantised tensors dequantised to f32
+    Gguf,
 }
 
 impl Format {
@@ -25,6 +29,7 @@ impl Format {
             Format::Safetensors => "safetensors",
             Format::Npy => "npy",
             Format::Npz => "npz",
+            Format::Gguf => "gguf",
         }
     }
 }
@@ -81,6 +86,7 @@ pub struct Matrix {
 
 enum Contents {
     Mapped(Mmap),
+    Owned(Vec<u8>),
     Entries(Vec<(String, Vec<u8>)>),
 }
 
@@ -95,22 +101,49 @@ pub struct WeightFile {
 pub const NPY_TENSOR: &str = "array";
 
 impl WeightFile {
+    fn format_of(path: &Path) -> Result<Format> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("safetensors") => Ok(Format::Safetensors),
+            Some("npy") => Ok(Format::Npy),
+            Some("npz") => Ok(Format::Npz),
+            Some("gguf") => Ok(Format::Gguf),
+            _ => Err(Error::UnknownFormat {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+
+    /// A weight file held in memory: `bytes` as if read from `path`, whose extension
+    /// chooses the format (and which error messages name). The fuzz target's entry point.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self> {
+        let format = Self::format_of(path)?;
+        let contents = if format == Format::Npz {
+            Contents::Entries(read_npz(path, std::io::Cursor::new(bytes))?)
+        } else if bytes.is_empty() {
+            return Err(Error::Corrupt {
+                path: path.to_path_buf(),
+                format: format.name(),
+                reason: "the file is empty".into(),
+            });
+        } else {
+            Contents::Owned(bytes)
+        };
+        let out = WeightFile {
+            path: path.to_path_buf(),
+            format,
+            contents,
+        };
+        out.tensors()?;
+        Ok(out)
+    }
+
     /// Opens `path`, choosing the format by its extension, and checks its header.
     pub fn open(path: &Path) -> Result<Self> {
         let io = |source| Error::Io {
             path: path.to_path_buf(),
             source,
         };
-        let format = match path.extension().and_then(|e| e.to_str()) {
-            Some("safetensors") => Format::Safetensors,
-            Some("npy") => Format::Npy,
-            Some("npz") => Format::Npz,
-            _ => {
-                return Err(Error::UnknownFormat {
-                    path: path.to_path_buf(),
-                })
-            }
-        };
+        let format = Self::format_of(path)?;
         let file = std::fs::File::open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         let contents = if format == Format::Npz {
@@ -158,15 +191,17 @@ impl WeightFile {
 
     fn safetensors(&self) -> Result<SafeTensors<'_>> {
         match &self.contents {
-            Contents::Mapped(map) => SafeTensors::deserialize(map).map_err(|e| self.corrupt(e)),
-            Contents::Entries(_) => unreachable!("safetensors files are mapped"),
+            Contents::Mapped(_) | Contents::Owned(_) => {
+                SafeTensors::deserialize(self.mapped()).map_err(|e| self.corrupt(e))
+            }
+            Contents::Entries(_) => Err(self.corrupt("not a single buffer")),
         }
     }
 
     /// The `.npy` arrays of the file with their names.
     fn arrays(&self) -> Vec<(&str, &[u8])> {
         match &self.contents {
-            Contents::Mapped(map) => vec![(NPY_TENSOR, &map[..])],
+            Contents::Mapped(_) | Contents::Owned(_) => vec![(NPY_TENSOR, self.mapped())],
             Contents::Entries(entries) => entries
                 .iter()
                 .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
@@ -174,8 +209,30 @@ impl WeightFile {
         }
     }
 
-    /// Every tensor in the file, sorted by name for safetensors, in archive order for npz.
+    /// The mapped bytes (every format but npz).
+    fn mapped(&self) -> &[u8] {
+        match &self.contents {
+            Contents::Mapped(map) => map,
+            Contents::Owned(bytes) => bytes,
+            Contents::Entries(_) => &[],
+        }
+    }
+
+    /// Every tensor in the file, sorted by name for safetensors, in file order for npz and
+    /// GGUF (whose shapes are shown row-major: ggml's ne reversed).
     pub fn tensors(&self) -> Result<Vec<TensorInfo>> {
+        if self.format == Format::Gguf {
+            let header = gguf::parse(self.mapped()).map_err(|e| self.corrupt(e))?;
+            return Ok(header
+                .tensors
+                .iter()
+                .map(|t| TensorInfo {
+                    name: t.name.clone(),
+                    dtype: ggml_type_name(t.type_id),
+                    shape: t.shape(),
+                })
+                .collect());
+        }
         if self.format == Format::Safetensors {
             let tensors = self.safetensors()?;
             let mut out: Vec<TensorInfo> = tensors
@@ -219,7 +276,24 @@ impl WeightFile {
             tensor: name.to_string(),
             dtype,
         };
-        let (dtype_name, shape, values, fortran) = if self.format == Format::Safetensors {
+        let (dtype_name, shape, values, fortran) = if self.format == Format::Gguf {
+            match gguf::matrix(self.mapped(), name) {
+                Ok((dtype, shape, values)) => {
+                    self.check_matrix(name, &shape)?;
+                    (dtype, shape, values, false)
+                }
+                Err(MatrixError::Corrupt(reason)) => return Err(self.corrupt(reason)),
+                Err(MatrixError::Unknown) => return Err(unknown()?),
+                Err(MatrixError::NotMatrix(shape)) => {
+                    return Err(Error::NotMatrix {
+                        path: self.path.clone(),
+                        tensor: name.to_string(),
+                        shape,
+                    })
+                }
+                Err(MatrixError::Unsupported(dtype)) => return Err(unsupported(dtype)),
+            }
+        } else if self.format == Format::Safetensors {
             let tensors = self.safetensors()?;
             let Ok(view) = tensors.tensor(name) else {
                 return Err(unknown()?);
@@ -307,7 +381,10 @@ fn transpose(values: &[f64], rows: usize, columns: usize) -> Vec<f64> {
     out
 }
 
-fn read_npz(path: &Path, file: std::fs::File) -> Result<Vec<(String, Vec<u8>)>> {
+fn read_npz(
+    path: &Path,
+    file: impl std::io::Read + std::io::Seek,
+) -> Result<Vec<(String, Vec<u8>)>> {
     let corrupt = |reason: String| Error::Corrupt {
         path: path.to_path_buf(),
         format: "npz",

@@ -1,9 +1,12 @@
 //! Real weight matrices: read a 2-D tensor from a `.safetensors` (memory-mapped), `.npy`
-//! or `.npz` file in f64, f32, f16 or bf16, take its rows (or columns) as features, and
+//! or `.npz` file in f64, f32, f16 or bf16, or from a llama.cpp `.gguf` file (memory-mapped;
+//! F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K and Q6_K dequantised), take its rows (or columns)
+//! as features, and
 //! measure its superposition geometry with `superscale_measure`: row norms, φ½, φ₁,
 //! D* = m/‖W‖²_F, the mean and variance of squared overlaps of the normalised rows (exact,
 //! or a seeded pair-sampling estimate with a CI for large n), mean |cos|, and the Welch
-//! bound κ² (`superposition_scaling.md` §2, §3.6, §6).
+//! bound κ², per-feature D_i and interference, and the ambiguity ‖WWᵀ − P‖₂
+//! (`superposition_scaling.md` §2, §3.6, §6).
 //!
 //! ```
 //! use superscale_weights::{measure_matrix, write_npy, MeasureOptions, Orientation, WeightFile};
@@ -24,14 +27,19 @@
 mod dtype;
 mod error;
 mod file;
+mod gguf;
 mod npy;
+mod quants;
 mod stats;
 
 pub use dtype::DType;
 pub use error::{Error, Result};
 pub use file::{Format, Matrix, Orientation, TensorInfo, WeightFile, NPY_TENSOR};
+pub use gguf::write_gguf;
 pub use npy::write_npy;
+pub use quants::{dequantize, ggml_type_name, GgmlType};
 pub use stats::{
     measure_matrix, sampled_overlap, MeasureOptions, NormSummary, Overlap, OverlapMethod,
-    WeightStats,
+    PerFeature, WeightStats,
 };
+pub use superscale_measure::{Ambiguity, AmbiguityOptions, Precision};

@@ -2,10 +2,9 @@
 
 use crate::error::Result;
 use crate::file::Matrix;
-use rand::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_measure::{
-    dimensions_per_feature, fraction_above, mean_squared_overlap, row_norms, welch_bound,
+    ambiguity, dimensions_per_feature, fraction_above, pair_statistics, row_norms, welch_bound,
+    Ambiguity, AmbiguityOptions, Precision,
 };
 
 /// How the pair statistics were obtained.
@@ -41,25 +40,38 @@ pub struct Overlap {
 }
 
 /// Options of [`measure_matrix`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeasureOptions {
-    /// the largest n measured exactly; above it, pairs are sampled
+    /// the largest n measured exactly (pairs, D_i, interference); above it, pairs are sampled
+    /// and the per-feature measures are skipped
     pub exact_limit: usize,
+    /// force the sampled estimate even below `exact_limit`
+    pub force_sampled: bool,
     /// pairs drawn when sampling
     pub pairs: usize,
-    /// seed of the pair sampler
+    /// seed of the pair sampler and of the Lanczos start vector
     pub seed: u64,
     /// bins of the row-norm histogram
     pub bins: usize,
+    /// extra thresholds t for φ_t = fraction of rows with norm > t (½ and 1 always)
+    pub thresholds: Vec<f64>,
+    /// precision of the exact path's Gram products
+    pub precision: Precision,
+    /// compute the ambiguity ‖WWᵀ − P‖₂ (Lanczos; `None` skips it)
+    pub ambiguity: Option<AmbiguityOptions>,
 }
 
 impl Default for MeasureOptions {
     fn default() -> Self {
         MeasureOptions {
-            exact_limit: 20_000,
+            exact_limit: 50_000,
+            force_sampled: false,
             pairs: 1_000_000,
             seed: 0,
             bins: 20,
+            thresholds: Vec::new(),
+            precision: Precision::F64,
+            ambiguity: Some(AmbiguityOptions::default()),
         }
     }
 }
@@ -79,6 +91,22 @@ pub struct NormSummary {
     pub histogram: Vec<(f64, f64, usize)>,
 }
 
+/// Per-feature measures of §6 (exact path only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerFeature {
+    /// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)²
+    pub dimensionality: Vec<f64>,
+    /// Σ_{j≠i} (Ŵ_i·W_j)²
+    pub interference: Vec<f64>,
+    /// mean D_i
+    pub mean_dimensionality: f64,
+    /// mean interference
+    pub mean_interference: f64,
+    /// the largest local maxima of the D_i histogram (0.005-wide bins on [0, 1], as C9 of
+    /// §4): `(bin centre, count)`, most populated first, at most five
+    pub peaks: Vec<(f64, usize)>,
+}
+
 /// Everything `superscale weights` prints about one matrix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightStats {
@@ -86,16 +114,24 @@ pub struct WeightStats {
     pub rows: usize,
     /// m, the width
     pub width: usize,
+    /// ‖W_i‖ of every feature
+    pub row_norms: Vec<f64>,
     /// row norms
     pub norms: NormSummary,
     /// φ_{1/2}: fraction of rows with norm > 1/2
     pub phi_half: f64,
     /// φ₁: fraction of rows with norm > 1
     pub phi_one: f64,
+    /// `(t, φ_t)` for the extra thresholds of the options
+    pub phi: Vec<(f64, f64)>,
     /// D* = m / ‖W‖²_F
     pub dimensions_per_feature: f64,
     /// pair statistics over all rows
     pub overlap: Overlap,
+    /// D_i and interference per feature (`None` on the sampled path)
+    pub per_feature: Option<PerFeature>,
+    /// ‖WWᵀ − P‖₂ (§2, App. D.5)
+    pub ambiguity: Option<Ambiguity>,
     /// the Welch bound κ² for ν = n unit vectors in R^m
     pub welch_sq: f64,
     /// m · MSO (≈ 1 for random directions)
@@ -106,20 +142,40 @@ pub struct WeightStats {
 pub fn measure_matrix(matrix: &Matrix, options: &MeasureOptions) -> Result<WeightStats> {
     let (n, m) = (matrix.rows, matrix.columns);
     let norms = row_norms(&matrix.data, m)?;
-    let overlap = if n <= options.exact_limit {
-        let all: Vec<usize> = (0..n).collect();
-        let stats = mean_squared_overlap(&matrix.data, m, &all)?;
-        Overlap {
+    let (overlap, per_feature) = if n <= options.exact_limit && !options.force_sampled {
+        let pairs = pair_statistics(&matrix.data, m, options.precision)?;
+        let stats = pairs.overlap;
+        let overlap = Overlap {
             method: OverlapMethod::Exact,
             mean_sq: stats.mean,
             mean_sq_ci: 0.0,
             variance_sq: stats.variance,
             mean_abs: stats.mean_abs,
             mean_abs_ci: 0.0,
-        }
+        };
+        (
+            overlap,
+            Some(per_feature(pairs.dimensionality, pairs.interference)),
+        )
     } else {
-        sampled_overlap(&matrix.data, m, &norms, options.pairs, options.seed)
+        (
+            sampled_overlap(&matrix.data, m, &norms, options.pairs, options.seed),
+            None,
+        )
     };
+    let ambiguity = options
+        .ambiguity
+        .map(|a| {
+            ambiguity(
+                &matrix.data,
+                m,
+                AmbiguityOptions {
+                    seed: options.seed,
+                    ..a
+                },
+            )
+        })
+        .transpose()?;
     let kappa = welch_bound(n, m);
     Ok(WeightStats {
         rows: n,
@@ -127,15 +183,52 @@ pub fn measure_matrix(matrix: &Matrix, options: &MeasureOptions) -> Result<Weigh
         norms: summarise(&norms, options.bins.max(1)),
         phi_half: fraction_above(&norms, 0.5),
         phi_one: fraction_above(&norms, 1.0),
+        phi: options
+            .thresholds
+            .iter()
+            .map(|&t| (t, fraction_above(&norms, t)))
+            .collect(),
         dimensions_per_feature: dimensions_per_feature(&matrix.data, m)?,
         m_times_mso: m as f64 * overlap.mean_sq,
         overlap,
+        per_feature,
+        ambiguity,
         welch_sq: kappa * kappa,
+        row_norms: norms,
     })
 }
 
+fn per_feature(dimensionality: Vec<f64>, interference: Vec<f64>) -> PerFeature {
+    let n = dimensionality.len().max(1) as f64;
+    const BINS: usize = 200;
+    let mut counts = [0usize; BINS];
+    for &d in &dimensionality {
+        // D_i ≤ 1 but for rows under the 1e-6 clamp; those go to the last bin.
+        let bin = ((d.max(0.0) * BINS as f64) as usize).min(BINS - 1);
+        counts[bin] += 1;
+    }
+    let mut peaks: Vec<(f64, usize)> = (0..BINS)
+        .filter(|&b| {
+            let left = if b > 0 { counts[b - 1] } else { 0 };
+            let right = if b + 1 < BINS { counts[b + 1] } else { 0 };
+            counts[b] > 0 && counts[b] >= left && counts[b] > right
+        })
+        .map(|b| ((b as f64 + 0.5) / BINS as f64, counts[b]))
+        .collect();
+    peaks.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.total_cmp(&b.0)));
+    peaks.truncate(5);
+    PerFeature {
+        mean_dimensionality: dimensionality.iter().sum::<f64>() / n,
+        mean_interference: interference.iter().sum::<f64>() / n,
+        dimensionality,
+        interference,
+        peaks,
+    }
+}
+
 /// A seeded estimate over `pairs` uniform pairs i ≠ j (with replacement), with 95 % normal
-/// half-widths 1.96·sd/√pairs. Zero rows count as cosine 0, as in the exact path.
+/// half-widths 1.96·sd/√pairs (`superscale_measure::sampled_overlap`). Zero rows count as
+/// cosine 0, as in the exact path.
 pub fn sampled_overlap(
     weights: &[f64],
     width: usize,
@@ -143,55 +236,24 @@ pub fn sampled_overlap(
     pairs: usize,
     seed: u64,
 ) -> Overlap {
-    let n = norms.len();
     let method = OverlapMethod::Sampled { pairs, seed };
-    if n < 2 || pairs == 0 {
-        return Overlap {
+    match superscale_measure::sampled_overlap(weights, width, norms, pairs, seed) {
+        Ok(s) => Overlap {
+            method,
+            mean_sq: s.stats.mean,
+            mean_sq_ci: s.mean_ci,
+            variance_sq: s.stats.variance,
+            mean_abs: s.stats.mean_abs,
+            mean_abs_ci: s.mean_abs_ci,
+        },
+        Err(_) => Overlap {
             method,
             mean_sq: f64::NAN,
             mean_sq_ci: f64::NAN,
             variance_sq: f64::NAN,
             mean_abs: f64::NAN,
             mean_abs_ci: f64::NAN,
-        };
-    }
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let (mut s1, mut s2, mut a1, mut a2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    for _ in 0..pairs {
-        let i = rng.random_range(0..n);
-        let mut j = rng.random_range(0..n - 1);
-        if j >= i {
-            j += 1;
-        }
-        let dot: f64 = weights[i * width..(i + 1) * width]
-            .iter()
-            .zip(&weights[j * width..(j + 1) * width])
-            .map(|(a, b)| a * b)
-            .sum();
-        let denominator = norms[i] * norms[j];
-        let cosine = if denominator > 0.0 {
-            dot / denominator
-        } else {
-            0.0
-        };
-        let square = cosine * cosine;
-        s1 += square;
-        s2 += square * square;
-        a1 += cosine.abs();
-        a2 += square;
-    }
-    let k = pairs as f64;
-    let mean_sq = s1 / k;
-    let variance_sq = (s2 / k - mean_sq * mean_sq).max(0.0);
-    let mean_abs = a1 / k;
-    let variance_abs = (a2 / k - mean_abs * mean_abs).max(0.0);
-    Overlap {
-        method,
-        mean_sq,
-        mean_sq_ci: 1.96 * (variance_sq / k).sqrt(),
-        variance_sq,
-        mean_abs,
-        mean_abs_ci: 1.96 * (variance_abs / k).sqrt(),
+        },
     }
 }
 
@@ -226,59 +288,5 @@ fn summarise(norms: &[f64], bins: usize) -> NormSummary {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::file::Orientation;
-
-    fn matrix(rows: usize, columns: usize, data: Vec<f64>) -> Matrix {
-        Matrix {
-            tensor: "w".into(),
-            dtype: "F64".into(),
-            stored_shape: [rows, columns],
-            orientation: Orientation::Rows,
-            rows,
-            columns,
-            data,
-        }
-    }
-
-    #[test]
-    fn sampled_agrees_with_exact_within_its_interval() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        let (n, m) = (500, 16);
-        let data: Vec<f64> = (0..n * m).map(|_| rng.random::<f64>() - 0.5).collect();
-        let w = matrix(n, m, data);
-        let exact = measure_matrix(&w, &MeasureOptions::default()).unwrap();
-        assert_eq!(exact.overlap.method, OverlapMethod::Exact);
-        let options = MeasureOptions {
-            exact_limit: 10,
-            pairs: 200_000,
-            ..MeasureOptions::default()
-        };
-        let sampled = measure_matrix(&w, &options).unwrap();
-        assert!(matches!(
-            sampled.overlap.method,
-            OverlapMethod::Sampled { .. }
-        ));
-        let (e, s) = (exact.overlap, sampled.overlap);
-        assert!(
-            (e.mean_sq - s.mean_sq).abs() < 2.0 * s.mean_sq_ci,
-            "{e:?} {s:?}"
-        );
-        assert!(
-            (e.mean_abs - s.mean_abs).abs() < 2.0 * s.mean_abs_ci,
-            "{e:?} {s:?}"
-        );
-    }
-
-    #[test]
-    fn norm_summary_and_histogram() {
-        let w = matrix(3, 2, vec![3.0, 4.0, 0.3, 0.4, 0.6, 0.8]);
-        let stats = measure_matrix(&w, &MeasureOptions::default()).unwrap();
-        assert_eq!((stats.norms.min, stats.norms.max), (0.5, 5.0));
-        let total: usize = stats.norms.histogram.iter().map(|b| b.2).sum();
-        assert_eq!(total, 3);
-        assert_eq!(stats.norms.histogram.last().unwrap().2, 1);
-        assert_eq!(stats.phi_one, 1.0 / 3.0);
-    }
-}
+#[path = "stats_tests.rs"]
+mod tests;

@@ -75,5 +75,8 @@ fn intro_figure_dense_is_an_orthogonal_pair_and_sparse_stores_four_or_more() {
 
     let sparse = rows(best(&results, "0.1"));
     let stored = sparse.iter().filter(|&&v| norm(v) > 0.5).count();
-    assert!(stored >= 4, "{stored} features stored at 1 − S = 0.1: {sparse:?}");
+    assert!(
+        stored >= 4,
+        "{stored} features stored at 1 − S = 0.1: {sparse:?}"
+    );
 }

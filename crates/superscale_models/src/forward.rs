@@ -33,6 +33,8 @@ pub(crate) enum Forward<'a> {
     Gram {
         rows: &'a [f32],
         input: &'a SparseRows,
+        /// whether dense-gradient blocks go through P = xᵀ·G (`backward.rs`)
+        project: bool,
     },
 }
 
@@ -110,6 +112,7 @@ impl GramScratch {
         n: usize,
         m: usize,
         active: usize,
+        project: bool,
     ) -> Result<Forward<'a>> {
         for (feature, &slot) in self.slot.iter().enumerate() {
             if slot != u32::MAX {
@@ -131,6 +134,7 @@ impl GramScratch {
         Ok(Forward::Gram {
             rows,
             input: &self.input,
+            project,
         })
     }
 }
@@ -148,10 +152,30 @@ pub enum ForwardForm {
     Gram,
 }
 
-/// Whether the Gram form does less arithmetic for a batch with `active` active features
-/// and `entries` non-zeros: 2·a·n·m + 2·nnz·n < 2·B·n·m, i.e. a·m + nnz < B·m.
+/// What one value streamed through memory by an axpy over a row of n (a row of K, or of P
+/// in `backward.rs`) costs, in FLOP of a GEMM on the same core: the Gram forms trade GEMM
+/// work for such streaming, which only pays when m is large enough. Calibrated on the
+/// project's machine (BENCHMARKS.md): at n = 1000, B = 2048, α = 1 the Gram forward is slower
+/// than h·Wᵀ at m = 10 and faster at m = 25, which puts this between 8 and 30.
+const STREAMED_VALUE_FLOP: usize = 16;
+
+/// Whether the Gram forward is cheaper for a batch with `active` active features and
+/// `entries` non-zeros: 2·a·n·m + c·nnz·n < 2·B·n·m (divided by n), c = [`STREAMED_VALUE_FLOP`].
 pub(crate) fn gram_pays(width: usize, batch: usize, active: usize, entries: usize) -> bool {
-    active * width + entries < batch * width
+    2 * active * width + STREAMED_VALUE_FLOP * entries < 2 * batch * width
+}
+
+/// Whether the projected backward beats two dense products for the dense-gradient blocks:
+/// 4·a·n·m + c·(nnz + a·chunks)·n < 4·B·n·m, counting P's accumulation and its zeroing in
+/// each of `chunks` chunks as streamed values.
+pub(crate) fn projection_pays(
+    width: usize,
+    batch: usize,
+    active: usize,
+    entries: usize,
+    chunks: usize,
+) -> bool {
+    4 * active * width + STREAMED_VALUE_FLOP * (entries + active * chunks) < 4 * batch * width
 }
 
 /// Whether a step of this shape could ever use the Gram form (whether to hold its scratch).
@@ -198,9 +222,25 @@ pub(crate) fn block_pre_activations(
             MatRef::row_major(weights, n, m)?.transpose(),
             false,
         )?,
-        Forward::Gram { rows, input } => {
+        Forward::Gram { rows, input, .. } => {
             sparse_block_times_dense(simd, pre, input, first_row, rows, n)?
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cost_rules_cross_between_m_10_and_25_at_the_paper_shape() {
+        // n = 1000, B = 2048, α = 1: ≈ 2048 non-zeros on ≈ 506 active features, 4 chunks.
+        assert!(!gram_pays(10, 2048, 506, 2048));
+        assert!(gram_pays(25, 2048, 506, 2048));
+        assert!(!projection_pays(10, 2048, 506, 2048, 4));
+        assert!(projection_pays(25, 2048, 506, 2048, 4));
+        // A dense input (the Anthropic model at S = 0) never pays.
+        assert!(!gram_pays(5, 1024, 20, 20 * 1024));
+    }
 }

@@ -10,7 +10,9 @@
 
 use crate::backward::add_projected_gradient;
 use crate::error::{invalid, Result};
-use crate::forward::{block_pre_activations, gram_pays, Forward, ForwardForm, GramScratch};
+use crate::forward::{
+    block_pre_activations, gram_pays, projection_pays, Forward, ForwardForm, GramScratch,
+};
 use crate::step_buffers::Chunk;
 pub use crate::step_buffers::{StepBuffers, CHUNK_ROWS, ROW_BLOCK};
 use rand::Rng;
@@ -145,8 +147,13 @@ impl ToyModel {
         let (n, m) = (self.n_features, self.width);
         if gram.is_allocated() && form != ForwardForm::Direct {
             let active = gram.number_active(x);
-            if form == ForwardForm::Gram || gram_pays(m, x.rows(), active, x.entries()) {
-                return gram.prepare(x, &self.weights, n, m, active);
+            let (batch, entries) = (x.rows(), x.entries());
+            let chunks = batch.div_ceil(CHUNK_ROWS);
+            // A forced Gram form takes the projected backward too, so tests cover both.
+            let forced = form == ForwardForm::Gram;
+            if forced || gram_pays(m, batch, active, entries) {
+                let project = forced || projection_pays(m, batch, active, entries, chunks);
+                return gram.prepare(x, &self.weights, n, m, active, project);
             }
         }
         Ok(Forward::Direct)
@@ -238,8 +245,14 @@ impl ToyModel {
                     m,
                     &mut chunk.positions,
                 )?;
-            } else if let (Forward::Gram { input, .. }, false) =
-                (forward, chunk.projection.is_empty())
+            } else if let (
+                Forward::Gram {
+                    input,
+                    project: true,
+                    ..
+                },
+                false,
+            ) = (forward, chunk.projection.is_empty())
             {
                 // P += xᵀ·G for this block; its terms reach ∂L/∂W through P after the
                 // chunks (`backward.rs`), so this block adds nothing through dH.

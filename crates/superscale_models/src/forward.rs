@@ -161,14 +161,14 @@ const STREAMED_VALUE_FLOP: usize = 16;
 
 /// Whether the Gram forward is cheaper for a batch with `active` active features and
 /// `entries` non-zeros: 2·a·n·m + c·nnz·n < 2·B·n·m (divided by n), c = [`STREAMED_VALUE_FLOP`].
-pub(crate) fn gram_pays(width: usize, batch: usize, active: usize, entries: usize) -> bool {
+pub fn gram_pays(width: usize, batch: usize, active: usize, entries: usize) -> bool {
     2 * active * width + STREAMED_VALUE_FLOP * entries < 2 * batch * width
 }
 
 /// Whether the projected backward beats two dense products for the dense-gradient blocks:
 /// 4·a·n·m + c·(nnz + a·chunks)·n < 4·B·n·m, counting P's accumulation and its zeroing in
 /// each of `chunks` chunks as streamed values.
-pub(crate) fn projection_pays(
+pub fn projection_pays(
     width: usize,
     batch: usize,
     active: usize,

@@ -17,5 +17,5 @@ mod toy_model;
 
 pub use data::{power_law_probabilities, FeatureSampler};
 pub use error::{Error, Result};
-pub use forward::ForwardForm;
-pub use toy_model::{Gradients, Init, StepBuffers, ToyModel};
+pub use forward::{gram_pays, projection_pays, ForwardForm};
+pub use toy_model::{Gradients, Init, StepBuffers, ToyModel, CHUNK_ROWS, ROW_BLOCK};

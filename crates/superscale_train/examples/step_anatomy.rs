@@ -7,15 +7,17 @@
 //! Counts (a multiply-add is 2 FLOP; `forward.rs` and `toy_model.rs` for the kernels):
 //! - x·W and xᵀ·dH on nnz(x) entries: 4·nnz(x)·m
 //! - forward, Gram form: 2·a·n·m (active rows of W·Wᵀ) + 2·nnz(x)·n; direct form: 2·B·n·m
+//!   (whichever `gram_pays` chose)
 //! - fused ReLU–loss–gradient pass: ≈ 6·B·n (add bias, ReLU, square-accumulate, scale)
-//! - output backward: sparse 4·nnz(G)·m when nnz(G) < 0.2·B·n, else dense 4·B·n·m
+//! - output backward: sparse 4·nnz(G)·m when nnz(G) < 0.2·B·n, else projected
+//!   4·a·n·m + 2·nnz(x)·n (when `projection_pays`) or dense 4·B·n·m
 //! - AdamW and decay: ≈ 16·(n·m + n)
 //!   Bytes: the parameters, their gradient and Adam's two moments are read and written once
 //!   (≥ 6 passes over 4·(n·m + n) bytes), plus the sparse batch (8 bytes an entry); the
 //!   B × n pre-activations live in 64-row blocks in L2 and never reach memory.
 
 use superscale_kernels::{Simd, SparseRows};
-use superscale_models::{Gradients, StepBuffers};
+use superscale_models::{gram_pays, projection_pays, Gradients, StepBuffers};
 use superscale_train::SPARSE_BACKWARD_BELOW;
 
 #[path = "../benches/common/cases.rs"]
@@ -49,12 +51,22 @@ fn main() {
             x.columns.iter().for_each(|&c| seen[c as usize] = true);
             let a = seen.iter().filter(|s| **s).count() as f64;
             let (nf, mf, bf) = (n as f64, m as f64, batch as f64);
-            let gram = 2.0 * a * nf * mf + 2.0 * nnz * nf;
-            let forward = gram.min(2.0 * bf * nf * mf);
+            // The forms the step chose by its cost rules (`superscale_models::forward`).
+            let chunks = batch.div_ceil(superscale_models::CHUNK_ROWS);
+            let (entries_now, active_now) = (x.entries(), a as usize);
+            let gram = gram_pays(m, batch, active_now, entries_now);
+            let project = gram && projection_pays(m, batch, active_now, entries_now, chunks);
+            let forward = if gram {
+                2.0 * a * nf * mf + 2.0 * nnz * nf
+            } else {
+                2.0 * bf * nf * mf
+            };
             let g = loss.nonzero_gradients as f64;
             let sparse = g < f64::from(SPARSE_BACKWARD_BELOW) * bf * nf;
             let backward = if sparse {
                 4.0 * g * mf
+            } else if project {
+                4.0 * a * nf * mf + 2.0 * nnz * nf
             } else {
                 4.0 * bf * nf * mf
             };

@@ -8,7 +8,7 @@ use superscale_kernels::{AdamHyper, Simd};
 use superscale_measure::{measure, Geometry};
 use superscale_models::{power_law_probabilities, FeatureSampler, Init, ToyModel};
 use superscale_spec::{ModelSpec, RunPoint, RunSpec, ScheduleSpec};
-use superscale_train::{evaluate, train, Decay, Recording, Schedule, Status, TrainConfig};
+use superscale_train::{evaluate, train, Decay, Outcome, Recording, Schedule, Status, TrainConfig};
 
 /// How a run ended, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,20 +155,47 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
         run_id: run_id.clone(),
         source,
     })?;
+    let seconds = || started.elapsed().as_secs_f64();
+    let heldout = Heldout {
+        sampler: &mut sampler,
+        importance: &importance,
+        rng: &mut heldout_rng,
+    };
+    finish_run(point, model, outcome, heldout, simd, &seconds)
+}
+
+/// What the held-out evaluation of a finished run draws from.
+pub(crate) struct Heldout<'a> {
+    pub(crate) sampler: &'a mut FeatureSampler,
+    pub(crate) importance: &'a [f32],
+    pub(crate) rng: &'a mut Xoshiro256PlusPlus,
+}
+
+/// The result of a trained run: held-out loss and geometry when it finished, NaN and no
+/// geometry when it diverged. Shared by the one-model path and the grid (`grid_runs.rs`).
+pub(crate) fn finish_run(
+    point: &RunPoint,
+    model: ToyModel,
+    outcome: Outcome,
+    heldout: Heldout<'_>,
+    simd: Simd,
+    seconds: &dyn Fn() -> f64,
+) -> Result<RunResult> {
+    let run_id = point.run_id.clone();
     let steps_run = match outcome.status {
-        Status::Finished => config.steps,
+        Status::Finished => point.spec.train.steps,
         Status::Diverged { step } => step + 1,
     };
     let (status, loss_heldout, geometry) = match outcome.status {
         Status::Diverged { step } => (RunStatus::Diverged { step }, f64::NAN, None),
         Status::Finished => {
-            let heldout = evaluate(
+            let loss = evaluate(
                 &model,
-                &mut sampler,
-                &importance,
-                config.batch_size,
+                heldout.sampler,
+                heldout.importance,
+                point.spec.train.batch_size,
                 point.spec.record.heldout_batches,
-                &mut heldout_rng,
+                heldout.rng,
                 simd,
             )
             .map_err(|source| Error::Train {
@@ -180,7 +207,7 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
                     run_id: run_id.clone(),
                     source,
                 })?;
-            (RunStatus::Done, heldout, Some(geometry))
+            (RunStatus::Done, loss, Some(geometry))
         }
     };
     let diverged = matches!(status, RunStatus::Diverged { .. });
@@ -197,7 +224,7 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
         curve: outcome.curve,
         geometry,
         sparse_backward_fraction: outcome.sparse_backward_steps as f64 / steps_run.max(1) as f64,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: seconds(),
         weights: model.weights,
         bias: model.bias,
     })

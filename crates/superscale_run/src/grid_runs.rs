@@ -12,17 +12,16 @@
 //! and are committed together when the block ends.
 
 use crate::error::{Error, Result};
-use crate::execute::{RunResult, RunStatus};
+use crate::execute::{finish_run, Heldout, RunResult};
 use crate::study::Event;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_grid::{train_block, GridConfig, Member, Trained};
 use superscale_kernels::{AdamHyper, Simd};
-use superscale_measure::measure;
 use superscale_models::{FeatureSampler, Init, ToyModel};
 use superscale_spec::{ModelSpec, RunPoint, RunSpec, ScheduleSpec};
-use superscale_train::{evaluate, Recording, Schedule, Status};
+use superscale_train::{Recording, Schedule};
 
 /// Largest n of a grid run (the grid kernel's limit).
 pub const GRID_MAX_FEATURES: usize = superscale_grid::MAX_FEATURES;
@@ -103,61 +102,18 @@ fn finish(
     simd: Simd,
     seconds: f64,
 ) -> Result<RunResult> {
-    let run_id = point.run_id.clone();
     let Trained { model, outcome } = trained;
-    let steps_run = match outcome.status {
-        Status::Finished => point.spec.train.steps,
-        Status::Diverged { step } => step + 1,
+    let mut sampler =
+        FeatureSampler::new(member.probabilities.clone(), 1.0).map_err(|source| Error::Model {
+            run_id: point.run_id.clone(),
+            source,
+        })?;
+    let heldout = Heldout {
+        sampler: &mut sampler,
+        importance: &member.importance,
+        rng: heldout_rng,
     };
-    let (status, loss_heldout, geometry) = match outcome.status {
-        Status::Diverged { step } => (RunStatus::Diverged { step }, f64::NAN, None),
-        Status::Finished => {
-            let mut sampler =
-                FeatureSampler::new(member.probabilities.clone(), 1.0).map_err(|source| {
-                    Error::Model {
-                        run_id: run_id.clone(),
-                        source,
-                    }
-                })?;
-            let heldout = evaluate(
-                &model,
-                &mut sampler,
-                &member.importance,
-                point.spec.train.batch_size,
-                point.spec.record.heldout_batches,
-                heldout_rng,
-                simd,
-            )
-            .map_err(|source| Error::Train {
-                run_id: run_id.clone(),
-                source,
-            })?;
-            let geometry =
-                measure(&model.weights, model.width).map_err(|source| Error::Measure {
-                    run_id: run_id.clone(),
-                    source,
-                })?;
-            (RunStatus::Done, heldout, Some(geometry))
-        }
-    };
-    let diverged = matches!(status, RunStatus::Diverged { .. });
-    Ok(RunResult {
-        point: point.clone(),
-        status,
-        loss_train_tail: if diverged {
-            f64::NAN
-        } else {
-            outcome.tail_mean
-        },
-        loss_train_tail_sd: if diverged { f64::NAN } else { outcome.tail_sd },
-        loss_heldout,
-        curve: outcome.curve,
-        geometry,
-        sparse_backward_fraction: outcome.sparse_backward_steps as f64 / steps_run.max(1) as f64,
-        seconds,
-        weights: model.weights,
-        bias: model.bias,
-    })
+    finish_run(point, model, outcome, heldout, simd, &|| seconds)
 }
 
 /// Trains one block of grid runs (at most `superscale_grid::LANES`, one grid key) on the

@@ -1,12 +1,13 @@
-//! Shared loaders for the reference data in `shared/data/` (beside the repository).
+//! Loaders for the reference data in `tests/data/` (copies of the workplace's `shared/data/`
+//! files, sources in `tests/data/SOURCES.md`, kept in the repository so a clone tests alone).
 
 #![allow(dead_code)]
 
 use superscale_fit::Table;
 
-/// `shared/data/<name>`, relative to this crate (CI puts `shared/` beside the clone).
+/// `tests/data/<name>` of this crate.
 pub fn shared_data(name: &str) -> String {
-    format!("{}/../../../shared/data/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The 240 points of Besiroglu et al. 2024: Chinchilla Fig. 4 without the 5 highest losses

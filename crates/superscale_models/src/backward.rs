@@ -11,12 +11,9 @@
 //! steps of a run, when b ~ N(0, 1) leaves half the outputs on, cheap.
 
 use crate::error::Result;
-use crate::forward::GramScratch;
+use crate::forward::{product_by_row_blocks, GramScratch, PRODUCT_ROWS};
 use rayon::prelude::*;
 use superscale_kernels::{matmul, MatMut, MatRef};
-
-/// Rows of each product computed per task (fixed, so the bits do not depend on threads).
-const PRODUCT_ROWS: usize = 128;
 
 /// Largest P buffer (f32 values) a step may hold over all its chunks: 256 MiB.
 pub(crate) const PROJECTION_BUDGET: usize = 64 << 20;
@@ -33,7 +30,7 @@ pub(crate) fn add_projected_gradient(
     let active = gram.active();
     let projection = &projection[..active * n];
     // Pᵀ·W_a into ∂L/∂W, in blocks of its rows: rows r0..r1 of Pᵀ are columns r0..r1 of P.
-    let active_weights = gram.active_weights();
+    let active_weights = gram.active_weights(m);
     let p_view = MatRef::row_major(projection, active, n)?;
     grad_weights
         .par_chunks_mut(PRODUCT_ROWS * m)
@@ -50,18 +47,7 @@ pub(crate) fn add_projected_gradient(
         })?;
     // P·W, then each active feature's row added to its row of ∂L/∂W.
     let (projected, slots) = gram.projected_and_slots(active, m);
-    projected
-        .par_chunks_mut(PRODUCT_ROWS * m)
-        .zip(projection.par_chunks(PRODUCT_ROWS * n))
-        .try_for_each(|(out, rows)| {
-            let count = rows.len() / n;
-            matmul(
-                MatMut::row_major(out, count, m)?,
-                MatRef::row_major(rows, count, n)?,
-                MatRef::row_major(weights, n, m)?,
-                false,
-            )
-        })?;
+    product_by_row_blocks(projected, projection, MatRef::row_major(weights, n, m)?)?;
     for (feature, &slot) in slots.iter().enumerate() {
         if slot != u32::MAX {
             let slot = slot as usize;

@@ -16,9 +16,9 @@ use crate::error::Result;
 use rayon::prelude::*;
 use superscale_kernels::{matmul, sparse_block_times_dense, MatMut, MatRef, Simd, SparseRows};
 
-/// Rows of K = W·Wᵀ computed per task: fixed, so the bits of K do not depend on how
-/// many threads compute it (each block is one single-threaded product).
-const GRAM_ROW_BLOCK: usize = 128;
+/// Rows of a product computed per task (the active rows of K here, P·W in `backward.rs`):
+/// fixed, so the bits do not depend on how many threads compute them.
+pub(crate) const PRODUCT_ROWS: usize = 128;
 
 /// Largest n for which a step may hold K (n² f32: 64 MiB at this limit).
 pub(crate) const GRAM_MAX_FEATURES: usize = 4096;
@@ -73,8 +73,8 @@ impl GramScratch {
     }
 
     /// W_j of the active features (a × m), as gathered by [`Self::prepare`].
-    pub(crate) fn active_weights(&self) -> &[f32] {
-        &self.active_weights[..self.active * self.active_weights.len() / self.slot.len()]
+    pub(crate) fn active_weights(&self, m: usize) -> &[f32] {
+        &self.active_weights[..self.active * m]
     }
 
     /// Scratch for P·W (a × m) and the feature → slot map.
@@ -130,7 +130,8 @@ impl GramScratch {
             .extend(x.columns.iter().map(|&column| slot[column as usize]));
         self.input.cols = active;
         let rows = &mut self.rows[..active * n];
-        gram_rows(rows, &self.active_weights[..active * m], weights, n, m)?;
+        let transposed = MatRef::row_major(weights, n, m)?.transpose();
+        product_by_row_blocks(rows, &self.active_weights[..active * m], transposed)?;
         Ok(Forward::Gram {
             rows,
             input: &self.input,
@@ -183,18 +184,19 @@ pub(crate) fn gram_possible(n_features: usize, width: usize, batch: usize) -> bo
     n_features <= GRAM_MAX_FEATURES && width > 0 && batch > 1
 }
 
-/// rows ← A·Wᵀ for A (a × m) and W (n × m), row-major, in fixed blocks of rows of A on the
-/// rayon pool.
-fn gram_rows(rows: &mut [f32], active: &[f32], weights: &[f32], n: usize, m: usize) -> Result<()> {
-    let transposed = MatRef::row_major(weights, n, m)?.transpose();
-    rows.par_chunks_mut(GRAM_ROW_BLOCK * n)
-        .zip(active.par_chunks(GRAM_ROW_BLOCK * m))
+/// out ← lhs·rhs for row-major lhs (r × k) and out (r × c), rhs (k × c) any view, in fixed
+/// blocks of [`PRODUCT_ROWS`] rows on the rayon pool (each block one single-threaded
+/// product, so the bits do not depend on the thread count).
+pub(crate) fn product_by_row_blocks(out: &mut [f32], lhs: &[f32], rhs: MatRef<'_>) -> Result<()> {
+    let (k, c) = (rhs.rows(), rhs.cols());
+    out.par_chunks_mut(PRODUCT_ROWS * c)
+        .zip(lhs.par_chunks(PRODUCT_ROWS * k))
         .try_for_each(|(block, rows)| {
-            let count = rows.len() / m;
+            let count = rows.len() / k;
             matmul(
-                MatMut::row_major(block, count, n)?,
-                MatRef::row_major(rows, count, m)?,
-                transposed,
+                MatMut::row_major(block, count, c)?,
+                MatRef::row_major(rows, count, k)?,
+                rhs,
                 false,
             )
         })?;

@@ -114,7 +114,9 @@ impl FeatureSampler {
             while row < batch as u64 {
                 let value = rng.random::<f32>() * self.value_max;
                 self.staging.push((row as u32, feature as u32, value));
-                row += 1 + self.gap(rng, log_miss);
+                // Saturating: a gap of u64::MAX (p below ~4e-17) ends the feature; `1 + gap`
+                // would wrap to row 0 and loop.
+                row = row.saturating_add(self.gap(rng, log_miss).saturating_add(1));
             }
         }
         // Counting sort by row; the staging is feature-major, so each row stays sorted.
@@ -214,6 +216,34 @@ mod tests {
         let mean1 = sum1 / samples as f64;
         assert!((mean1 / p[0] - 1.0).abs() < 0.01, "{mean1}");
         assert!(((sq1 / samples as f64) / p[0] / (4.0 / 3.0) - 1.0).abs() < 0.01);
+    }
+
+    /// Replays a fixed list of 64-bit draws.
+    struct Scripted(Vec<u64>);
+    impl rand::RngCore for Scripted {
+        fn next_u32(&mut self) -> u32 {
+            (self.next_u64() >> 32) as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.0.remove(0)
+        }
+        fn fill_bytes(&mut self, _: &mut [u8]) {
+            unreachable!("the sampler draws words")
+        }
+    }
+
+    #[test]
+    fn a_gap_beyond_u64_ends_its_feature() {
+        // p = 1e-300. Draw 0 gives u = 1, gap 0: row 0 is active; its value; then a draw of
+        // u64::MAX gives u = 2^−53 and a gap of ~4e301, saturated to u64::MAX. The feature must
+        // end there (the unsaturated `row += 1 + gap` wrapped to row 0 and looped forever).
+        let mut sampler = FeatureSampler::new(vec![1e-300], 1.0).unwrap();
+        let mut rng = Scripted(vec![0, 1 << 63, u64::MAX]);
+        let mut batch = SparseRows::default();
+        sampler.sample(&mut rng, 64, &mut batch);
+        assert_eq!(batch.entries(), 1);
+        assert_eq!(batch.row(0), (&[0u32][..], &[0.5f32][..]));
+        assert!(rng.0.is_empty(), "exactly three draws");
     }
 
     #[test]

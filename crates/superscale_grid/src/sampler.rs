@@ -59,8 +59,7 @@ impl LaneSampler {
             let mut row = gap(rng, log_miss);
             while row < batch as u64 {
                 x[row as usize * stride + offset] = rng.random::<f32>() * self.value_max;
-                // FeatureSampler adds 1 + gap, which wraps for p < ~4e-17 (gap = u64::MAX);
-                // saturating is the same everywhere else and ends the feature there.
+                // Saturating, as FeatureSampler: a gap of u64::MAX (p < ~4e-17) ends the feature.
                 row = row.saturating_add(gap(rng, log_miss).saturating_add(1));
             }
         }

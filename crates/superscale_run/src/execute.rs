@@ -58,8 +58,9 @@ struct Setup {
     config: TrainConfig,
 }
 
-fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Result<Setup> {
-    let schedule = match spec.train.schedule {
+/// The learning-rate schedule a spec declares (shared with the grid path).
+pub(crate) fn schedule(spec: &RunSpec) -> Schedule {
+    match spec.train.schedule {
         ScheduleSpec::Constant { lr } => Schedule::Constant { lr },
         ScheduleSpec::WarmupCosine {
             peak_lr,
@@ -71,7 +72,23 @@ fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Res
             total: spec.train.steps,
             min_ratio: min_lr_ratio,
         },
-    };
+    }
+}
+
+/// A run's three independent random streams, from its seed by xoshiro jumps:
+/// (initialisation, training data, held-out data). The grid path uses the same three, so a
+/// run gives the same model on either path.
+pub(crate) fn streams(seed: u64) -> [Xoshiro256PlusPlus; 3] {
+    let init = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut data = init.clone();
+    data.jump();
+    let mut heldout = data.clone();
+    heldout.jump();
+    [init, data, heldout]
+}
+
+fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Result<Setup> {
+    let schedule = schedule(spec);
     let (model, sampler, importance, decay) = match &spec.model {
         ModelSpec::SuperpositionScaling(s) => {
             let model = ToyModel::new(s.n_features, s.n_hidden, Init::SuperpositionScaling, rng)?;
@@ -123,11 +140,7 @@ fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Res
 pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Result<RunResult> {
     let started = Instant::now();
     let run_id = point.run_id.clone();
-    let mut init_rng = Xoshiro256PlusPlus::seed_from_u64(point.seed);
-    let mut data_rng = init_rng.clone();
-    data_rng.jump();
-    let mut heldout_rng = data_rng.clone();
-    heldout_rng.jump();
+    let [mut init_rng, mut data_rng, mut heldout_rng] = streams(point.seed);
     let Setup {
         mut model,
         mut sampler,

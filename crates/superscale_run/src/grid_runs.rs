@@ -12,16 +12,15 @@
 //! and are committed together when the block ends.
 
 use crate::error::{Error, Result};
-use crate::execute::{finish_run, Heldout, RunResult};
+use crate::execute::{finish_run, schedule, streams, Heldout, RunResult};
 use crate::study::Event;
-use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_grid::{train_block, GridConfig, Member, Trained};
 use superscale_kernels::{AdamHyper, Simd};
 use superscale_models::{FeatureSampler, Init, ToyModel};
-use superscale_spec::{ModelSpec, RunPoint, RunSpec, ScheduleSpec};
-use superscale_train::{Recording, Schedule};
+use superscale_spec::{ModelSpec, RunPoint, RunSpec};
+use superscale_train::Recording;
 
 /// Largest n of a grid run (the grid kernel's limit).
 pub const GRID_MAX_FEATURES: usize = superscale_grid::MAX_FEATURES;
@@ -45,32 +44,12 @@ pub(crate) fn grid_key(spec: &RunSpec) -> Option<String> {
     Some(shared)
 }
 
-fn schedule(spec: &RunSpec) -> Schedule {
-    match spec.train.schedule {
-        ScheduleSpec::Constant { lr } => Schedule::Constant { lr },
-        ScheduleSpec::WarmupCosine {
-            peak_lr,
-            warmup_steps,
-            min_lr_ratio,
-        } => Schedule::WarmupCosine {
-            peak: peak_lr,
-            warmup: warmup_steps,
-            total: spec.train.steps,
-            min_ratio: min_lr_ratio,
-        },
-    }
-}
-
 /// A run's member and its held-out stream: the three xoshiro streams of `execute`.
 fn member(point: &RunPoint) -> Result<(Member, Xoshiro256PlusPlus)> {
     let ModelSpec::Anthropic(spec) = &point.spec.model else {
         unreachable!("grid_key admits only the Anthropic variant")
     };
-    let mut init_rng = Xoshiro256PlusPlus::seed_from_u64(point.seed);
-    let mut data_rng = init_rng.clone();
-    data_rng.jump();
-    let mut heldout_rng = data_rng.clone();
-    heldout_rng.jump();
+    let [mut init_rng, data_rng, heldout_rng] = streams(point.seed);
     let model = ToyModel::new(
         spec.n_features,
         spec.n_hidden,

@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
+from step_table import print_report
 
 N_FEATURES = 1000
 BATCH = 2048
@@ -199,14 +200,7 @@ def main():
                           "before importing jax (XLA_FLAGS do not limit XLA:CPU threads in jax 0.12)",
         "results": results,
     }
-    print(json.dumps(out, indent=2))
-    print()
-    print(f"{'m':>5} " + " ".join(f"{'T=' + str(t) + ' mean':>11} {'median':>8} {'cpu':>8}" for t in threads)
-          + "   (ms per step; cpu = process CPU time, threads summed)")
-    by = {(r["m"], r["threads"]): r for r in results}
-    for m in widths:
-        print(f"{m:>5} " + " ".join(f"{by[(m, t)]['mean_ms']:>11.2f} {by[(m, t)]['median_ms']:>8.2f}"
-                                    f" {by[(m, t)]['cpu_mean_ms']:>8.2f}" for t in threads))
+    print_report(out, widths, threads)
     print("first/last loss: " + ", ".join(f"m={r['m']} T={r['threads']}: {r['first_loss']:.4f} -> "
                                           f"{r['last_loss']:.4f}" for r in results))
 

@@ -30,7 +30,6 @@ Python 3.11.7), command `bash bench/run_torch.sh --steps 50 --warmup 10`, mean w
   "cpu_mean_ms" column is less sensitive to other load at T=1.
 """
 import argparse
-import json
 import math
 import platform
 import statistics
@@ -38,6 +37,7 @@ import time
 
 import torch
 from torch import nn
+from step_table import print_report
 
 N_FEATURES = 1000
 BATCH = 2048
@@ -160,14 +160,7 @@ def main():
         "torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(),
         "results": results,
     }
-    print(json.dumps(out, indent=2))
-    print()
-    print(f"{'m':>5} " + " ".join(f"{'T=' + str(t) + ' mean':>11} {'median':>8} {'cpu':>8}" for t in threads)
-          + "   (ms per step; cpu = process CPU time, threads summed)")
-    by = {(r["m"], r["threads"]): r for r in results}
-    for m in widths:
-        print(f"{m:>5} " + " ".join(f"{by[(m, t)]['mean_ms']:>11.2f} {by[(m, t)]['median_ms']:>8.2f}"
-                                    f" {by[(m, t)]['cpu_mean_ms']:>8.2f}" for t in threads))
+    print_report(out, widths, threads)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 //! (`experiments/quanta_*.toml`), one resumable JSON per finished run, then its analysis:
 //! CSVs and a self-contained `report.html` (`docs/quanta.md`).
 
+mod aggregate_plot;
+mod capability;
+mod capability_report;
 mod report;
 
 use crate::UserError;
@@ -27,6 +30,19 @@ pub struct QuantaArgs {
     /// Print only the report's path.
     #[arg(long)]
     pub quiet: bool,
+    /// SPEC is a `superscale run` toy-model experiment swept over width: run it (weights
+    /// kept) and report per-feature capability vs width (`capability.html`, docs/quanta.md).
+    #[arg(long)]
+    pub capability: bool,
+    /// Run only shard K of N (1-based): the runs whose index i has i % N == K-1, written
+    /// into the same --out directory (one file per run), without the analysis. Once every
+    /// shard is done, the same command without --shard finds all runs and analyses them
+    /// (the Slurm recipe is in docs/quanta.md).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<superscale_store::Shard>,
+    /// Held-out draws per feature for --capability (each conditioned on the feature).
+    #[arg(long, default_value_t = 1000)]
+    pub samples_per_feature: usize,
 }
 
 /// The 1-based line that sets `field` (`table.key` or `key`), else its table's header, else 1.
@@ -85,6 +101,15 @@ fn write_atomic(path: &Path, contents: &str) -> Result<()> {
 
 /// Runs the study (resuming), analyses it and writes the outputs.
 pub fn run(args: &QuantaArgs) -> Result<()> {
+    if args.capability {
+        if args.shard.is_some() {
+            return Err(UserError(
+                "--shard with --capability: shard the toy-model study with `superscale run --shard` (docs/cluster.md)".into(),
+            )
+            .into());
+        }
+        return capability::run(args);
+    }
     let spec = load_spec(&args.spec)?;
     let out = args
         .out
@@ -99,6 +124,9 @@ pub fn run(args: &QuantaArgs) -> Result<()> {
     let mut generators: HashMap<String, (MultitaskParity, TestSets)> = HashMap::new();
     let mut finished = Vec::with_capacity(plans.len());
     for (index, plan) in plans.iter().enumerate() {
+        if args.shard.is_some_and(|shard| !shard.contains(index)) {
+            continue;
+        }
         let id = run_id(&plan.canonical_json());
         let file = runs_dir.join(format!("{id}-r{}.json", plan.replicate));
         if let Ok(text) = std::fs::read_to_string(&file) {
@@ -153,6 +181,15 @@ pub fn run(args: &QuantaArgs) -> Result<()> {
             );
         }
         finished.push(run);
+    }
+    if let Some(shard) = args.shard {
+        if !args.quiet {
+            eprintln!(
+                "shard {shard}: {} runs done; analyse with the same command without --shard",
+                finished.len()
+            );
+        }
+        return Ok(());
     }
     let analysis = analyze(&spec, &finished)?;
     write_tables(&out, &finished, &analysis)?;
@@ -265,7 +302,7 @@ fn write_tables(out: &Path, runs: &[FinishedRun], analysis: &StudyAnalysis) -> R
     }
     let mut forecast = String::from("group,axis,cutoff,task,frequency,observed_crossing,own_curve_crossing,law_predicted,law_lower,law_upper,verdict\n");
     let mut aggregate = String::from(
-        "group,axis,cutoff,scale,observed_bits,power_law,power_lower,power_upper,broken_power_law\n",
+        "group,axis,cutoff,scale,observed_bits,power_law,power_lower,power_upper,broken_power_law,broken_lower,broken_upper\n",
     );
     let show = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     for backtest in &analysis.backtests {
@@ -289,9 +326,10 @@ fn write_tables(out: &Path, runs: &[FinishedRun], analysis: &StudyAnalysis) -> R
         }
         for a in &backtest.aggregate {
             let p = a.power_law;
+            let b = a.broken_power_law;
             writeln!(
                 aggregate,
-                "{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{}",
                 backtest.group,
                 backtest.axis,
                 backtest.cutoff,
@@ -300,7 +338,9 @@ fn write_tables(out: &Path, runs: &[FinishedRun], analysis: &StudyAnalysis) -> R
                 show(p.map(|p| p.predicted)),
                 show(p.map(|p| p.lower)),
                 show(p.map(|p| p.upper)),
-                show(a.broken_power_law)
+                show(b.map(|b| b.predicted)),
+                show(b.map(|b| b.lower)),
+                show(b.map(|b| b.upper))
             )?;
         }
     }

@@ -251,7 +251,27 @@ pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> 
     })
 }
 
+/// Fit points of a backtest: the fraction, at least 3 and at most all but one point. With
+/// 2 or 3 points those bounds cross, and the upper one wins (a short eval schedule must
+/// not panic; the backtest then reports no fit).
 fn fit_count(points: usize, fraction: f64) -> usize {
-    ((points as f64 * fraction).round() as usize)
-        .clamp(3.min(points), points.saturating_sub(1).max(1))
+    let upper = points.saturating_sub(1).max(1);
+    let lower = 3.min(points).min(upper);
+    ((points as f64 * fraction).round() as usize).clamp(lower, upper)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_count;
+
+    #[test]
+    fn fit_count_stays_within_the_series_for_short_schedules() {
+        assert_eq!(fit_count(2, 0.5), 1);
+        assert_eq!(fit_count(3, 0.5), 2);
+        assert_eq!(fit_count(4, 0.5), 3);
+        assert_eq!(fit_count(40, 0.5), 20);
+        assert_eq!(fit_count(40, 0.01), 3);
+        assert_eq!(fit_count(40, 1.0), 39);
+        assert_eq!(fit_count(1, 0.5), 1);
+    }
 }

@@ -31,37 +31,56 @@ pub struct TaskEmergence {
     pub single_drop: bool,
 }
 
-/// Learning time and drop profile of every task from the per-task losses of a run.
-///
-/// Single drop: (1) the loss was above 0.9 bits at some eval step before it first fell
-/// below 0.1 bits, (2) the last such step is within a factor 10 of the learning step
-/// (step 0 counts as step 1 so a task learned in the first decade qualifies), and (3)
-/// afterwards the loss never climbs above 0.5 bits. A task learned while never seen at
-/// chance, or that relapses, is not a single drop.
+/// Where one loss curve (in units of its chance level: bits for a task, the relative error
+/// for a toy-model feature) crosses the thresholds, over ascending scales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DropProfile {
+    /// index of the first scale with loss < 0.1
+    pub learned: Option<usize>,
+    /// index of the last scale before `learned` with loss > 0.9
+    pub last_chance: Option<usize>,
+    /// whether the profile is a single drop (see [`drop_profile`])
+    pub single_drop: bool,
+}
+
+/// The single-drop test of §C.3 C3 on one curve. Single drop: (1) the loss was above 0.9
+/// at some scale before it first fell below 0.1, (2) the last such scale is within a factor
+/// 10 of the learning scale (scale 0 counts as 1, so a curve learned in the first decade
+/// qualifies), and (3) afterwards the loss never climbs above 0.5. A curve learned while
+/// never seen at chance, or that relapses, is not a single drop.
+pub fn drop_profile(scale: &[u64], losses: &[f64]) -> DropProfile {
+    let learned = losses.iter().position(|&l| l < LEARNED_BELOW_BITS);
+    let last_chance =
+        learned.and_then(|i| losses[..i].iter().rposition(|&l| l > CHANCE_ABOVE_BITS));
+    let single_drop = match (learned, last_chance) {
+        (Some(i), Some(chance)) => {
+            scale[i] as f64 <= DROP_WITHIN_FACTOR * scale[chance].max(1) as f64
+                && losses[i..].iter().all(|&l| l <= RELAPSE_ABOVE_BITS)
+        }
+        _ => false,
+    };
+    DropProfile {
+        learned,
+        last_chance,
+        single_drop,
+    }
+}
+
+/// Learning time and drop profile of every task from the per-task losses of a run
+/// ([`drop_profile`] over the eval steps).
 pub fn task_emergence(run: &RunResult, frequencies: &[f64]) -> Vec<TaskEmergence> {
     frequencies
         .iter()
         .enumerate()
         .map(|(task, &frequency)| {
             let losses: Vec<f64> = run.task_loss_bits.iter().map(|row| row[task]).collect();
-            let learned = losses.iter().position(|&l| l < LEARNED_BELOW_BITS);
-            let learning_step = learned.map(|i| run.eval_steps[i]);
-            let last_chance =
-                learned.and_then(|i| losses[..i].iter().rposition(|&l| l > CHANCE_ABOVE_BITS));
-            let last_chance_step = last_chance.map(|i| run.eval_steps[i]);
-            let single_drop = match (learned, last_chance_step, learning_step) {
-                (Some(i), Some(chance), Some(learn)) => {
-                    learn as f64 <= DROP_WITHIN_FACTOR * chance.max(1) as f64
-                        && losses[i..].iter().all(|&l| l <= RELAPSE_ABOVE_BITS)
-                }
-                _ => false,
-            };
+            let profile = drop_profile(&run.eval_steps, &losses);
             TaskEmergence {
                 task,
                 frequency,
-                learning_step,
-                last_chance_step,
-                single_drop,
+                learning_step: profile.learned.map(|i| run.eval_steps[i]),
+                last_chance_step: profile.last_chance.map(|i| run.eval_steps[i]),
+                single_drop: profile.single_drop,
             }
         })
         .collect()

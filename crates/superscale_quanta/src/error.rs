@@ -30,6 +30,9 @@ pub enum Error {
     /// The MLP refused a buffer (a bug in this crate if it happens).
     #[error(transparent)]
     Mlp(#[from] superscale_mlp::Error),
+    /// The toy model's data could not be set up (bad α, density or probabilities).
+    #[error(transparent)]
+    Model(#[from] superscale_models::Error),
     /// A fit failed (too few points, non-positive values).
     #[error("fit of {what}: {source}")]
     Fit {

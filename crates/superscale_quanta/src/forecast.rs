@@ -2,7 +2,8 @@
 //! compare with what happened (`measurements.md` §D.1, §D.3; issue 9 item 4).
 //!
 //! The aggregate loss is extrapolated with a power law (log-log OLS, 95 % prediction
-//! interval) and a one-break BNSL (point prediction). Each task's crossing point (the
+//! interval) and a one-break BNSL (95 % residual-bootstrap prediction interval with
+//! warm-started LM refits, `superscale_fit::bnsl::bnsl_prediction_intervals`). Each task's crossing point (the
 //! first scale with loss < 0.1 bits) is predicted two ways:
 //! - **own curve**: a power law fitted to that task's losses up to the cutoff, extended to
 //!   0.1 bits. A task still at chance has a flat curve and no finite crossing;
@@ -18,6 +19,7 @@
 
 use crate::emergence::LEARNED_BELOW_BITS;
 use serde::{Deserialize, Serialize};
+use superscale_fit::bnsl::{bnsl_prediction_intervals, BnslIntervalOptions};
 use superscale_fit::{fit_bnsl, BnslOptions};
 
 /// Losses over a scale axis (steps of one run, parameters or D of a sweep).
@@ -57,8 +59,9 @@ pub struct AggregateForecast {
     pub observed: f64,
     /// power-law prediction with its 95 % prediction interval
     pub power_law: Option<Interval>,
-    /// one-break BNSL prediction (needs ≥ 7 fit points)
-    pub broken_power_law: Option<f64>,
+    /// one-break BNSL prediction with its 95 % bootstrap prediction interval (needs ≥ 7
+    /// fit points; the interval is (−∞, ∞) when too few refits were usable)
+    pub broken_power_law: Option<Interval>,
 }
 
 /// What became of one task's forecast.
@@ -242,6 +245,22 @@ pub fn backtest(series: &ScaleSeries, fit_points: usize) -> Backtest {
     } else {
         None
     };
+    let held_out_scales = &series.scale[fit_points..];
+    // The bootstrap seed derives from the cutoff so backtests at different cutoffs differ.
+    let bnsl_intervals = bnsl.as_ref().and_then(|fit| {
+        let options = BnslIntervalOptions {
+            seed: fit_points as u64,
+            ..BnslIntervalOptions::default()
+        };
+        bnsl_prediction_intervals(
+            &series.scale[..fit_points],
+            &series.aggregate[..fit_points],
+            &fit.parameters,
+            held_out_scales,
+            &options,
+        )
+        .ok()
+    });
     let aggregate = (fit_points..n)
         .map(|i| AggregateForecast {
             scale: series.scale[i],
@@ -254,9 +273,14 @@ pub fn backtest(series: &ScaleSeries, fit_points: usize) -> Backtest {
                     upper: (centre + spread).exp(),
                 }
             }),
-            broken_power_law: bnsl
-                .as_ref()
-                .map(|fit| fit.parameters.predict(series.scale[i])),
+            broken_power_law: bnsl_intervals.as_ref().map(|all| {
+                let p = all[i - fit_points];
+                Interval {
+                    predicted: p.predicted,
+                    lower: p.lower,
+                    upper: p.upper,
+                }
+            }),
         })
         .collect();
     // Frequency law on the tasks crossed by the cutoff.

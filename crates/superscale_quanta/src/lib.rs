@@ -3,6 +3,8 @@
 #![deny(missing_docs)]
 
 mod analysis;
+mod capability;
+mod capability_sweep;
 mod emergence;
 mod error;
 mod forecast;
@@ -13,9 +15,14 @@ mod task;
 mod train;
 
 pub use analysis::{analyze, ExponentRow, FinishedRun, RunEmergence, StudyAnalysis};
+pub use capability::{feature_errors, feature_outputs, power_law_sampler, FeatureErrors};
+pub use capability_sweep::{
+    average_ranks, capability_sweep, spearman, CapabilitySweep, FeatureProfile, Slope,
+    CAPABLE_BELOW,
+};
 pub use emergence::{
-    summarize_emergence, task_emergence, EmergenceSummary, TaskEmergence, CHANCE_ABOVE_BITS,
-    DROP_WITHIN_FACTOR, LEARNED_BELOW_BITS, RELAPSE_ABOVE_BITS,
+    drop_profile, summarize_emergence, task_emergence, DropProfile, EmergenceSummary,
+    TaskEmergence, CHANCE_ABOVE_BITS, DROP_WITHIN_FACTOR, LEARNED_BELOW_BITS, RELAPSE_ABOVE_BITS,
 };
 pub use error::{Error, Result};
 pub use forecast::{

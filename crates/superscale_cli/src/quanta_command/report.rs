@@ -449,7 +449,7 @@ pub fn html(spec: &StudySpec, runs: &[FinishedRun], analysis: &StudyAnalysis) ->
     for backtest in &analysis.backtests {
         let (hits, judged) = backtest.forecastable_count();
         writeln!(page, "<h3>{}, {} (fit ≤ {}): {hits}/{judged} jumps forecastable; aggregate exponent {:?}, law slope {:?}</h3>", backtest.group, backtest.axis, backtest.cutoff, backtest.aggregate_exponent.map(|v| (v * 1000.0).round() / 1000.0), backtest.frequency_law_slope.map(|v| (v * 1000.0).round() / 1000.0))?;
-        writeln!(page, "<table><tr><th>scale</th><th>observed loss</th><th>power law [95%]</th><th>BNSL</th></tr>")?;
+        writeln!(page, "<table><tr><th>scale</th><th>observed loss</th><th>power law [95%]</th><th>BNSL [95%]</th></tr>")?;
         for a in &backtest.aggregate {
             let power = a.power_law.map_or("–".into(), |p| {
                 format!("{:.4} [{:.4}, {:.4}]", p.predicted, p.lower, p.upper)
@@ -459,10 +459,15 @@ pub fn html(spec: &StudySpec, runs: &[FinishedRun], analysis: &StudyAnalysis) ->
                 "<tr><td>{:.0}</td><td>{:.4}</td><td>{power}</td><td>{}</td></tr>",
                 a.scale,
                 a.observed,
-                a.broken_power_law.map_or("–".into(), |v| format!("{v:.4}"))
+                a.broken_power_law.map_or("–".into(), |b| format!(
+                    "{:.4} [{:.4}, {:.4}]",
+                    b.predicted, b.lower, b.upper
+                ))
             )?;
         }
-        writeln!(page, "</table><table><tr><th>task</th><th>p</th><th>observed crossing</th><th>law [95%]</th><th>own curve</th><th>verdict</th></tr>")?;
+        writeln!(page, "</table>")?;
+        page.push_str(&super::aggregate_plot::aggregate_forecast(backtest)?);
+        writeln!(page, "<table><tr><th>task</th><th>p</th><th>observed crossing</th><th>law [95%]</th><th>own curve</th><th>verdict</th></tr>")?;
         for t in backtest
             .tasks
             .iter()

@@ -7,9 +7,11 @@
 
 mod fit;
 mod grid;
+mod interval;
 
 pub use fit::{fit_bnsl, refit_bnsl, BnslFit, BnslOptions};
 pub use grid::{caballero_transform, mgrid_axis, BnslGrid, BreakGrid};
+pub use interval::{bnsl_prediction_intervals, BnslIntervalOptions, BnslPrediction};
 
 /// One break of a BNSL.
 #[derive(Debug, Clone, Copy, PartialEq)]

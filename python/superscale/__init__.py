@@ -17,7 +17,9 @@ run is committed as it finishes, and a call interrupted by Ctrl-C is resumed by 
 
 Submodules: :mod:`superscale.fit` (scaling-law fits), :mod:`superscale.measure` (geometry of
 any weight matrix), :mod:`superscale.plot` (matplotlib figures; matplotlib optional),
-:mod:`superscale.weights` (``.safetensors`` weights saved by ``superscale run --save-weights``).
+:mod:`superscale.weights` (``.safetensors`` weights saved by ``superscale run --save-weights``,
+and ``superscale weights`` from Python: any ``.safetensors/.npy/.npz/.gguf`` matrix's geometry
+and the family fits of MSO and loss against m).
 """
 
 from ._superscale import (

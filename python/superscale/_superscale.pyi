@@ -227,3 +227,37 @@ def align_pair(
     cca_dim: int = 10,
 ) -> dict[str, Any]: ...
 def align_metrics() -> list[str]: ...
+def weights_tensors(path: _Path) -> list[dict[str, Any]]: ...
+def weights_metadata(path: _Path) -> dict[str, str]: ...
+def weights_read(
+    path: _Path, tensor: str | None = None, features: str = "rows"
+) -> npt.NDArray[np.float64]: ...
+def weights_measure(
+    source: _Path | _Floats,
+    tensor: str | None = None,
+    features: str = "rows",
+    thresholds: Sequence[float] | None = None,
+    exact_limit: int = 50000,
+    sampled: bool = False,
+    pairs: int = 1000000,
+    seed: int = 0,
+    precision: str = "f64",
+    ambiguity: bool = True,
+    ambiguity_tolerance: float = 1e-10,
+) -> dict[str, Any]: ...
+def weights_family(
+    paths: Sequence[_Path],
+    tensor: str | None = None,
+    features: str = "rows",
+    losses: Mapping[_Path, float] | None = None,
+    loss_table: _Path | None = None,
+    bootstrap: int = 2000,
+    thresholds: Sequence[float] | None = None,
+    exact_limit: int = 50000,
+    sampled: bool = False,
+    pairs: int = 1000000,
+    seed: int = 0,
+    precision: str = "f64",
+    ambiguity: bool = True,
+    ambiguity_tolerance: float = 1e-10,
+) -> dict[str, Any]: ...

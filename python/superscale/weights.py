@@ -1,8 +1,26 @@
-"""Final weights saved by ``superscale run --save-weights``: ``weights/<run id>-r<k>.safetensors``.
+"""Weight files: the runs' own and real models' (``superscale weights`` from Python).
 
-The files are plain safetensors (an 8-byte little-endian header length, a JSON header, then
-raw little-endian arrays), read here with numpy alone: the arrays are memory-mapped, so
-loading is zero-copy and they are read-only.
+:func:`load` and :func:`load_all` read the final weights saved by ``superscale run
+--save-weights`` (``weights/<run id>-r<k>.safetensors``: plain safetensors, memory-mapped
+with numpy alone, zero-copy and read-only).
+
+:func:`tensors`, :func:`metadata`, :func:`read`, :func:`measure` and :func:`family` do what
+the ``superscale weights`` command does, on ``.safetensors``, ``.npy``, ``.npz`` and
+``.gguf`` files (GGUF quantisations dequantised) or on arrays: the geometry of one matrix
+(row norms, φ, D*, exact or sampled overlaps with a 95 % interval, per-feature D_i and
+interference as numpy arrays, the Welch bound, the ambiguity), and for a family of widths
+the power-law fits of the mean squared overlap and of the loss against m
+(``superposition_scaling.md`` §2, §3.4, §3.6). They release the GIL while they read and
+compute; errors are :class:`superscale.MeasureError` with the command's messages.
+
+Example::
+
+    import pandas as pd
+    import superscale
+    result = superscale.weights.family(["w32.npy", "w64.npy", "w128.npy"],
+                                       losses={"w32.npy": 0.31, "w64.npy": 0.16, "w128.npy": 0.08})
+    pd.DataFrame(result["table"])          # one row per file, the columns of weights.csv
+    result["loss_fit"]["exponent"], result["loss_fit"]["lower"], result["loss_fit"]["upper"]
 """
 
 from __future__ import annotations
@@ -13,7 +31,13 @@ import struct
 
 import numpy as np
 
-__all__ = ["load", "load_all"]
+from ._superscale import weights_family as family
+from ._superscale import weights_measure as measure
+from ._superscale import weights_metadata as metadata
+from ._superscale import weights_read as read
+from ._superscale import weights_tensors as tensors
+
+__all__ = ["family", "load", "load_all", "measure", "metadata", "read", "tensors"]
 
 _DTYPES = {"F16": "<f2", "F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8", "U8": "u1"}
 

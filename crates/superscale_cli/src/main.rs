@@ -12,6 +12,7 @@ mod run_command;
 mod slurm_command;
 mod store_commands;
 mod weights_command;
+mod weights_family;
 mod weights_output;
 mod weights_plot;
 

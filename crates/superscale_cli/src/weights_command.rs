@@ -1,15 +1,17 @@
 //! `superscale weights`: the superposition geometry of real weight matrices
 //! (`superposition_scaling.md` §2, §3.6, §6): one file in detail, or a family of widths as a
-//! table with the fit MSO ∝ m^−slope.
+//! table with the fits MSO ∝ m^−slope and, where files have losses, loss ∝ m^−α_m.
 
-use crate::weights_output::{detail, family, per_feature_csv, summary_csv};
-use crate::weights_plot::{mso_against_width, norm_histogram};
+use crate::weights_family::{family_text, given_losses, loss_of, Member};
+use crate::weights_output::{detail, per_feature_csv, summary_csv};
+use crate::weights_plot::{family_figure, norm_histogram};
 use crate::{print_out, UserError};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use superscale_weights::{
-    measure_matrix, AmbiguityOptions, MeasureOptions, Orientation, Precision, WeightFile,
+    fit_family, measure_matrix, AmbiguityOptions, BootstrapOptions, MeasureOptions, Orientation,
+    Precision, WeightFile,
 };
 
 /// Which axis of the tensor indexes the features.
@@ -79,6 +81,17 @@ pub struct WeightsArgs {
     /// Write `weights.csv` (one row per file) to this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// A family member's loss, FILE=VALUE (repeatable; FILE as given, or its file name);
+    /// wins over --losses and the safetensors metadata's `loss`.
+    #[arg(long = "loss", value_name = "FILE=VALUE")]
+    pub losses: Vec<String>,
+    /// A CSV with columns `file,loss` giving family members' losses; wins over the
+    /// safetensors metadata's `loss` (written by `superscale run --save-weights`).
+    #[arg(long = "losses", value_name = "CSV")]
+    pub loss_table: Option<PathBuf>,
+    /// Bootstrap resamples of the family fits' 95 % intervals (seeded by --seed).
+    #[arg(long, default_value_t = 2000)]
+    pub bootstrap: usize,
 }
 
 fn user(err: superscale_weights::Error) -> anyhow::Error {
@@ -95,6 +108,9 @@ fn check_args(args: &WeightsArgs) -> Result<()> {
     }
     if args.per_feature.is_some() && args.files.len() != 1 {
         return Err(UserError("--per-feature takes exactly one weight file".into()).into());
+    }
+    if args.bootstrap == 0 {
+        return Err(UserError("--bootstrap must be at least 1".into()).into());
     }
     if args.pairs == 0 {
         return Err(UserError("--pairs must be at least 1".into()).into());
@@ -132,11 +148,12 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
         }),
         ..MeasureOptions::default()
     };
+    let mut given = given_losses(args)?;
     if let Some(dir) = &args.plot {
         std::fs::create_dir_all(dir)?;
     }
-    let mut measured = Vec::new();
-    for path in &args.files {
+    let mut measured: Vec<Member> = Vec::new();
+    for (index, path) in args.files.iter().enumerate() {
         if !path.exists() {
             return Err(UserError(format!("{}: no such file", path.display())).into());
         }
@@ -189,15 +206,39 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
             norm_histogram(&svg, &title, &stats)?;
             print_out(&format!("figure: {}\n", svg.display()))?;
         }
-        measured.push((path.clone(), matrix.tensor.clone(), stats));
+        measured.push(Member {
+            path: path.clone(),
+            tensor: matrix.tensor.clone(),
+            stats,
+            // One file is no family: its metadata's loss is not read (nor checked).
+            loss: if args.files.len() > 1 {
+                loss_of(&file, given[index].take())?
+            } else {
+                None
+            },
+        });
     }
     if args.files.len() > 1 && !measured.is_empty() {
-        let (text, fit) = family(&measured, orientation)?;
-        print_out(&text)?;
+        let points: Vec<_> = measured
+            .iter()
+            .map(|x| {
+                (
+                    x.stats.width,
+                    x.stats.overlap.mean_sq,
+                    x.loss.as_ref().map(|l| l.0),
+                )
+            })
+            .collect();
+        let bootstrap = BootstrapOptions {
+            resamples: args.bootstrap,
+            seed: args.seed,
+            level: 0.95,
+        };
+        let fits = fit_family(&points, &bootstrap);
+        print_out(&family_text(&measured, orientation, &fits, args.bootstrap)?)?;
         if let (Some(dir), true) = (&args.plot, measured.len() >= 2) {
             let svg = dir.join("mso_vs_m.svg");
-            let all: Vec<_> = measured.iter().map(|x| &x.2).collect();
-            mso_against_width(&svg, &all, fit)?;
+            family_figure(&svg, &measured, &fits)?;
             print_out(&format!("figure: {}\n", svg.display()))?;
         }
     }

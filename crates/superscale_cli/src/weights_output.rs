@@ -1,8 +1,9 @@
 //! The text and CSV that `superscale weights` writes.
 
+use crate::weights_family::Member;
 use anyhow::Result;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use superscale_weights::{Matrix, Orientation, OverlapMethod, WeightStats};
 
 pub fn method_name(method: OverlapMethod) -> String {
@@ -131,69 +132,21 @@ pub fn per_feature_csv(s: &WeightStats) -> Option<String> {
     Some(csv)
 }
 
-/// A family of files as a table with the fit MSO ∝ m^−slope; also returns (slope, intercept).
-pub fn family(
-    measured: &[(PathBuf, String, WeightStats)],
-    orientation: Orientation,
-) -> Result<(String, Option<(f64, f64)>)> {
-    let mut t = format!("features are {}\n", orientation.name());
-    writeln!(
-        t,
-        "{:<40} {:>8} {:>6} {:>10} {:>12} {:>12} {:>12} {:>8}  method",
-        "file", "n", "m", "norm mean", "MSO", "kappa^2", "mean|cos|", "m*MSO"
-    )?;
-    for (path, _, s) in measured {
-        writeln!(
-            t,
-            "{:<40} {:>8} {:>6} {:>10.4} {:>12.4e} {:>12.4e} {:>12.4e} {:>8.4}  {}",
-            path.display(),
-            s.rows,
-            s.width,
-            s.norms.mean,
-            s.overlap.mean_sq,
-            s.welch_sq,
-            s.overlap.mean_abs,
-            s.m_times_mso,
-            method_name(s.overlap.method)
-        )?;
-    }
-    let mut fit_line = None;
-    if measured.len() >= 3 {
-        let m: Vec<f64> = measured.iter().map(|x| x.2.width as f64).collect();
-        let mso: Vec<f64> = measured.iter().map(|x| x.2.overlap.mean_sq).collect();
-        match superscale_fit::ols_log_log(&m, &mso) {
-            Ok(fit) => {
-                writeln!(
-                    t,
-                    "fit MSO ∝ m^-slope over {} files: slope = {:.4} ± {:.4} (SE), R² = {:.4}  \
-                     (1 for directions as random, §3.6)",
-                    fit.n_points, fit.exponent, fit.exponent_se, fit.r_squared
-                )?;
-                fit_line = Some((fit.exponent, fit.intercept));
-            }
-            Err(err) => writeln!(t, "fit MSO ∝ m^-slope: {err}")?,
-        }
-    }
-    Ok((t, fit_line))
-}
-
 /// `weights.csv`: one row per file.
-pub fn summary_csv(
-    measured: &[(PathBuf, String, WeightStats)],
-    orientation: Orientation,
-) -> Result<String> {
+pub fn summary_csv(measured: &[Member], orientation: Orientation) -> Result<String> {
     let mut csv = String::from(
         "file,tensor,features,n,m,norm_mean,norm_sd,norm_min,norm_max,phi_half,phi_one,\
          dims_per_feature,mso,mso_ci,var_sq_overlap,mean_abs_cos,mean_abs_cos_ci,welch_sq,\
-         m_mso,method,mean_dimensionality,ambiguity\n",
+         m_mso,method,mean_dimensionality,ambiguity,loss,loss_source\n",
     );
     let optional = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
-    for (path, tensor, s) in measured {
+    for member in measured {
+        let s = &member.stats;
         writeln!(
             csv,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            path.display(),
-            tensor,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            member.path.display(),
+            member.tensor,
             orientation.name(),
             s.rows,
             s.width,
@@ -214,6 +167,8 @@ pub fn summary_csv(
             method_name(s.overlap.method),
             optional(s.per_feature.as_ref().map(|p| p.mean_dimensionality)),
             optional(s.ambiguity.map(|a| a.value)),
+            optional(member.loss.as_ref().map(|l| l.0)),
+            member.loss.as_ref().map_or("", |l| l.1.name()),
         )?;
     }
     Ok(csv)

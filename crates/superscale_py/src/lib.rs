@@ -14,6 +14,7 @@ mod measure;
 mod runner;
 mod spec;
 mod study;
+mod weights;
 
 use pyo3::prelude::*;
 
@@ -39,5 +40,10 @@ fn _superscale(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(measure::welch, module)?)?;
     module.add_function(wrap_pyfunction!(align::align_pair, module)?)?;
     module.add_function(wrap_pyfunction!(align::align_metrics, module)?)?;
+    module.add_function(wrap_pyfunction!(weights::tensors, module)?)?;
+    module.add_function(wrap_pyfunction!(weights::metadata, module)?)?;
+    module.add_function(wrap_pyfunction!(weights::read, module)?)?;
+    module.add_function(wrap_pyfunction!(weights::measure, module)?)?;
+    module.add_function(wrap_pyfunction!(weights::family, module)?)?;
     Ok(())
 }

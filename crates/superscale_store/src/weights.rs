@@ -40,7 +40,7 @@ pub(crate) fn write(dir: &Path, result: &RunResult) -> Result<String> {
             TensorView::new(Dtype::F32, vec![n], &b_bytes).map_err(encode)?,
         ),
     ];
-    let metadata = HashMap::from([
+    let mut metadata = HashMap::from([
         ("run_id".to_string(), point.run_id.clone()),
         ("replicate".to_string(), point.replicate.to_string()),
         ("seed".to_string(), point.seed.to_string()),
@@ -50,6 +50,22 @@ pub(crate) fn write(dir: &Path, result: &RunResult) -> Result<String> {
             crate::provenance::version().to_string(),
         ),
     ]);
+    // What `superscale weights` needs to fit a family of widths without the store: the
+    // held-out loss (results.csv's loss_heldout_n_mse; absent if the run diverged) and the
+    // model's n, m, γ, α.
+    if result.loss_heldout.is_finite() {
+        metadata.insert("loss".into(), result.loss_heldout.to_string());
+    }
+    metadata.insert("n_features".into(), n.to_string());
+    metadata.insert("n_hidden".into(), m.to_string());
+    let (gamma, alpha) = match &point.spec.model {
+        superscale_spec::ModelSpec::SuperpositionScaling(s) => (s.weight_decay, Some(s.alpha)),
+        superscale_spec::ModelSpec::Anthropic(s) => (s.weight_decay, None),
+    };
+    metadata.insert("weight_decay".into(), gamma.to_string());
+    if let Some(alpha) = alpha {
+        metadata.insert("alpha".into(), alpha.to_string());
+    }
     let bytes = serialize(tensors, Some(metadata)).map_err(encode)?;
     let folder = path.parent().unwrap_or(dir);
     std::fs::create_dir_all(folder).map_err(io(folder))?;

@@ -75,6 +75,24 @@ pub enum Error {
         /// number of columns
         columns: usize,
     },
+    /// A family member's loss (`--loss FILE=VALUE`, a `--losses` table, or the
+    /// safetensors metadata) is malformed, not positive, or names no input file.
+    #[error("{origin}: {reason}")]
+    Loss {
+        /// where the value was given: the argument, `table.csv:LINE: field loss`, or
+        /// `file: __metadata__ field "loss"`
+        origin: String,
+        /// what is wrong
+        reason: String,
+    },
+    /// A file has several 2-D tensors and none was named.
+    #[error("{path}: choose one of its 2-D tensors ({available}) with --tensor NAME")]
+    TensorNeeded {
+        /// the file
+        path: PathBuf,
+        /// its 2-D tensors, comma-separated
+        available: String,
+    },
     /// A measurement failed.
     #[error(transparent)]
     Measure(#[from] superscale_measure::Error),

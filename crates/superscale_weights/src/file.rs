@@ -7,6 +7,7 @@ use crate::npy::parse_header;
 use crate::quants::ggml_type_name;
 use memmap2::Mmap;
 use safetensors::{Dtype, SafeTensors};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -196,6 +197,22 @@ impl WeightFile {
             }
             Contents::Entries(_) => Err(self.corrupt("not a single buffer")),
         }
+    }
+
+    /// The string metadata of a safetensors header (`__metadata__`, where
+    /// `superscale run --save-weights` records the run's loss, n, m, γ, α and seed); empty
+    /// for other formats and for safetensors files without metadata.
+    pub fn metadata(&self) -> Result<BTreeMap<String, String>> {
+        if self.format != Format::Safetensors {
+            return Ok(BTreeMap::new());
+        }
+        let (_, header) = SafeTensors::read_metadata(self.mapped()).map_err(|e| self.corrupt(e))?;
+        Ok(header
+            .metadata()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect())
     }
 
     /// The `.npy` arrays of the file with their names.

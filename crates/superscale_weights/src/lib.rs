@@ -6,7 +6,8 @@
 //! D* = m/‖W‖²_F, the mean and variance of squared overlaps of the normalised rows (exact,
 //! or a seeded pair-sampling estimate with a CI for large n), mean |cos|, and the Welch
 //! bound κ², per-feature D_i and interference, and the ambiguity ‖WWᵀ − P‖₂
-//! (`superposition_scaling.md` §2, §3.6, §6).
+//! (`superposition_scaling.md` §2, §3.6, §6). For a family of widths it fits MSO and loss
+//! against m (the loss from arguments, a table or the safetensors metadata).
 //!
 //! ```
 //! use superscale_weights::{measure_matrix, write_npy, MeasureOptions, Orientation, WeightFile};
@@ -26,6 +27,7 @@
 
 mod dtype;
 mod error;
+mod family;
 mod file;
 mod gguf;
 mod npy;
@@ -34,6 +36,11 @@ mod stats;
 
 pub use dtype::DType;
 pub use error::{Error, Result};
+pub use family::{
+    assign_losses, chosen_tensor, fit_family, fit_power_law, metadata_loss, parse_loss,
+    parse_loss_argument, read_loss_table, FamilyFits, FitOutcome, LossEntry, LossSource,
+    PowerLawFit,
+};
 pub use file::{Format, Matrix, Orientation, TensorInfo, WeightFile, NPY_TENSOR};
 pub use gguf::write_gguf;
 pub use npy::write_npy;
@@ -42,4 +49,5 @@ pub use stats::{
     measure_matrix, sampled_overlap, MeasureOptions, NormSummary, Overlap, OverlapMethod,
     PerFeature, WeightStats,
 };
+pub use superscale_fit::BootstrapOptions;
 pub use superscale_measure::{Ambiguity, AmbiguityOptions, Precision};

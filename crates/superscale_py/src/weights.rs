@@ -1,0 +1,540 @@
+//! Real weight matrices from Python: everything `superscale weights` does (listing, reading
+//! `.safetensors/.npy/.npz/.gguf`, the full geometry with exact or sampled overlaps, and the
+//! family fits of MSO and loss against m), through `superscale_weights`.
+//!
+//! Errors are [`MeasureError`] with the CLI's messages (the weights crate's `Display` text);
+//! reading, measuring and fitting run with the GIL released.
+
+use crate::errors::{detached, MeasureError};
+use numpy::{AllowTypeChange, PyArray1, PyArrayLike2, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use superscale_weights::{
+    assign_losses, chosen_tensor, fit_family, measure_matrix, metadata_loss, parse_loss,
+    read_loss_table, AmbiguityOptions, BootstrapOptions, FitOutcome, LossEntry, LossSource, Matrix,
+    MeasureOptions, Orientation, OverlapMethod, Precision, WeightFile, WeightStats,
+};
+
+fn weights_error(err: &superscale_weights::Error) -> PyErr {
+    MeasureError::new_err(err.to_string())
+}
+
+fn orientation(features: &str) -> PyResult<Orientation> {
+    match features {
+        "rows" => Ok(Orientation::Rows),
+        "columns" => Ok(Orientation::Columns),
+        other => Err(MeasureError::new_err(format!(
+            "features={other:?}: expected \"rows\" or \"columns\""
+        ))),
+    }
+}
+
+/// The options of `superscale weights`, checked as the CLI checks them.
+#[allow(clippy::too_many_arguments)]
+fn options(
+    thresholds: Option<Vec<f64>>,
+    exact_limit: usize,
+    sampled: bool,
+    pairs: usize,
+    seed: u64,
+    precision: &str,
+    ambiguity: bool,
+    ambiguity_tolerance: f64,
+) -> PyResult<MeasureOptions> {
+    let thresholds = thresholds.unwrap_or_default();
+    if let Some(t) = thresholds.iter().find(|t| !t.is_finite()) {
+        return Err(MeasureError::new_err(format!(
+            "--threshold {t}: must be a finite number"
+        )));
+    }
+    if pairs == 0 {
+        return Err(MeasureError::new_err("--pairs must be at least 1"));
+    }
+    if !(ambiguity_tolerance > 0.0 && ambiguity_tolerance < 1.0) {
+        return Err(MeasureError::new_err(format!(
+            "--ambiguity-tolerance {ambiguity_tolerance}: must lie in (0, 1)"
+        )));
+    }
+    let precision = match precision {
+        "f64" => Precision::F64,
+        "f32" => Precision::F32,
+        other => {
+            return Err(MeasureError::new_err(format!(
+                "precision={other:?}: expected \"f64\" or \"f32\""
+            )))
+        }
+    };
+    Ok(MeasureOptions {
+        exact_limit,
+        force_sampled: sampled,
+        pairs,
+        seed,
+        thresholds,
+        precision,
+        ambiguity: ambiguity.then_some(AmbiguityOptions {
+            tolerance: ambiguity_tolerance,
+            ..AmbiguityOptions::default()
+        }),
+        ..MeasureOptions::default()
+    })
+}
+
+fn open(path: &Path) -> superscale_weights::Result<WeightFile> {
+    if !path.exists() {
+        // The CLI's wording (`superscale weights` checks existence before opening).
+        return Err(superscale_weights::Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    WeightFile::open(path)
+}
+
+fn read_matrix(
+    path: &Path,
+    tensor: Option<&str>,
+    orientation: Orientation,
+) -> superscale_weights::Result<(WeightFile, Matrix)> {
+    let file = open(path)?;
+    let name = chosen_tensor(&file, tensor)?;
+    let matrix = file.matrix(&name, orientation)?;
+    Ok((file, matrix))
+}
+
+/// Everything of [`WeightStats`] as a flat dict: scalars under the `weights.csv` column
+/// names, per-feature arrays as numpy.
+fn stats_dict<'py>(
+    py: Python<'py>,
+    matrix: &Matrix,
+    stats: &WeightStats,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("tensor", &matrix.tensor)?;
+    d.set_item("dtype", &matrix.dtype)?;
+    d.set_item("features", matrix.orientation.name())?;
+    d.set_item("n", stats.rows)?;
+    d.set_item("m", stats.width)?;
+    d.set_item("row_norms", PyArray1::from_slice(py, &stats.row_norms))?;
+    let n = &stats.norms;
+    d.set_item("norm_mean", n.mean)?;
+    d.set_item("norm_sd", n.sd)?;
+    d.set_item("norm_min", n.min)?;
+    d.set_item("norm_max", n.max)?;
+    d.set_item("norm_histogram", n.histogram.clone())?;
+    d.set_item("phi_half", stats.phi_half)?;
+    d.set_item("phi_one", stats.phi_one)?;
+    let phi = PyDict::new(py);
+    for (threshold, fraction) in &stats.phi {
+        phi.set_item(threshold, fraction)?;
+    }
+    d.set_item("phi", phi)?;
+    d.set_item("dims_per_feature", stats.dimensions_per_feature)?;
+    let o = &stats.overlap;
+    let (method, pairs, seed) = match o.method {
+        OverlapMethod::Exact => ("exact", None, None),
+        OverlapMethod::Sampled { pairs, seed } => ("sampled", Some(pairs), Some(seed)),
+    };
+    d.set_item("method", method)?;
+    d.set_item("pairs", pairs)?;
+    d.set_item("seed", seed)?;
+    d.set_item("mso", o.mean_sq)?;
+    d.set_item("mso_ci", o.mean_sq_ci)?;
+    d.set_item("var_sq_overlap", o.variance_sq)?;
+    d.set_item("mean_abs_cos", o.mean_abs)?;
+    d.set_item("mean_abs_cos_ci", o.mean_abs_ci)?;
+    d.set_item("welch_sq", stats.welch_sq)?;
+    d.set_item("m_mso", stats.m_times_mso)?;
+    let per = stats.per_feature.as_ref();
+    let array = |v: Option<&Vec<f64>>| v.map(|v| PyArray1::from_slice(py, v));
+    d.set_item("dimensionality", array(per.map(|p| &p.dimensionality)))?;
+    d.set_item("interference", array(per.map(|p| &p.interference)))?;
+    d.set_item("mean_dimensionality", per.map(|p| p.mean_dimensionality))?;
+    d.set_item("mean_interference", per.map(|p| p.mean_interference))?;
+    d.set_item("dimensionality_peaks", per.map(|p| p.peaks.clone()))?;
+    let a = stats.ambiguity.as_ref();
+    d.set_item("ambiguity", a.map(|a| a.value))?;
+    d.set_item("ambiguity_error_bound", a.map(|a| a.error_bound))?;
+    d.set_item("ambiguity_iterations", a.map(|a| a.iterations))?;
+    d.set_item("ambiguity_converged", a.map(|a| a.converged))?;
+    Ok(d)
+}
+
+/// The tensors of a weight file (``superscale weights FILE`` without ``--tensor``).
+///
+/// Parameters
+/// ----------
+/// path : str or os.PathLike
+///     A ``.safetensors``, ``.npy``, ``.npz`` or ``.gguf`` file.
+///
+/// Returns
+/// -------
+/// list of dict
+///     ``name``, ``dtype`` (as the file spells it) and ``shape`` (row-major; GGUF's ne
+///     reversed) of every tensor.
+#[pyfunction]
+#[pyo3(name = "weights_tensors")]
+pub fn tensors<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyList>> {
+    let found = detached(py, "weights.tensors", || open(&path)?.tensors())?
+        .map_err(|err| weights_error(&err))?;
+    let list = PyList::empty(py);
+    for t in found {
+        let d = PyDict::new(py);
+        d.set_item("name", t.name)?;
+        d.set_item("dtype", t.dtype)?;
+        d.set_item("shape", t.shape)?;
+        list.append(d)?;
+    }
+    Ok(list)
+}
+
+/// The string metadata of a safetensors header (``__metadata__``): for files written by
+/// ``superscale run --save-weights``, ``loss`` (held-out, n × MSE), ``n_features``,
+/// ``n_hidden``, ``weight_decay``, ``alpha``, ``seed``, ``run_id`` and ``spec``.
+///
+/// Parameters
+/// ----------
+/// path : str or os.PathLike
+///
+/// Returns
+/// -------
+/// dict of str to str
+///     Empty for other formats and for files without metadata.
+#[pyfunction]
+#[pyo3(name = "weights_metadata")]
+pub fn metadata(py: Python<'_>, path: PathBuf) -> PyResult<BTreeMap<String, String>> {
+    detached(py, "weights.metadata", || open(&path)?.metadata())?.map_err(|err| weights_error(&err))
+}
+
+/// One 2-D tensor of a weight file as float64, features as rows.
+///
+/// Parameters
+/// ----------
+/// path : str or os.PathLike
+/// tensor : str, optional
+///     The tensor's name; default the file's only 2-D tensor.
+/// features : {"rows", "columns"}
+///     Which axis indexes the features; ``"columns"`` transposes.
+///
+/// Returns
+/// -------
+/// numpy.ndarray, shape (n_features, m), float64
+#[pyfunction]
+#[pyo3(name = "weights_read", signature = (path, tensor = None, features = "rows"))]
+pub fn read<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    tensor: Option<String>,
+    features: &str,
+) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
+    let orientation = orientation(features)?;
+    let (_, matrix) = detached(py, "weights.read", || {
+        read_matrix(&path, tensor.as_deref(), orientation)
+    })?
+    .map_err(|err| weights_error(&err))?;
+    PyArray1::from_vec(py, matrix.data).reshape([matrix.rows, matrix.columns])
+}
+
+/// The geometry of one matrix, as ``superscale weights FILE --tensor NAME`` prints it.
+///
+/// Parameters
+/// ----------
+/// source : str, os.PathLike or array_like
+///     A weight file, or a 2-D array (read as float64).
+/// tensor : str, optional
+///     The tensor of a file (default: its only 2-D tensor); ignored for arrays.
+/// features : {"rows", "columns"}
+/// thresholds : sequence of float, optional
+///     Extra t for φ_t = fraction of features with norm > t (½ and 1 always).
+/// exact_limit : int
+///     Largest n measured over all pairs (with D_i and interference); above it pairs are
+///     sampled.
+/// sampled : bool
+///     Sample pairs even below ``exact_limit``.
+/// pairs, seed : int
+///     Pairs drawn by the sampled estimate, and the seed of the sampler and of Lanczos.
+/// precision : {"f64", "f32"}
+///     Precision of the exact path's Gram products.
+/// ambiguity : bool
+///     Compute ‖WWᵀ − P‖₂ by Lanczos, to relative ``ambiguity_tolerance``.
+///
+/// Returns
+/// -------
+/// dict
+///     ``weights.csv``'s columns (``n``, ``m``, ``norm_mean``, …, ``mso``, ``mso_ci`` (95 %
+///     half-width, 0 when exact), ``method``, ``ambiguity``), the numpy arrays ``row_norms``,
+///     ``dimensionality`` and ``interference`` (None when sampled), ``phi`` ({t: φ_t}),
+///     ``norm_histogram`` and ``dimensionality_peaks``.
+#[pyfunction]
+#[pyo3(name = "weights_measure", signature = (
+    source, tensor = None, features = "rows", thresholds = None, exact_limit = 50_000,
+    sampled = false, pairs = 1_000_000, seed = 0, precision = "f64", ambiguity = true,
+    ambiguity_tolerance = 1e-10
+))]
+#[allow(clippy::too_many_arguments)]
+pub fn measure<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    tensor: Option<String>,
+    features: &str,
+    thresholds: Option<Vec<f64>>,
+    exact_limit: usize,
+    sampled: bool,
+    pairs: usize,
+    seed: u64,
+    precision: &str,
+    ambiguity: bool,
+    ambiguity_tolerance: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let orientation = orientation(features)?;
+    let options = options(
+        thresholds,
+        exact_limit,
+        sampled,
+        pairs,
+        seed,
+        precision,
+        ambiguity,
+        ambiguity_tolerance,
+    )?;
+    let path: Option<PathBuf> = source.extract().ok();
+    let matrix = match &path {
+        Some(path) => {
+            let (_, matrix) = detached(py, "weights.measure", || {
+                read_matrix(path, tensor.as_deref(), orientation)
+            })?
+            .map_err(|err| weights_error(&err))?;
+            matrix
+        }
+        None => array_matrix(source, orientation)?,
+    };
+    let stats = detached(py, "weights.measure", || measure_matrix(&matrix, &options))?
+        .map_err(|err| weights_error(&err))?;
+    let d = stats_dict(py, &matrix, &stats)?;
+    d.set_item("file", path.map(|p| p.display().to_string()))?;
+    Ok(d)
+}
+
+/// A numpy array as a [`Matrix`] (features as rows after `orientation`).
+fn array_matrix(source: &Bound<'_, PyAny>, orientation: Orientation) -> PyResult<Matrix> {
+    let array: PyArrayLike2<'_, f64, AllowTypeChange> = source
+        .extract()
+        .map_err(|_| MeasureError::new_err("source: expected a weight file path or a 2-D array"))?;
+    let (r, c) = (array.shape()[0], array.shape()[1]);
+    if r == 0 || c == 0 {
+        return Err(MeasureError::new_err(format!("array is empty ({r} × {c})")));
+    }
+    let view = array.as_array();
+    let data: Vec<f64> = match orientation {
+        Orientation::Rows => view.iter().copied().collect(),
+        Orientation::Columns => view.t().iter().copied().collect(),
+    };
+    let (rows, columns) = match orientation {
+        Orientation::Rows => (r, c),
+        Orientation::Columns => (c, r),
+    };
+    Ok(Matrix {
+        tensor: "array".into(),
+        dtype: "float64".into(),
+        stored_shape: [r, c],
+        orientation,
+        rows,
+        columns,
+        data,
+    })
+}
+
+const TABLE_COLUMNS: [&str; 24] = [
+    "file",
+    "tensor",
+    "features",
+    "n",
+    "m",
+    "norm_mean",
+    "norm_sd",
+    "norm_min",
+    "norm_max",
+    "phi_half",
+    "phi_one",
+    "dims_per_feature",
+    "mso",
+    "mso_ci",
+    "var_sq_overlap",
+    "mean_abs_cos",
+    "mean_abs_cos_ci",
+    "welch_sq",
+    "m_mso",
+    "method",
+    "mean_dimensionality",
+    "ambiguity",
+    "loss",
+    "loss_source",
+];
+
+fn fit_dict<'py>(py: Python<'py>, outcome: &FitOutcome) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let Ok(fit) = outcome else {
+        return Ok(None);
+    };
+    let d = PyDict::new(py);
+    d.set_item("exponent", fit.exponent)?;
+    d.set_item("exponent_se", fit.exponent_se)?;
+    d.set_item("intercept", fit.intercept)?;
+    d.set_item("r_squared", fit.r_squared)?;
+    d.set_item("n_points", fit.n_points)?;
+    d.set_item("lower", fit.lower)?;
+    d.set_item("upper", fit.upper)?;
+    d.set_item("level", fit.level)?;
+    d.set_item("failed_resamples", fit.failed_resamples)?;
+    Ok(Some(d))
+}
+
+/// `losses={file: value}` as the CLI's `--loss FILE=VALUE` entries (the same checks and
+/// messages, with `losses[...]` as the origin).
+fn loss_entries(losses: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<LossEntry>> {
+    let mut out = Vec::new();
+    for (key, value) in losses.into_iter().flat_map(|d| d.iter()) {
+        let file: PathBuf = key.extract()?;
+        let file = file.display().to_string();
+        let origin = format!("losses[{file:?}]");
+        let text = match value.extract::<f64>() {
+            Ok(number) => number.to_string(),
+            Err(_) => value.str()?.to_string(),
+        };
+        let loss = parse_loss(&origin, &text).map_err(|err| weights_error(&err))?;
+        out.push(LossEntry {
+            origin,
+            file,
+            loss,
+            base: None,
+        });
+    }
+    Ok(out)
+}
+
+type Measured = (PathBuf, Matrix, WeightStats, Option<(f64, LossSource)>);
+
+/// A family of widths, as ``superscale weights FILE… [--loss F=V] [--losses CSV]``: every
+/// file measured, each member's loss (``losses``, then ``loss_table``, then the safetensors
+/// metadata's ``loss``), and the power-law fits of MSO and loss against m (log-log OLS with
+/// the slope's standard error and a bootstrap percentile interval, seeded by ``seed``).
+///
+/// Parameters
+/// ----------
+/// paths : sequence of str or os.PathLike
+/// tensor : str, optional
+///     The tensor of every file (default: each file's only 2-D tensor).
+/// features : {"rows", "columns"}
+/// losses : dict of path to float, optional
+///     Explicit losses; keys are paths as given in ``paths`` or bare file names.
+/// loss_table : str or os.PathLike, optional
+///     A CSV with columns ``file`` and ``loss``.
+/// bootstrap : int
+///     Resamples of the fits' 95 % intervals.
+/// thresholds, exact_limit, sampled, pairs, seed, precision, ambiguity, ambiguity_tolerance
+///     As for :func:`weights_measure`.
+///
+/// Returns
+/// -------
+/// dict
+///     ``table`` (a dict of columns, ``weights.csv``'s with ``loss`` and ``loss_source``:
+///     ``pandas.DataFrame(result["table"])``), ``mso_fit`` and ``loss_fit`` (dicts
+///     ``exponent``, ``exponent_se``, ``intercept``, ``r_squared``, ``n_points``, ``lower``,
+///     ``upper``, ``level``, ``failed_resamples``; None when not fitted), ``mso_note`` and
+///     ``loss_note`` (why not, else None) and ``with_loss``.
+#[pyfunction]
+#[pyo3(name = "weights_family", signature = (
+    paths, tensor = None, features = "rows", losses = None, loss_table = None,
+    bootstrap = 2000, thresholds = None, exact_limit = 50_000, sampled = false,
+    pairs = 1_000_000, seed = 0, precision = "f64", ambiguity = true,
+    ambiguity_tolerance = 1e-10
+))]
+#[allow(clippy::too_many_arguments)]
+pub fn family<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    tensor: Option<String>,
+    features: &str,
+    losses: Option<&Bound<'py, PyDict>>,
+    loss_table: Option<PathBuf>,
+    bootstrap: usize,
+    thresholds: Option<Vec<f64>>,
+    exact_limit: usize,
+    sampled: bool,
+    pairs: usize,
+    seed: u64,
+    precision: &str,
+    ambiguity: bool,
+    ambiguity_tolerance: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let orientation = orientation(features)?;
+    let options = options(
+        thresholds,
+        exact_limit,
+        sampled,
+        pairs,
+        seed,
+        precision,
+        ambiguity,
+        ambiguity_tolerance,
+    )?;
+    if bootstrap == 0 {
+        return Err(MeasureError::new_err("--bootstrap must be at least 1"));
+    }
+    let explicit = loss_entries(losses)?;
+    let run = || -> superscale_weights::Result<Vec<Measured>> {
+        let table = match &loss_table {
+            Some(path) => Some((path.as_path(), read_loss_table(path)?)),
+            None => None,
+        };
+        let table = table.as_ref().map(|(path, rows)| (*path, rows.as_slice()));
+        let mut given = assign_losses(&paths, &explicit, table)?;
+        let mut out = Vec::with_capacity(paths.len());
+        for (index, path) in paths.iter().enumerate() {
+            let (file, mut matrix) = read_matrix(path, tensor.as_deref(), orientation)?;
+            let stats = measure_matrix(&matrix, &options)?;
+            let loss = match given[index].take() {
+                Some(loss) => Some(loss),
+                None => metadata_loss(&file)?.map(|loss| (loss, LossSource::Metadata)),
+            };
+            matrix.data = Vec::new();
+            out.push((path.clone(), matrix, stats, loss));
+        }
+        Ok(out)
+    };
+    let measured = detached(py, "weights.family", run)?.map_err(|err| weights_error(&err))?;
+    let points: Vec<_> = measured
+        .iter()
+        .map(|(_, _, s, loss)| (s.width, s.overlap.mean_sq, loss.as_ref().map(|l| l.0)))
+        .collect();
+    let settings = BootstrapOptions {
+        resamples: bootstrap,
+        seed,
+        level: 0.95,
+    };
+    let fits = detached(py, "weights.family", || fit_family(&points, &settings))?;
+    let table = PyDict::new(py);
+    for column in TABLE_COLUMNS {
+        table.set_item(column, PyList::empty(py))?;
+    }
+    for (path, matrix, stats, loss) in &measured {
+        let row = stats_dict(py, matrix, stats)?;
+        row.set_item("file", path.display().to_string())?;
+        row.set_item("loss", loss.as_ref().map(|l| l.0))?;
+        row.set_item("loss_source", loss.as_ref().map(|l| l.1.name()))?;
+        for column in TABLE_COLUMNS {
+            if let Some(values) = table.get_item(column)? {
+                values.downcast::<PyList>()?.append(row.get_item(column)?)?;
+            }
+        }
+    }
+    let out = PyDict::new(py);
+    out.set_item("table", table)?;
+    out.set_item("features", orientation.name())?;
+    out.set_item("mso_fit", fit_dict(py, &fits.mso)?)?;
+    out.set_item("loss_fit", fit_dict(py, &fits.loss)?)?;
+    out.set_item("mso_note", fits.mso.as_ref().err())?;
+    out.set_item("loss_note", fits.loss.as_ref().err())?;
+    out.set_item("with_loss", fits.with_loss)?;
+    Ok(out)
+}

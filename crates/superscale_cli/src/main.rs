@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 mod align_command;
 mod fit_command;
+mod platonic_command;
 mod progress;
 mod quanta_command;
 mod run_command;
@@ -49,6 +50,9 @@ enum Command {
     Align(align_command::AlignArgs),
     /// Run a multitask-sparse-parity study (quanta, emergence, forecasting backtests) and write its report.
     Quanta(quanta_command::QuantaArgs),
+    /// Run a Platonic-Representation alignment study (multitask, capacity, simplicity; CIs over
+    /// seed pairs) or the TMS feature-universality comparison, and write its report.
+    Platonic(platonic_command::PlatonicArgs),
 }
 
 /// A mistake of the user's (bad spec, bad path): exit code 2, not 1.
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
         Command::Weights(args) => weights_command::run(args),
         Command::Align(args) => align_command::run(args),
         Command::Quanta(args) => quanta_command::run(args),
+        Command::Platonic(args) => platonic_command::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -58,18 +58,37 @@ fn c10_the_three_phases_of_the_two_feature_model() {
         "({w1}, {w2})"
     );
     // Sparse (1 − S = 0.05), equal importance: antipodal, both norms ≈ 1. C10 also asks for
-    // a negative bias; measured here b = (+1.5e-4, +2.3e-4), i.e. zero to the optimiser's
-    // resolution: with W = (1, −1) the interference x_1 − x_2 on one output is negative
-    // whenever the other feature is active, so ReLU already removes it and a negative bias
-    // would only cut the lone feature's value. Checked: b ≤ 0.01 (not positive beyond noise).
+    // a negative bias; the notebook's protocol in PyTorch does not give one
+    // (bench/tms_reference, 64 instances: 28 antipodal, norms 0.9987…1.0080, every |b_i| ≤
+    // 0.0024, mean b 4e-5; docs/tms.md): with W = (1, −1) the interference x_1 − x_2 on one
+    // output is negative whenever the other feature is active, so ReLU already removes it,
+    // and a negative bias would only cut the lone feature's value. Checked as the reference
+    // shows it: |b_i| ≤ 0.005 (twice the reference's largest), which a bias of the size that
+    // filters interference in the n ≫ m models (≈ −0.1) fails.
     let run = best(&results, "1.0", "0.05");
     let (w1, w2) = w(run);
+    eprintln!(
+        "best at r = 1, 1 − S = 0.05: W = ({w1}, {w2}), b = {:?}, held-out n·MSE = {:.3e}",
+        run.bias, run.loss_heldout
+    );
     assert!(w1 * w2 < 0.0, "antipodal: ({w1}, {w2})");
     assert!(
-        (w1.abs() - 1.0).abs() < 0.2 && (w2.abs() - 1.0).abs() < 0.2,
+        (w1.abs() - 1.0).abs() < 0.05 && (w2.abs() - 1.0).abs() < 0.05,
         "({w1}, {w2})"
     );
-    assert!(run.bias.iter().all(|&b| b <= 0.01), "bias {:?}", run.bias);
+    assert!(
+        run.bias.iter().all(|&b| b.abs() <= 0.005),
+        "bias {:?}",
+        run.bias
+    );
+    // Its loss against the reference's antipodal instances: their last-100-step batch loss,
+    // as n·MSE, lies in 6.3e-4…1.0e-3 (median 8.4e-4); the other minimum found there, both
+    // features on one side with b ≈ −0.17 on the weaker, has 1.5e-2.
+    assert!(
+        (4e-4..1.5e-3).contains(&run.loss_heldout),
+        "held-out n·MSE {}",
+        run.loss_heldout
+    );
     // How often a single seed finds it (printed, not asserted: the point of replicates).
     let found = results
         .iter()

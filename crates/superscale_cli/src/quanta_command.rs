@@ -17,7 +17,7 @@ use std::time::Instant;
 use superscale_quanta::{
     analyze, train_run, FinishedRun, MultitaskParity, RunPlan, StudyAnalysis, StudySpec, TestSets,
 };
-use superscale_spec::{replicate_seed, run_id};
+use superscale_spec::{line_of, replicate_seed, run_id};
 
 /// Arguments of `superscale quanta`.
 #[derive(Debug, Args)]
@@ -43,30 +43,6 @@ pub struct QuantaArgs {
     /// Held-out draws per feature for --capability (each conditioned on the feature).
     #[arg(long, default_value_t = 1000)]
     pub samples_per_feature: usize,
-}
-
-/// The 1-based line that sets `field` (`table.key` or `key`), else its table's header, else 1.
-fn line_of(text: &str, field: &str) -> usize {
-    let (table, key) = field.rsplit_once('.').unwrap_or(("", field));
-    let mut current = String::new();
-    let mut table_line = None;
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            current = header.trim().to_string();
-            if current == table {
-                table_line = Some(index + 1);
-            }
-            continue;
-        }
-        let sets_key = trimmed
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='));
-        if current == table && sets_key {
-            return index + 1;
-        }
-    }
-    table_line.unwrap_or(1)
 }
 
 /// Reads, parses and validates the spec; every mistake names file, line and field.

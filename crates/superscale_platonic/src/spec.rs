@@ -7,6 +7,7 @@ use crate::world::WorldSpec;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use superscale_align::{draw_seed, Metric};
+use superscale_spec::line_of;
 
 const STREAM_WORLD: u64 = 21;
 const STREAM_MODEL: u64 = 22;
@@ -432,28 +433,4 @@ impl StudySpec {
     pub fn test_seed(&self, part: usize) -> u64 {
         draw_seed(self.seed, STREAM_TEST, part as u64)
     }
-}
-
-/// The 1-based line that sets `field` (`table.key`), else its table's header, else 1.
-fn line_of(text: &str, field: &str) -> usize {
-    let (table, key) = field.rsplit_once('.').unwrap_or(("", field));
-    let mut current = String::new();
-    let mut table_line = None;
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-            current = header.trim().to_string();
-            if current == table {
-                table_line = Some(index + 1);
-            }
-            continue;
-        }
-        let sets_key = trimmed
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='));
-        if current == table && sets_key {
-            return index + 1;
-        }
-    }
-    table_line.unwrap_or(1)
 }

@@ -12,6 +12,7 @@ mod error;
 mod experiment;
 mod identity;
 mod location;
+pub use location::line_of;
 mod run_spec;
 
 pub use error::{Error, Result};

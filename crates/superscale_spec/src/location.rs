@@ -12,8 +12,9 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The line of the key at `dotted` (e.g. "model.n_hidden"), or of its nearest enclosing
-/// table when the key itself is absent (a default value), or line 1.
-pub(crate) fn line_of(text: &str, dotted: &str) -> usize {
+/// table when the key itself is absent (a default value), or line 1. Public so that other
+/// spec formats (`superscale quanta`, `superscale platonic`) name lines the same way.
+pub fn line_of(text: &str, dotted: &str) -> usize {
     let parts: Vec<&str> = dotted.split('.').collect();
     line_of_parts(text, &parts)
 }

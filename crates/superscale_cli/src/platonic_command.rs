@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use superscale_platonic::{report, run_study, tms_universality, StudySpec, TmsOptions};
+use superscale_platonic::{report, run_study, tms_svg, tms_universality, StudySpec, TmsOptions};
 
 /// Arguments of `superscale platonic`.
 #[derive(Debug, Args)]
@@ -154,6 +154,11 @@ fn run_tms(args: &PlatonicArgs, progress: &(dyn Fn(String) + Sync)) -> Result<()
     write(&out, "tms_pairs.csv", &report::tms_pairs_csv(&result))?;
     let table = report::tms_markdown(&result);
     write(&out, "tms_summary.md", &table)?;
+    write(
+        &out,
+        "tms_universality.svg",
+        &tms_svg(&result).map_err(platonic_error)?,
+    )?;
     if !args.quiet {
         println!("{table}");
     }

@@ -23,6 +23,7 @@ pub mod report;
 mod spec;
 mod study;
 mod tms;
+mod tms_figure;
 mod train;
 mod world;
 
@@ -37,5 +38,6 @@ pub use study::{
 pub use tms::{
     score_pair, tms_universality, TmsCellSummary, TmsOptions, TmsPair, TmsResult, TMS_METRICS,
 };
+pub use tms_figure::tms_svg;
 pub use train::{train_network, Evaluation, TrainSettings, Trained};
 pub use world::{draw_latents, Batch, RandomNet, World, WorldSpec, MODALITIES};

@@ -101,6 +101,12 @@ schedule = { kind = "warmup_cosine", peak_lr = 0.02, warmup_steps = 20 }
     assert_eq!(result.pairs.len(), 2 * 3);
     assert_eq!(result.cells.len(), 2);
     assert_eq!((result.cells[0].n_hidden, result.cells[1].n_hidden), (4, 8));
+    // The figure has a panel per metric and a label per sweep point.
+    let svg = superscale_platonic::tms_svg(&result).unwrap();
+    for name in TMS_METRICS {
+        assert!(svg.contains(name), "{name} panel");
+    }
+    assert!(svg.contains("m=4") && svg.contains("m=8"), "sweep labels");
     let index = |name: &str| TMS_METRICS.iter().position(|m| *m == name).unwrap();
     for pair in &result.pairs {
         // Identities: the best rotation is no worse than none, and a free match (MMCS,

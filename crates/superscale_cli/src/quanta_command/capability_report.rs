@@ -28,16 +28,21 @@ fn width_range(regimes: &[Regime]) -> (f64, f64) {
     (lo / 1.2, hi * 1.2)
 }
 
+/// The largest number of features among the regimes (the top of the count axes).
+fn feature_count(regimes: &[Regime]) -> f64 {
+    regimes
+        .iter()
+        .map(|r| r.frequencies.len())
+        .max()
+        .unwrap_or(1) as f64
+}
+
 /// Capable features (solid) and represented rows ‖Wᵢ‖ > 1/2 (dashed) vs width, log-log,
 /// with the line n = m (one feature per dimension).
 fn count_plot(regimes: &[Regime]) -> Result<String> {
     let mut svg = String::new();
     let (x0, x1) = width_range(regimes);
-    let n = regimes
-        .iter()
-        .map(|r| r.frequencies.len())
-        .max()
-        .unwrap_or(1) as f64;
+    let n = feature_count(regimes);
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(fail)?;
@@ -108,11 +113,7 @@ fn count_plot(regimes: &[Regime]) -> Result<String> {
 fn order_plot(regimes: &[Regime]) -> Result<String> {
     let mut svg = String::new();
     let (y0, y1) = width_range(regimes);
-    let n = regimes
-        .iter()
-        .map(|r| r.frequencies.len())
-        .max()
-        .unwrap_or(1) as f64;
+    let n = feature_count(regimes);
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(fail)?;

@@ -10,6 +10,7 @@
 use crate::layout::LANES;
 use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use superscale_models::geometric_gap;
 
 /// The data distribution of one model: x_i = u_i·v_i, u_i ~ Bernoulli(p_i), v_i ~ U(0, value_max)
 /// (`superposition_scaling.md` §6, Data; `superscale_models::data`).
@@ -56,34 +57,13 @@ impl LaneSampler {
                 }
                 continue;
             }
-            let mut row = gap(rng, log_miss);
+            let mut row = geometric_gap(rng, log_miss);
             while row < batch as u64 {
                 x[row as usize * stride + offset] = rng.random::<f32>() * self.value_max;
                 // Saturating, as FeatureSampler: a gap of u64::MAX (p < ~4e-17) ends the feature.
-                row = row.saturating_add(gap(rng, log_miss).saturating_add(1));
+                row = row.saturating_add(geometric_gap(rng, log_miss).saturating_add(1));
             }
         }
-    }
-}
-
-/// Number of inactive rows before the next active one: Geometric(p) on {0, 1, …}, computed
-/// exactly as `FeatureSampler::gap` computes it (same draw, same rounding).
-#[inline(always)]
-fn gap(rng: &mut Xoshiro256PlusPlus, log_miss: f64) -> u64 {
-    if log_miss == 0.0 {
-        return u64::MAX;
-    }
-    if log_miss == f64::NEG_INFINITY {
-        return 0;
-    }
-    let uniform = 1.0 - rng.random::<f64>();
-    // ln(u)/ln(1 − p) ≥ 0, where `as u64` truncates exactly as floor() then `as u64` would
-    // (floor is a libm call on the baseline target: 16 % of a grid's time when profiled).
-    let ratio = uniform.ln() / log_miss;
-    if ratio >= u64::MAX as f64 {
-        u64::MAX
-    } else {
-        ratio as u64
     }
 }
 

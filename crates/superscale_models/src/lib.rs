@@ -15,7 +15,7 @@ pub mod reference;
 mod step_buffers;
 mod toy_model;
 
-pub use data::{power_law_probabilities, FeatureSampler};
+pub use data::{geometric_gap, power_law_probabilities, FeatureSampler};
 pub use error::{Error, Result};
 pub use forward::{gram_pays, projection_pays, ForwardForm};
 pub use toy_model::{Gradients, Init, StepBuffers, ToyModel, CHUNK_ROWS, ROW_BLOCK};

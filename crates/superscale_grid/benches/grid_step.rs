@@ -38,6 +38,7 @@ fn bench(c: &mut Criterion) {
             tail_steps: 5,
         },
         value_max: 1.0,
+        sampling: superscale_models::Sampling::Gaps,
     };
     let mut group = c.benchmark_group("grid_n5_m2_b1024_x1024");
     group.sample_size(10);

@@ -1,18 +1,20 @@
 //! Times a grid of 1024 Anthropic models of n = 5, m = 2 (issue 6's target: batch 1024,
 //! 10 000 steps in under a minute) and prints the achieved FLOP rate of `step_cost`.
 //!
-//! cargo run --release -p superscale_grid --example grid_benchmark -- [steps] [dense|grid] [threads]
+//! cargo run --release -p superscale_grid --example grid_benchmark -- [steps] [dense|grid] [threads] [gaps|entries]
 //!
 //! `dense`: every feature active (p = 1), the costliest data; `grid`: 32 × 32 over
 //! importance decay r ∈ [0.5, 1] (I_i = r^i) × feature probability p ∈ [0.01, 1]
-//! log-spaced, the phase-diagram grid of issue 6. The PyTorch peer is bench/torch_grid.py.
+//! log-spaced, the phase-diagram grid of issue 6. `gaps` (default) draws batches as
+//! `FeatureSampler`, `entries` as `EntrySampler` (eight lanes per AVX2 register). The
+//! PyTorch peer is bench/torch_grid.py.
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_grid::{step_cost, train_grid, GridConfig, Member};
 use superscale_kernels::{AdamHyper, Simd};
-use superscale_models::{Init, ToyModel};
+use superscale_models::{Init, Sampling, ToyModel};
 use superscale_train::{Recording, Schedule};
 
 fn main() {
@@ -20,6 +22,10 @@ fn main() {
     let steps: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let kind = args.get(2).map_or("grid", String::as_str);
     let threads: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2);
+    let sampling = match args.get(4).map_or("gaps", String::as_str) {
+        "entries" => Sampling::Entries,
+        _ => Sampling::Gaps,
+    };
     let (n, m, batch) = (5, 2, 1024);
     let members: Vec<Member> = (0..1024)
         .map(|k| {
@@ -53,6 +59,7 @@ fn main() {
             tail_steps: 100,
         },
         value_max: 1.0,
+        sampling,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -67,7 +74,7 @@ fn main() {
     let model_steps = 1024.0 * steps as f64;
     let mean_loss = trained.iter().map(|t| t.outcome.tail_mean).sum::<f64>() / trained.len() as f64;
     println!(
-        "{kind}: 1024 models n={n} m={m} batch {batch}, {steps} steps, {threads} threads, {:?}: {seconds:.2} s, \
+        "{kind} ({sampling:?}): 1024 models n={n} m={m} batch {batch}, {steps} steps, {threads} threads, {:?}: {seconds:.2} s, \
          {:.3} ms/step, {:.2} GFLOP/s, {:.1} GB/s (cache), mean tail loss {mean_loss:.5}",
         Simd::detect(),
         1e3 * seconds / steps as f64,

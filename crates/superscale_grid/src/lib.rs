@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod cost;
+mod entry_lanes;
 mod error;
 mod kernel;
 mod layout;

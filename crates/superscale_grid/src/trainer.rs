@@ -3,6 +3,7 @@
 //! time), blocks spread over the current rayon pool. Blocks share nothing, so the bits of
 //! every model are the same for any thread count, and the same in any block position.
 
+use crate::entry_lanes::EntryLanes;
 use crate::error::{Error, Result};
 use crate::kernel::{block_gradient, Workspace, MAX_FEATURES, MAX_HIDDEN};
 use crate::layout::{BlockParams, LANES};
@@ -11,7 +12,7 @@ use crate::sampler::LaneSampler;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use superscale_kernels::{AdamHyper, Simd};
-use superscale_models::ToyModel;
+use superscale_models::{EntryStream, Sampling, ToyModel};
 use superscale_train::{curve_steps, Outcome, Recording, Schedule, Status, SPARSE_BACKWARD_BELOW};
 
 /// One model of a grid: its initial parameters, its data and its stream of random numbers.
@@ -44,6 +45,9 @@ pub struct GridConfig {
     pub recording: Recording,
     /// active values are U(0, value_max) (1 for the Anthropic model)
     pub value_max: f32,
+    /// how every member draws its batches (`superscale_models::Sampling`): `Gaps` as
+    /// `FeatureSampler`, `Entries` as `EntrySampler`, eight lanes per AVX2 register
+    pub sampling: Sampling,
 }
 
 /// A trained member: its final parameters (those of the diverging step if it diverged) and
@@ -180,6 +184,14 @@ pub fn train_block(
         rngs.push(member.rng);
     }
     samplers.resize(LANES, LaneSampler::silent(n));
+    let entry_lanes = (config.sampling == Sampling::Entries).then(|| {
+        let probabilities: Vec<&[f64]> = samplers[..live]
+            .iter()
+            .map(LaneSampler::probabilities)
+            .collect();
+        EntryLanes::new(n, &probabilities, config.value_max)
+    });
+    let mut streams = [EntryStream { state: [0; 4] }; LANES];
     let mut work = Workspace::new(n, m, batch);
     let record_at = curve_steps(config.steps, config.recording.curve_points);
     let mut next_record = 0;
@@ -198,10 +210,19 @@ pub fn train_block(
     let mut running = live;
     for step in 0..config.steps {
         let lr = config.schedule.lr(step) as f32;
-        work.x.fill(0.0);
-        for (lane, rng) in rngs.iter_mut().enumerate() {
-            if records[lane].frozen.is_none() {
-                samplers[lane].sample(rng, batch, &mut work.x, lane);
+        if let Some(entry_lanes) = &entry_lanes {
+            // Every lane draws (a frozen lane's batch is never used); silent lanes keep a
+            // zero state and are gated off.
+            for (stream, rng) in streams.iter_mut().zip(rngs.iter_mut()) {
+                *stream = EntryStream::from_rng(rng);
+            }
+            entry_lanes.sample(simd, &streams, batch, &mut work.x);
+        } else {
+            work.x.fill(0.0);
+            for (lane, rng) in rngs.iter_mut().enumerate() {
+                if records[lane].frozen.is_none() {
+                    samplers[lane].sample(rng, batch, &mut work.x, lane);
+                }
             }
         }
         block_gradient(simd, &params, &mut work);

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_grid::{train_grid, GridConfig, Member, Trained};
 use superscale_kernels::{AdamHyper, Simd};
-use superscale_models::{FeatureSampler, Init, ToyModel};
+use superscale_models::{Init, Sampler, Sampling, ToyModel};
 use superscale_train::{train, Decay, Recording, Schedule, Status, TrainConfig};
 
 /// Members of one shape with per-model densities and importance profiles.
@@ -39,6 +39,10 @@ fn members(n: usize, m: usize, settings: &[(f64, f32)], seed: u64) -> Vec<Member
 }
 
 fn config(steps: u64, batch: usize, lr: f64) -> GridConfig {
+    config_sampled(steps, batch, lr, Sampling::Gaps)
+}
+
+fn config_sampled(steps: u64, batch: usize, lr: f64, sampling: Sampling) -> GridConfig {
     GridConfig {
         steps,
         batch_size: batch,
@@ -49,12 +53,18 @@ fn config(steps: u64, batch: usize, lr: f64) -> GridConfig {
             tail_steps: 50,
         },
         value_max: 1.0,
+        sampling,
     }
 }
 
 fn alone(member: &Member, config: &GridConfig, simd: Simd) -> Trained {
     let mut model = member.model.clone();
-    let mut sampler = FeatureSampler::new(member.probabilities.clone(), config.value_max).unwrap();
+    let mut sampler = Sampler::new(
+        config.sampling,
+        member.probabilities.clone(),
+        config.value_max,
+    )
+    .unwrap();
     let mut rng = member.rng.clone();
     let outcome = train(
         &mut model,
@@ -87,6 +97,16 @@ fn max_abs(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn grid_models_match_single_model_training() {
+    agreement(Sampling::Gaps);
+}
+
+#[test]
+fn entry_sampled_grid_models_match_single_model_training() {
+    // The eight-lane AVX2 sampler against EntrySampler inside the single-model trainer.
+    agreement(Sampling::Entries);
+}
+
+fn agreement(sampling: Sampling) {
     // Dense and sparse data, decaying and flat importances, three shapes; 1000 steps at the
     // notebook's lr 1e-3 and batch 1024. Differences come only from the order of the
     // dense products the single-model trainer gives to GEMM: measured max |ΔW| = 1.4e-6
@@ -106,7 +126,7 @@ fn grid_models_match_single_model_training() {
     let mut worst = (0.0f32, 0.0f64, 0usize);
     for &(n, m) in &[(5, 2), (2, 1), (20, 5)] {
         let grid = members(n, m, &settings, 100 * n as u64);
-        let config = config(1000, 1024, 1e-3);
+        let config = config_sampled(1000, 1024, 1e-3, sampling);
         let trained = train_grid(grid.clone(), &config, simd, &|_, _| {}).unwrap();
         for (member, got) in grid.iter().zip(&trained) {
             let want = alone(member, &config, simd);
@@ -140,8 +160,14 @@ fn grid_models_match_single_model_training() {
 
 #[test]
 fn grid_bits_do_not_depend_on_the_thread_count() {
+    for sampling in [Sampling::Gaps, Sampling::Entries] {
+        bits_do_not_depend_on_the_thread_count(sampling);
+    }
+}
+
+fn bits_do_not_depend_on_the_thread_count(sampling: Sampling) {
     let grid = members(5, 2, &[(1.0, 0.9), (0.1, 1.0), (0.03, 0.8)].repeat(7), 7);
-    let config = config(200, 256, 1e-2);
+    let config = config_sampled(200, 256, 1e-2, sampling);
     let run = |threads| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -8,14 +8,18 @@
 #![deny(missing_docs)]
 
 mod backward;
+mod batch_sampler;
 mod data;
+mod entries;
 mod error;
 mod forward;
 pub mod reference;
 mod step_buffers;
 mod toy_model;
 
+pub use batch_sampler::{BatchSampler, Sampler, Sampling};
 pub use data::{geometric_gap, power_law_probabilities, FeatureSampler};
+pub use entries::{entry_value, gate_threshold, EntrySampler, EntryStream};
 pub use error::{Error, Result};
 pub use forward::{gram_pays, projection_pays, ForwardForm};
 pub use toy_model::{Gradients, Init, StepBuffers, ToyModel, CHUNK_ROWS, ROW_BLOCK};

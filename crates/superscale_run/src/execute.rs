@@ -6,8 +6,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_kernels::{AdamHyper, Simd};
 use superscale_measure::{measure, Geometry};
-use superscale_models::{power_law_probabilities, FeatureSampler, Init, ToyModel};
-use superscale_spec::{ModelSpec, RunPoint, RunSpec, ScheduleSpec};
+use superscale_models::{
+    power_law_probabilities, EntrySampler, FeatureSampler, Init, Sampler, ToyModel,
+};
+use superscale_spec::{ModelSpec, RunPoint, RunSpec, SamplerKind, ScheduleSpec};
 use superscale_train::{evaluate, train, Decay, Outcome, Recording, Schedule, Status, TrainConfig};
 
 /// How a run ended, as stored.
@@ -53,7 +55,11 @@ pub struct RunResult {
 
 struct Setup {
     model: ToyModel,
-    sampler: FeatureSampler,
+    /// draws the training batches
+    sampler: Sampler,
+    /// draws the held-out batches: always by gaps, so a run's held-out set does not depend
+    /// on how its training batches are drawn
+    heldout_sampler: FeatureSampler,
     importance: Vec<f32>,
     config: TrainConfig,
 }
@@ -89,7 +95,7 @@ pub(crate) fn streams(seed: u64) -> [Xoshiro256PlusPlus; 3] {
 
 fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Result<Setup> {
     let schedule = schedule(spec);
-    let (model, sampler, importance, decay) = match &spec.model {
+    let (model, heldout_sampler, importance, decay) = match &spec.model {
         ModelSpec::SuperpositionScaling(s) => {
             let model = ToyModel::new(s.n_features, s.n_hidden, Init::SuperpositionScaling, rng)?;
             let probabilities =
@@ -120,6 +126,15 @@ fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Res
             )
         }
     };
+    let sampler = match &spec.model {
+        ModelSpec::Anthropic(s) if s.sampler == SamplerKind::Entries => {
+            Sampler::Entries(EntrySampler::new(
+                heldout_sampler.probabilities().to_vec(),
+                heldout_sampler.value_max(),
+            )?)
+        }
+        _ => Sampler::Gaps(heldout_sampler.clone()),
+    };
     let config = TrainConfig {
         steps: spec.train.steps,
         batch_size: spec.train.batch_size,
@@ -130,6 +145,7 @@ fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Res
     Ok(Setup {
         model,
         sampler,
+        heldout_sampler,
         importance,
         config,
     })
@@ -144,6 +160,7 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
     let Setup {
         mut model,
         mut sampler,
+        mut heldout_sampler,
         importance,
         config,
     } = setup(&point.spec, &mut init_rng).map_err(|source| Error::Model {
@@ -170,7 +187,7 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
     })?;
     let seconds = || started.elapsed().as_secs_f64();
     let heldout = Heldout {
-        sampler: &mut sampler,
+        sampler: &mut heldout_sampler,
         importance: &importance,
         rng: &mut heldout_rng,
     };

@@ -18,8 +18,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_grid::{train_block, GridConfig, Member, Trained};
 use superscale_kernels::{AdamHyper, Simd};
-use superscale_models::{FeatureSampler, Init, ToyModel};
-use superscale_spec::{ModelSpec, RunPoint, RunSpec};
+use superscale_models::{FeatureSampler, Init, Sampling, ToyModel};
+use superscale_spec::{ModelSpec, RunPoint, RunSpec, SamplerKind};
 use superscale_train::Recording;
 
 /// Largest n of a grid run (the grid kernel's limit).
@@ -40,7 +40,7 @@ pub(crate) fn grid_key(spec: &RunSpec) -> Option<String> {
         return None;
     }
     // Serialising a spec cannot fail (see RunSpec::canonical_json).
-    let shared = serde_json::to_string(&(n, m, &spec.train, &spec.record)).ok()?;
+    let shared = serde_json::to_string(&(n, m, model.sampler, &spec.train, &spec.record)).ok()?;
     Some(shared)
 }
 
@@ -70,6 +70,14 @@ fn member(point: &RunPoint) -> Result<(Member, Xoshiro256PlusPlus)> {
         },
         heldout_rng,
     ))
+}
+
+/// How a run draws its training batches (one value per grid key).
+fn sampling(point: &RunPoint) -> Sampling {
+    match &point.spec.model {
+        ModelSpec::Anthropic(model) if model.sampler == SamplerKind::Entries => Sampling::Entries,
+        _ => Sampling::Gaps,
+    }
 }
 
 /// Held-out loss and geometry of a trained member, as `execute` computes them.
@@ -136,6 +144,7 @@ pub(crate) fn execute_block(
             tail_steps: first.spec.record.tail_steps,
         },
         value_max: 1.0,
+        sampling: sampling(first),
     };
     let steps = config.steps;
     let trained = train_block(members.clone(), &config, simd, &mut |step| {

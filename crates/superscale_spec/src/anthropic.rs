@@ -142,6 +142,27 @@ mod tests {
     const FLAGSHIP_FIRST_RUN_ID: &str = "b86b9dd7e8802609";
 
     #[test]
+    fn the_sampler_is_part_of_a_run_only_when_it_is_not_the_default() {
+        let default = parse("").unwrap();
+        let gaps = parse("sampler = \"gaps\"").unwrap();
+        let entries = parse("sampler = \"entries\"").unwrap();
+        assert_eq!(default.points[0].run_id, gaps.points[0].run_id);
+        assert_ne!(default.points[0].run_id, entries.points[0].run_id);
+        assert!(entries.points[0]
+            .spec
+            .canonical_json()
+            .contains(r#""sampler":"entries""#));
+        let message = parse("sampler = \"dice\"").unwrap_err().to_string();
+        assert!(
+            message.contains("t.toml:7")
+                && message.contains("model.sampler")
+                && message.contains("dice")
+                && message.contains("entries"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn extra_feature_and_lists_set_the_last_feature() {
         let experiment = parse("extra_feature = { importance = 3.0, probability = 0.5 }").unwrap();
         let ModelSpec::Anthropic(spec) = &experiment.points[0].spec.model else {

@@ -143,10 +143,13 @@ impl Experiment {
                     .find(|(axis, _)| axis == field)
                     .map(|(axis, _)| axis.as_str())
             };
-            let spec: RunSpec = serde_path_to_error::deserialize(toml::Value::Table(point_table))
-                .map_err(|err| {
+            let spec: RunSpec = serde_path_to_error::deserialize(toml::Value::Table(
+                point_table.clone(),
+            ))
+            .map_err(|err| {
                 let message = err.inner().message().to_string();
                 let field = failing_field(&err.path().to_string(), &message);
+                let field = with_variant_key(&point_table, field, &message);
                 located(&field, message, swept(&field))
             })?;
             spec.validate()
@@ -263,6 +266,34 @@ fn failing_field(path: &str, message: &str) -> String {
         (".", Some(name)) | ("", Some(name)) => name.to_string(),
         (path, Some(name)) if !path.ends_with(name) => format!("{path}.{name}"),
         (path, _) => path.to_string(),
+    }
+}
+
+/// serde reports an unknown enum value inside an internally tagged table (the model's
+/// `variant`, the Anthropic `sampler`) at the table's path; the key holding that value
+/// makes the error name the field and its line.
+fn with_variant_key(table: &toml::Table, field: String, message: &str) -> String {
+    let Some(value) = message
+        .strip_prefix("unknown variant `")
+        .and_then(|rest| rest.split('`').next())
+    else {
+        return field;
+    };
+    let mut current = table;
+    for part in field.split('.').filter(|p| !p.is_empty()) {
+        match current.get(part) {
+            Some(toml::Value::Table(inner)) => current = inner,
+            _ => return field,
+        }
+    }
+    match current
+        .iter()
+        .find(|(_, v)| v.as_str() == Some(value))
+        .map(|(key, _)| key)
+    {
+        Some(key) if field.is_empty() || field == "." => key.clone(),
+        Some(key) => format!("{field}.{key}"),
+        None => field,
     }
 }
 

@@ -19,6 +19,6 @@ pub use error::{Error, Result};
 pub use experiment::{Experiment, RunPoint};
 pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
 pub use run_spec::{
-    AnthropicSpec, ExtraFeatureSpec, ModelSpec, RecordSpec, RunSpec, ScheduleSpec,
+    AnthropicSpec, ExtraFeatureSpec, ModelSpec, RecordSpec, RunSpec, SamplerKind, ScheduleSpec,
     SuperpositionScalingSpec, TrainSpec,
 };

@@ -69,6 +69,30 @@ pub struct AnthropicSpec {
     /// the last feature's own importance and probability (the phase diagram, §6 item 4)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_feature: Option<ExtraFeatureSpec>,
+    /// how batches are drawn (same distribution either way; absent from the canonical JSON
+    /// when it is the default, so older specs keep their run ids)
+    #[serde(default, skip_serializing_if = "SamplerKind::is_gaps")]
+    pub sampler: SamplerKind,
+}
+
+/// How an Anthropic run draws its batches; both give x_i = u_i·v_i with u_i ~ Bernoulli(p_i),
+/// v_i ~ U(0, 1) (`superscale_models`' `FeatureSampler` and `EntrySampler`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SamplerKind {
+    /// geometric gaps between active rows: ≈ n + 2·B·Σp_i draws per batch (large sparse models)
+    #[default]
+    Gaps,
+    /// two words of a per-batch xoshiro128++ stream per entry: 2·B·n draws, branch-free, so
+    /// a grid draws eight models' batches in one AVX2 register (grids of small models)
+    Entries,
+}
+
+impl SamplerKind {
+    /// The default, left out of the canonical JSON.
+    pub fn is_gaps(&self) -> bool {
+        *self == SamplerKind::Gaps
+    }
 }
 
 /// The optimisation.

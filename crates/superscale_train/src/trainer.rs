@@ -6,7 +6,7 @@ use rand::Rng;
 use superscale_kernels::{
     decay_rows_signed, decay_uniform, AdamHyper, AdamState, Simd, SparseRows,
 };
-use superscale_models::{FeatureSampler, Gradients, StepBuffers, ToyModel};
+use superscale_models::{BatchSampler, Gradients, StepBuffers, ToyModel};
 
 /// Below this fraction of non-zero output gradients the backward scans G sparsely instead
 /// of running two dense products. Measured on the 2-core AMD EPYC of this project (1500
@@ -107,9 +107,9 @@ pub fn curve_steps(steps: u64, points: usize) -> Vec<u64> {
 
 /// Trains `model` in place. `on_step` is called after every step with its index.
 #[allow(clippy::too_many_arguments)]
-pub fn train<R: Rng>(
+pub fn train<R: Rng, S: BatchSampler>(
     model: &mut ToyModel,
-    sampler: &mut FeatureSampler,
+    sampler: &mut S,
     importance: &[f32],
     config: &TrainConfig,
     recording: &Recording,
@@ -134,7 +134,7 @@ pub fn train<R: Rng>(
     let mut steps_done = 0u64;
     for step in 0..config.steps {
         let lr = config.schedule.lr(step) as f32;
-        sampler.sample(rng, batch, &mut x);
+        sampler.draw(rng, batch, &mut x);
         let loss = model.loss_and_gradient(
             simd,
             &x,
@@ -190,9 +190,9 @@ pub fn train<R: Rng>(
 /// units (mean over samples of Σ_i I_i (y_i − x_i)²): the held-out "final test loss"
 /// (App. B.2: "newly sampled data with a size being 100 times the batch size").
 #[allow(clippy::too_many_arguments)]
-pub fn evaluate<R: Rng>(
+pub fn evaluate<R: Rng, S: BatchSampler>(
     model: &ToyModel,
-    sampler: &mut FeatureSampler,
+    sampler: &mut S,
     importance: &[f32],
     batch_size: usize,
     batches: usize,
@@ -203,7 +203,7 @@ pub fn evaluate<R: Rng>(
     let mut x = SparseRows::default();
     let mut total = 0.0;
     for _ in 0..batches {
-        sampler.sample(rng, batch_size, &mut x);
+        sampler.draw(rng, batch_size, &mut x);
         total += model.loss_sum(simd, &x, importance, &mut buffers)?;
     }
     Ok(total / (batches * batch_size).max(1) as f64)
@@ -219,7 +219,7 @@ fn invalid(field: &'static str, value: impl ToString, reason: &str) -> Error {
 
 fn validate(
     model: &ToyModel,
-    sampler: &FeatureSampler,
+    sampler: &impl BatchSampler,
     importance: &[f32],
     config: &TrainConfig,
 ) -> Result<()> {

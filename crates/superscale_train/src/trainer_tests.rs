@@ -1,7 +1,7 @@
 use super::*;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use superscale_models::{power_law_probabilities, Init};
+use superscale_models::{power_law_probabilities, FeatureSampler, Init};
 
 fn setup(width: usize, seed: u64) -> (ToyModel, FeatureSampler, Xoshiro256PlusPlus) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);

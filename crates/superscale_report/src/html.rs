@@ -282,7 +282,11 @@ pub(crate) fn report(
             curve_figure(results, exponents)?
         )
     };
-    let figures = crate::tms::figures(results)? + &figures;
+    let sweep_map = match crate::sweep_map::figure(results) {
+        map if map.is_empty() => map,
+        map => format!("<figure>{map}</figure>"),
+    };
+    let figures = crate::tms::figures(results)? + &sweep_map + &figures;
     let diverged = results
         .iter()
         .filter(|r| matches!(r.status, RunStatus::Diverged { .. }))

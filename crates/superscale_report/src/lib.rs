@@ -6,6 +6,7 @@
 mod chart;
 mod error;
 mod html;
+mod sweep_map;
 mod tables;
 mod tms;
 

@@ -57,7 +57,7 @@ impl Phase {
     }
 }
 
-fn anthropic(result: &RunResult) -> Option<&AnthropicSpec> {
+pub(crate) fn anthropic(result: &RunResult) -> Option<&AnthropicSpec> {
     match &result.point.spec.model {
         ModelSpec::Anthropic(spec) if result.status == RunStatus::Done => Some(spec),
         _ => None,
@@ -66,7 +66,7 @@ fn anthropic(result: &RunResult) -> Option<&AnthropicSpec> {
 
 /// The replicate with the lowest held-out loss of each sweep point (the paper keeps the
 /// best of several seeds), in the points' order.
-fn best_per_point(results: &[RunResult]) -> Vec<&RunResult> {
+pub(crate) fn best_per_point(results: &[RunResult]) -> Vec<&RunResult> {
     let mut best: Vec<&RunResult> = Vec::new();
     for result in results.iter().filter(|r| anthropic(r).is_some()) {
         match best
@@ -205,7 +205,7 @@ fn phase_diagram(best: &[&RunResult]) -> String {
 }
 
 /// `value` with 4 significant digits and no trailing zeros (axis labels).
-fn significant(value: f64) -> String {
+pub(crate) fn significant(value: f64) -> String {
     format!("{}", format!("{value:.3e}").parse::<f64>().unwrap_or(value))
 }
 

@@ -18,5 +18,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target}"
 cargo build --release -p superscale_grid --example grid_benchmark
 for grid in grid dense; do
     /usr/bin/time -v "$venv/bin/python" "$here/torch_grid.py" --grid "$grid" --steps "$steps" --threads 2 2> >(grep -E "Maximum resident" >&2)
-    /usr/bin/time -v "$CARGO_TARGET_DIR/release/examples/grid_benchmark" 10000 "$grid" 2 2> >(grep -E "Maximum resident" >&2)
+    # Both samplers: gaps (as FeatureSampler, the default) and entries (EntrySampler, eight
+    # models per AVX2 register); same data distribution, different draws.
+    for sampler in gaps entries; do
+        /usr/bin/time -v "$CARGO_TARGET_DIR/release/examples/grid_benchmark" 10000 "$grid" 2 "$sampler" 2> >(grep -E "Maximum resident" >&2)
+    done
 done

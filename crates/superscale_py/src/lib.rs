@@ -15,6 +15,7 @@ mod runner;
 mod spec;
 mod study;
 mod weights;
+mod weights_family;
 
 use pyo3::prelude::*;
 
@@ -44,6 +45,6 @@ fn _superscale(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(weights::metadata, module)?)?;
     module.add_function(wrap_pyfunction!(weights::read, module)?)?;
     module.add_function(wrap_pyfunction!(weights::measure, module)?)?;
-    module.add_function(wrap_pyfunction!(weights::family, module)?)?;
+    module.add_function(wrap_pyfunction!(weights_family::family, module)?)?;
     Ok(())
 }

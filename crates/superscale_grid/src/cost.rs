@@ -11,8 +11,9 @@ pub struct StepCost {
     pub bytes: f64,
 }
 
-/// The cost of one step of one n × m model at batch B, as the kernel executes it (dense in
-/// x: a grid does not skip zeros, so the count does not depend on the sparsity).
+/// The cost of one step of one n × m model at batch B, counted dense in x (the tiny kernel
+/// skips no zero; the wide kernel skips only groups zero in all eight lanes, a saving this
+/// count leaves out, so for the wide kernel it is an upper bound).
 ///
 /// Per sample: x·W, h·Wᵀ, G·W, Gᵀ·h and xᵀ·dH are n·m multiply-adds each (10·n·m FLOPs);
 /// the output pass is about 12·n (bias add, ReLU, difference, weighted square, gradient,

@@ -18,6 +18,7 @@
 
 use crate::layout::{BlockParams, LANES};
 use crate::simd::{LaneArith, Vector};
+use crate::wide_kernel::{block_gradient_wide, WideBuffers};
 use superscale_kernels::dispatch;
 
 /// Rows per partial sum: the single-model trainer's chunk (`superscale_models::CHUNK_ROWS`).
@@ -41,20 +42,42 @@ pub(crate) struct Workspace {
     pub loss: [f64; LANES],
     /// number of non-zero output gradients per lane (decides the trainer's sparse count)
     pub nonzero: [u64; LANES],
+    /// the chunk workspace of the wide kernel (empty for tiny shapes)
+    wide: WideBuffers,
 }
 
 impl Workspace {
     pub(crate) fn new(n: usize, m: usize, batch: usize) -> Self {
+        Self::for_kernels(n, m, batch, uses_wide_kernel(n, m))
+    }
+
+    /// Buffers for both kernels, to compare them on one shape (tests).
+    #[cfg(test)]
+    pub(crate) fn for_both_kernels(n: usize, m: usize, batch: usize) -> Self {
+        let mut work = Self::for_kernels(n, m, batch, false);
+        work.wide = WideBuffers::new(n, m);
+        work
+    }
+
+    fn for_kernels(n: usize, m: usize, batch: usize, wide_kernel: bool) -> Self {
+        // Each kernel allocates only its own intermediates (the tiny kernel's dH of the
+        // whole batch is 655 KB at C9's shape).
+        let (tiny, wide) = if wide_kernel {
+            (0, WideBuffers::new(n, m))
+        } else {
+            (1, WideBuffers::default())
+        };
         Self {
             batch,
             x: vec![0.0; batch * n * LANES],
-            grad_hidden: vec![0.0; batch * m * LANES],
+            grad_hidden: vec![0.0; tiny * batch * m * LANES],
             grad_weights: vec![0.0; n * m * LANES],
             grad_bias: vec![0.0; n * LANES],
-            chunk_weights: vec![0.0; n * m * LANES],
-            chunk_bias: vec![0.0; n * LANES],
+            chunk_weights: vec![0.0; tiny * n * m * LANES],
+            chunk_bias: vec![0.0; tiny * n * LANES],
             loss: [0.0; LANES],
             nonzero: [0; LANES],
+            wide,
         }
     }
 }
@@ -135,14 +158,54 @@ fn sample_step<A: LaneArith, const MAX_N: usize, const MAX_M: usize>(
     row_loss
 }
 
-/// The largest model a grid trains: the kernel keeps a row's h and G in local arrays.
-pub const MAX_FEATURES: usize = 64;
+/// The largest model a grid trains (the wide kernel's tested range; its lists index
+/// features with u16).
+pub const MAX_FEATURES: usize = 512;
 /// See [`MAX_FEATURES`].
-pub const MAX_HIDDEN: usize = 16;
+pub const MAX_HIDDEN: usize = 64;
+
+/// The largest shape of the tiny kernel, which keeps a row's h and G in local arrays.
+const TINY_FEATURES: usize = 64;
+const TINY_HIDDEN: usize = 16;
+
+/// Which kernel trains an n × m block. The tiny kernel keeps its TMS shapes (those with
+/// their own instantiation below: 2 × 1, 3 × 2, 5 × 2, 20 × 5, n ≤ 16 with m ≤ 4) and
+/// m ≤ 3; the wide kernel takes the rest. Measured per block at batch 1024, p = 0.3
+/// (`time_tiny_against_wide`, shared machine), tiny against wide: 5 × 2 0.03 / 0.11 ms,
+/// 20 × 5 0.33 / 0.45, 16 × 4 0.25 / 0.27, 64 × 2 0.88 / 1.41; but 32 × 4 0.67 / 0.54,
+/// 40 × 5 1.04 / 0.90, 24 × 8 0.97 / 0.54, 64 × 16 7.0 / 2.9.
+pub(crate) fn uses_wide_kernel(n: usize, m: usize) -> bool {
+    let tiny_specialised =
+        matches!((n, m), (2, 1) | (3, 2) | (5, 2) | (20, 5)) || (n <= 16 && m <= 4);
+    n > TINY_FEATURES || m > TINY_HIDDEN || (m >= 4 && !tiny_specialised)
+}
 
 /// The loss and gradient of the batch in `work.x` for every lane of `params`.
 #[inline(always)]
 fn block_gradient_generic<A: LaneArith>(params: &BlockParams, work: &mut Workspace) {
+    block_gradient_with_generic::<A>(params, work, uses_wide_kernel(params.n, params.m));
+}
+
+/// As [`block_gradient_generic`] with the kernel chosen by the caller (`wide`); the
+/// workspace must hold that kernel's buffers.
+#[inline(always)]
+fn block_gradient_with_generic<A: LaneArith>(
+    params: &BlockParams,
+    work: &mut Workspace,
+    wide: bool,
+) {
+    if wide {
+        return block_gradient_wide::<A>(
+            params,
+            &work.x,
+            work.batch,
+            &mut work.wide,
+            &mut work.grad_weights,
+            &mut work.grad_bias,
+            &mut work.loss,
+            &mut work.nonzero,
+        );
+    }
     // The TMS shapes get their own instantiation with n and m constant (loops unrolled,
     // h and G in registers; measured 2× faster at n = 5, m = 2); others share one.
     match (params.n, params.m) {
@@ -151,7 +214,7 @@ fn block_gradient_generic<A: LaneArith>(params: &BlockParams, work: &mut Workspa
         (5, 2) => block_gradient_shape::<A, 5, 2>((5, 2), params, work),
         (20, 5) => block_gradient_shape::<A, 20, 5>((20, 5), params, work),
         (n, m) if n <= 16 && m <= 4 => block_gradient_shape::<A, 16, 4>((n, m), params, work),
-        (n, m) => block_gradient_shape::<A, MAX_FEATURES, MAX_HIDDEN>((n, m), params, work),
+        (n, m) => block_gradient_shape::<A, TINY_FEATURES, TINY_HIDDEN>((n, m), params, work),
     }
 }
 
@@ -215,6 +278,8 @@ fn block_gradient_shape<A: LaneArith, const MAX_N: usize, const MAX_M: usize>(
 }
 
 dispatch!(pub(crate) fn block_gradient(params: &BlockParams, work: &mut Workspace) => block_gradient_generic);
+#[cfg(test)]
+dispatch!(pub(crate) fn block_gradient_with(params: &BlockParams, work: &mut Workspace, wide: bool) => block_gradient_with_generic);
 
 #[cfg(test)]
 #[path = "kernel_tests.rs"]

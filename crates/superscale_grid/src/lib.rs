@@ -22,6 +22,9 @@ mod optimizer;
 mod sampler;
 mod simd;
 mod trainer;
+mod wide_hidden;
+mod wide_kernel;
+mod wide_occupancy;
 
 pub use cost::{step_cost, StepCost};
 pub use error::{Error, Result};

@@ -34,6 +34,8 @@ pub(crate) trait Vector: Copy {
     fn nonzero_indicator(self) -> Self;
     /// acc[lane] += f64(self[lane])
     fn add_to_f64(self, acc: &mut [f64; LANES]);
+    /// whether any lane is ≠ 0 (NaN counts): a group the wide kernel may not skip
+    fn any_nonzero(self) -> bool;
 }
 
 /// The arithmetic a grid kernel body is generic over: its eight-lane vector type.
@@ -98,6 +100,10 @@ impl Vector for [f32; LANES] {
         for (sum, &v) in acc.iter_mut().zip(&self) {
             *sum += f64::from(v);
         }
+    }
+    #[inline(always)]
+    fn any_nonzero(self) -> bool {
+        self.iter().any(|&v| v != 0.0)
     }
 }
 
@@ -185,6 +191,13 @@ pub(crate) mod avx {
                 _mm256_storeu_pd(pointer, _mm256_add_pd(_mm256_loadu_pd(pointer), low));
                 let pointer = pointer.add(4);
                 _mm256_storeu_pd(pointer, _mm256_add_pd(_mm256_loadu_pd(pointer), high));
+            }
+        }
+        #[inline(always)]
+        fn any_nonzero(self) -> bool {
+            unsafe {
+                let mask = _mm256_cmp_ps::<_CMP_NEQ_UQ>(self.0, _mm256_setzero_ps());
+                _mm256_movemask_ps(mask) != 0
             }
         }
     }

@@ -1,8 +1,12 @@
 //! Runs of small Anthropic models trained eight at a time through `superscale_grid`.
 //!
 //! The rule: a run goes through the grid when its model is the Anthropic variant with at
-//! most [`GRID_MAX_FEATURES`] features, [`GRID_MAX_HIDDEN`] hidden units and
-//! n·m ≤ [`GRID_MAX_PARAMETERS`]; such runs that share shape, training and record settings
+//! most [`GRID_MAX_FEATURES`] features and [`GRID_MAX_HIDDEN`] hidden units, and either
+//! n·m ≤ [`GRID_MAX_PARAMETERS`] or it draws its batches by entries (`sampler = "entries"`).
+//! Mid-size models drawn by gaps stay alone: the grid cannot skip a zero unless all eight
+//! lanes have it, so at C9's sparse levels (p ≤ 0.1) a gaps-drawn grid was slower than the
+//! single-model trainer, while entry-drawn grids were 1–3.6× faster per model at every p
+//! (`superscale_grid/examples/wide_benchmark.rs`, docs/tms.md). Such runs that share shape, training and record settings
 //! are trained in blocks of `superscale_grid::LANES`, whatever else differs (importances,
 //! probabilities, weight decay, seed). The rule looks at one run only, so a run always
 //! takes the same path (resumed, sharded or extended), and a lane's bits do not depend on
@@ -26,7 +30,8 @@ use superscale_train::Recording;
 pub const GRID_MAX_FEATURES: usize = superscale_grid::MAX_FEATURES;
 /// Largest m of a grid run (the grid kernel's limit).
 pub const GRID_MAX_HIDDEN: usize = superscale_grid::MAX_HIDDEN;
-/// Largest n·m of a grid run: beyond it one model's GEMM-based step is efficient on its own.
+/// Largest n·m of a gaps-drawn grid run: beyond it one model's sparse GEMM-based step is
+/// as fast on its own.
 pub const GRID_MAX_PARAMETERS: usize = 256;
 
 /// The key of the grid a run belongs to (runs with equal keys share blocks), or None when
@@ -36,7 +41,8 @@ pub(crate) fn grid_key(spec: &RunSpec) -> Option<String> {
         return None;
     };
     let (n, m) = (model.n_features, model.n_hidden);
-    if n > GRID_MAX_FEATURES || m > GRID_MAX_HIDDEN || n * m > GRID_MAX_PARAMETERS {
+    let entries = model.sampler == SamplerKind::Entries;
+    if n > GRID_MAX_FEATURES || m > GRID_MAX_HIDDEN || (n * m > GRID_MAX_PARAMETERS && !entries) {
         return None;
     }
     // Serialising a spec cannot fail (see RunSpec::canonical_json).

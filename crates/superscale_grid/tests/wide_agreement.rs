@@ -2,12 +2,15 @@
 //! the same model trained alone by `superscale_train::train`, and the grid on 1 and 2
 //! threads.
 
+mod common;
+
+use common::{alone, max_abs};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use superscale_grid::{train_grid, GridConfig, Member, Trained};
+use superscale_grid::{train_grid, GridConfig, Member};
 use superscale_kernels::{AdamHyper, Simd};
-use superscale_models::{FeatureSampler, Init, ToyModel};
-use superscale_train::{train, Decay, Recording, Schedule, Status, TrainConfig};
+use superscale_models::{Init, ToyModel};
+use superscale_train::{Recording, Schedule, Status};
 
 const N: usize = 200;
 const M: usize = 20;
@@ -46,39 +49,6 @@ fn config(steps: u64, batch: usize) -> GridConfig {
         value_max: 1.0,
         sampling: superscale_models::Sampling::Gaps,
     }
-}
-
-fn alone(member: &Member, config: &GridConfig, simd: Simd) -> Trained {
-    let mut model = member.model.clone();
-    let mut sampler = FeatureSampler::new(member.probabilities.clone(), config.value_max).unwrap();
-    let mut rng = member.rng.clone();
-    let outcome = train(
-        &mut model,
-        &mut sampler,
-        &member.importance,
-        &TrainConfig {
-            steps: config.steps,
-            batch_size: config.batch_size,
-            schedule: config.schedule,
-            decay: Decay::Decoupled {
-                lambda: member.weight_decay,
-            },
-            adam: config.adam,
-        },
-        &config.recording,
-        &mut rng,
-        simd,
-        &mut |_| {},
-    )
-    .unwrap();
-    Trained { model, outcome }
-}
-
-fn max_abs(a: &[f32], b: &[f32]) -> f32 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
 }
 
 #[test]

@@ -46,6 +46,25 @@ pub fn power_law_probabilities(
     Ok(probabilities.into_iter().map(|p| p.min(1.0)).collect())
 }
 
+/// Every probability in [0, 1] and value_max finite and > 0 (both samplers' inputs).
+pub(crate) fn check_data(probabilities: &[f64], value_max: f32) -> Result<()> {
+    if let Some((index, &p)) = probabilities
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !(0.0..=1.0).contains(*p))
+    {
+        return Err(invalid(
+            "feature_probability",
+            p,
+            format!("feature {index}: a probability must be in [0, 1]"),
+        ));
+    }
+    if !(value_max.is_finite() && value_max > 0.0) {
+        return Err(invalid("value_max", value_max, "must be finite and > 0"));
+    }
+    Ok(())
+}
+
 /// Draws sparse batches of features with given probabilities and values U(0, value_max).
 #[derive(Debug, Clone)]
 pub struct FeatureSampler {
@@ -61,20 +80,7 @@ pub struct FeatureSampler {
 impl FeatureSampler {
     /// A sampler for these per-feature probabilities (each in [0, 1]).
     pub fn new(probabilities: Vec<f64>, value_max: f32) -> Result<Self> {
-        if let Some((index, &p)) = probabilities
-            .iter()
-            .enumerate()
-            .find(|(_, p)| !(0.0..=1.0).contains(*p))
-        {
-            return Err(invalid(
-                "feature_probability",
-                p,
-                format!("feature {index}: a probability must be in [0, 1]"),
-            ));
-        }
-        if !(value_max.is_finite() && value_max > 0.0) {
-            return Err(invalid("value_max", value_max, "must be finite and > 0"));
-        }
+        check_data(&probabilities, value_max)?;
         let log_miss = probabilities.iter().map(|&p| (-p).ln_1p()).collect();
         Ok(Self {
             probabilities,

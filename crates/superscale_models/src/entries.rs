@@ -15,7 +15,8 @@
 //! batch where the geometric gaps need ≈ n + 2·B·Σp_i. Hence the choice per experiment
 //! (spec field `sampler`): gaps for large sparse models, entries for grids of small ones.
 
-use crate::error::{invalid, Result};
+use crate::data::check_data;
+use crate::error::Result;
 use rand::RngCore;
 use superscale_kernels::SparseRows;
 
@@ -84,20 +85,7 @@ pub struct EntrySampler {
 impl EntrySampler {
     /// A sampler for these per-feature probabilities (each in [0, 1]).
     pub fn new(probabilities: Vec<f64>, value_max: f32) -> Result<Self> {
-        if let Some((index, &p)) = probabilities
-            .iter()
-            .enumerate()
-            .find(|(_, p)| !(0.0..=1.0).contains(*p))
-        {
-            return Err(invalid(
-                "feature_probability",
-                p,
-                format!("feature {index}: a probability must be in [0, 1]"),
-            ));
-        }
-        if !(value_max.is_finite() && value_max > 0.0) {
-            return Err(invalid("value_max", value_max, "must be finite and > 0"));
-        }
+        check_data(&probabilities, value_max)?;
         let thresholds = probabilities.iter().map(|&p| gate_threshold(p)).collect();
         Ok(Self {
             probabilities,

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{alone, max_abs};
+use common::{alone, assert_thread_and_block_independent, max_abs};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_grid::{train_grid, GridConfig, Member};
@@ -133,21 +133,8 @@ fn grid_bits_do_not_depend_on_the_thread_count() {
 fn bits_do_not_depend_on_the_thread_count(sampling: Sampling) {
     let grid = members(5, 2, &[(1.0, 0.9), (0.1, 1.0), (0.03, 0.8)].repeat(7), 7);
     let config = config_sampled(200, 256, 1e-2, sampling);
-    let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| train_grid(grid.clone(), &config, Simd::detect(), &|_, _| {}).unwrap())
-    };
-    let (one, two) = (run(1), run(2));
-    assert_eq!(one.len(), 21);
-    for (a, b) in one.iter().zip(&two) {
-        assert_eq!(a, b, "every parameter and record identical");
-    }
-    // And a member's result does not depend on its block: train member 9 alone.
-    let single = train_grid(vec![grid[9].clone()], &config, Simd::detect(), &|_, _| {}).unwrap();
-    assert_eq!(single[0], one[9]);
+    // Member 9 is in the second block of three.
+    assert_thread_and_block_independent(&grid, &config, 9);
 }
 
 #[test]

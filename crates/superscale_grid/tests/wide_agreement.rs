@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{alone, max_abs};
+use common::{alone, assert_thread_and_block_independent, max_abs};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_grid::{train_grid, GridConfig, Member};
@@ -98,18 +98,5 @@ fn wide_grid_bits_do_not_depend_on_the_thread_count_or_the_block() {
     // member 3 trained alone in a block of its own: every bit identical.
     let grid = members(&[1.0, 0.3, 0.05, 0.05, 0.1, 0.05, 0.5, 0.05, 0.2, 0.05], 4);
     let config = config(40, 128);
-    let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| train_grid(grid.clone(), &config, Simd::detect(), &|_, _| {}).unwrap())
-    };
-    let (one, two) = (run(1), run(2));
-    assert_eq!(one.len(), 10);
-    for (a, b) in one.iter().zip(&two) {
-        assert_eq!(a, b, "every parameter and record identical");
-    }
-    let single = train_grid(vec![grid[3].clone()], &config, Simd::detect(), &|_, _| {}).unwrap();
-    assert_eq!(single[0], one[3]);
+    assert_thread_and_block_independent(&grid, &config, 3);
 }

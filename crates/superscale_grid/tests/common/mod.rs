@@ -3,7 +3,7 @@
 //! parameter vectors.
 #![allow(dead_code)]
 
-use superscale_grid::{GridConfig, Member, Trained};
+use superscale_grid::{train_grid, GridConfig, Member, Trained};
 use superscale_kernels::Simd;
 use superscale_models::Sampler;
 use superscale_train::{train, Decay, TrainConfig};
@@ -46,4 +46,29 @@ pub fn max_abs(a: &[f32], b: &[f32]) -> f32 {
         .zip(b)
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
+}
+
+/// The grid on 1 and 2 threads gives identical bits for every member, and member `alone`
+/// trained in a block of its own gives the same bits as in the grid.
+pub fn assert_thread_and_block_independent(grid: &[Member], config: &GridConfig, alone: usize) {
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| train_grid(grid.to_vec(), config, Simd::detect(), &|_, _| {}).unwrap())
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one.len(), grid.len());
+    for (a, b) in one.iter().zip(&two) {
+        assert_eq!(a, b, "every parameter and record identical");
+    }
+    let single = train_grid(
+        vec![grid[alone].clone()],
+        config,
+        Simd::detect(),
+        &|_, _| {},
+    )
+    .unwrap();
+    assert_eq!(single[0], one[alone], "member {alone} alone in its block");
 }

@@ -18,9 +18,8 @@ use superscale_models::{entry_value, gate_threshold, EntryStream};
 #[derive(Debug, Clone)]
 pub(crate) struct EntryLanes {
     n: usize,
-    /// t_i per [feature][lane] (0 for silent lanes)
-    thresholds: Vec<u64>,
-    /// (t_i − 1) with the sign bit flipped, so a signed compare orders unsigned words
+    /// (t_i − 1) per [feature][lane] with the sign bit flipped, so a signed compare orders
+    /// unsigned words (t_i = round(p_i·2^32); 0 for silent lanes)
     limits: Vec<i32>,
     /// −1 where t_i > 0, else 0
     enabled: Vec<i32>,
@@ -44,7 +43,6 @@ impl EntryLanes {
         let enabled = thresholds.iter().map(|&t| -i32::from(t > 0)).collect();
         Self {
             n,
-            thresholds,
             limits,
             enabled,
             value_max,
@@ -86,7 +84,10 @@ impl EntryLanes {
                     let gate = stream.next_word();
                     let value = stream.next_word();
                     let slot = (row * self.n + feature) * LANES + lane;
-                    x[slot] = if u64::from(gate) < self.thresholds[feature * LANES + lane] {
+                    let group = feature * LANES + lane;
+                    // gate < t ⇔ enabled and gate ≤ t − 1, compared as the AVX2 form does.
+                    let within = ((gate ^ 0x8000_0000) as i32) <= self.limits[group];
+                    x[slot] = if within && self.enabled[group] != 0 {
                         entry_value(value, self.value_max)
                     } else {
                         0.0

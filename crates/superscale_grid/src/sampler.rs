@@ -18,8 +18,6 @@ use superscale_models::geometric_gap;
 pub(crate) struct LaneSampler {
     /// ln(1 − p_i) per feature (−∞ when p_i = 1, 0 when p_i = 0)
     log_miss: Vec<f64>,
-    /// p_i per feature
-    probabilities: Vec<f64>,
     value_max: f32,
 }
 
@@ -27,7 +25,6 @@ impl LaneSampler {
     pub(crate) fn new(probabilities: &[f64], value_max: f32) -> Self {
         Self {
             log_miss: probabilities.iter().map(|&p| (-p).ln_1p()).collect(),
-            probabilities: probabilities.to_vec(),
             value_max,
         }
     }
@@ -36,14 +33,8 @@ impl LaneSampler {
     pub(crate) fn silent(n_features: usize) -> Self {
         Self {
             log_miss: vec![0.0; n_features],
-            probabilities: vec![0.0; n_features],
             value_max: 1.0,
         }
-    }
-
-    /// p_i per feature.
-    pub(crate) fn probabilities(&self) -> &[f64] {
-        &self.probabilities
     }
 
     /// Writes one batch into lane `lane` of `x` (batch × n × LANES, already zero in this lane).

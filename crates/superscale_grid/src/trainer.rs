@@ -176,6 +176,13 @@ pub fn train_block(
     let (n, m, batch) = (first.model.n_features, first.model.width, config.batch_size);
     let live = members.len();
     let mut params = BlockParams::zeros(n, m);
+    let entry_lanes = (config.sampling == Sampling::Entries).then(|| {
+        let probabilities: Vec<&[f64]> = members
+            .iter()
+            .map(|member| &member.probabilities[..])
+            .collect();
+        EntryLanes::new(n, &probabilities, config.value_max)
+    });
     let mut samplers = Vec::with_capacity(LANES);
     let mut rngs = Vec::with_capacity(live);
     for (lane, member) in members.into_iter().enumerate() {
@@ -184,13 +191,6 @@ pub fn train_block(
         rngs.push(member.rng);
     }
     samplers.resize(LANES, LaneSampler::silent(n));
-    let entry_lanes = (config.sampling == Sampling::Entries).then(|| {
-        let probabilities: Vec<&[f64]> = samplers[..live]
-            .iter()
-            .map(LaneSampler::probabilities)
-            .collect();
-        EntryLanes::new(n, &probabilities, config.value_max)
-    });
     let mut streams = [EntryStream { state: [0; 4] }; LANES];
     let mut work = Workspace::new(n, m, batch);
     let record_at = curve_steps(config.steps, config.recording.curve_points);

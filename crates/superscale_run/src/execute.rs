@@ -7,7 +7,7 @@ use std::time::Instant;
 use superscale_kernels::{AdamHyper, Simd};
 use superscale_measure::{measure, Geometry};
 use superscale_models::{
-    power_law_probabilities, EntrySampler, FeatureSampler, Init, Sampler, ToyModel,
+    power_law_probabilities, FeatureSampler, Init, Sampler, Sampling, ToyModel,
 };
 use superscale_spec::{ModelSpec, RunPoint, RunSpec, SamplerKind, ScheduleSpec};
 use superscale_train::{evaluate, train, Decay, Outcome, Recording, Schedule, Status, TrainConfig};
@@ -93,6 +93,15 @@ pub(crate) fn streams(seed: u64) -> [Xoshiro256PlusPlus; 3] {
     [init, data, heldout]
 }
 
+/// How a run draws its training batches (the Anthropic spec's `sampler`; always gaps for
+/// the superposition-scaling model). Shared with the grid path.
+pub(crate) fn sampling(spec: &RunSpec) -> Sampling {
+    match &spec.model {
+        ModelSpec::Anthropic(model) if model.sampler == SamplerKind::Entries => Sampling::Entries,
+        _ => Sampling::Gaps,
+    }
+}
+
 fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Result<Setup> {
     let schedule = schedule(spec);
     let (model, heldout_sampler, importance, decay) = match &spec.model {
@@ -126,15 +135,11 @@ fn setup(spec: &RunSpec, rng: &mut Xoshiro256PlusPlus) -> superscale_models::Res
             )
         }
     };
-    let sampler = match &spec.model {
-        ModelSpec::Anthropic(s) if s.sampler == SamplerKind::Entries => {
-            Sampler::Entries(EntrySampler::new(
-                heldout_sampler.probabilities().to_vec(),
-                heldout_sampler.value_max(),
-            )?)
-        }
-        _ => Sampler::Gaps(heldout_sampler.clone()),
-    };
+    let sampler = Sampler::new(
+        sampling(spec),
+        heldout_sampler.probabilities().to_vec(),
+        heldout_sampler.value_max(),
+    )?;
     let config = TrainConfig {
         steps: spec.train.steps,
         batch_size: spec.train.batch_size,

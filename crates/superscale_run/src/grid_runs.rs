@@ -6,7 +6,8 @@
 //! Mid-size models drawn by gaps stay alone: the grid cannot skip a zero unless all eight
 //! lanes have it, so at C9's sparse levels (p ≤ 0.1) a gaps-drawn grid was slower than the
 //! single-model trainer, while entry-drawn grids were 1–3.6× faster per model at every p
-//! (`superscale_grid/examples/wide_benchmark.rs`, docs/tms.md). Such runs that share shape, training and record settings
+//! (`superscale_grid/examples/wide_benchmark.rs`, docs/tms.md). Such runs that share shape,
+//! sampler, training and record settings
 //! are trained in blocks of `superscale_grid::LANES`, whatever else differs (importances,
 //! probabilities, weight decay, seed). The rule looks at one run only, so a run always
 //! takes the same path (resumed, sharded or extended), and a lane's bits do not depend on
@@ -16,14 +17,14 @@
 //! and are committed together when the block ends.
 
 use crate::error::{Error, Result};
-use crate::execute::{finish_run, schedule, streams, Heldout, RunResult};
+use crate::execute::{finish_run, sampling, schedule, streams, Heldout, RunResult};
 use crate::study::Event;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_grid::{train_block, GridConfig, Member, Trained};
 use superscale_kernels::{AdamHyper, Simd};
 use superscale_models::{FeatureSampler, Init, Sampling, ToyModel};
-use superscale_spec::{ModelSpec, RunPoint, RunSpec, SamplerKind};
+use superscale_spec::{ModelSpec, RunPoint, RunSpec};
 use superscale_train::Recording;
 
 /// Largest n of a grid run (the grid kernel's limit).
@@ -41,7 +42,7 @@ pub(crate) fn grid_key(spec: &RunSpec) -> Option<String> {
         return None;
     };
     let (n, m) = (model.n_features, model.n_hidden);
-    let entries = model.sampler == SamplerKind::Entries;
+    let entries = sampling(spec) == Sampling::Entries;
     if n > GRID_MAX_FEATURES || m > GRID_MAX_HIDDEN || (n * m > GRID_MAX_PARAMETERS && !entries) {
         return None;
     }
@@ -76,14 +77,6 @@ fn member(point: &RunPoint) -> Result<(Member, Xoshiro256PlusPlus)> {
         },
         heldout_rng,
     ))
-}
-
-/// How a run draws its training batches (one value per grid key).
-fn sampling(point: &RunPoint) -> Sampling {
-    match &point.spec.model {
-        ModelSpec::Anthropic(model) if model.sampler == SamplerKind::Entries => Sampling::Entries,
-        _ => Sampling::Gaps,
-    }
 }
 
 /// Held-out loss and geometry of a trained member, as `execute` computes them.
@@ -150,7 +143,7 @@ pub(crate) fn execute_block(
             tail_steps: first.spec.record.tail_steps,
         },
         value_max: 1.0,
-        sampling: sampling(first),
+        sampling: sampling(&first.spec),
     };
     let steps = config.steps;
     let trained = train_block(members.clone(), &config, simd, &mut |step| {

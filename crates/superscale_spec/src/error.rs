@@ -44,12 +44,15 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// A validation failure before it is located in a file: the dotted field and the reason.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Violation {
+pub struct Violation {
+    /// dotted path of the field
     pub field: String,
+    /// why its value is impossible
     pub message: String,
 }
 
-pub(crate) fn violation(field: &str, message: impl Into<String>) -> Violation {
+/// A violation of `field`.
+pub fn violation(field: &str, message: impl Into<String>) -> Violation {
     Violation {
         field: field.to_string(),
         message: message.into(),

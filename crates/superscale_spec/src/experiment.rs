@@ -1,24 +1,22 @@
-//! Experiment files: a base run spec plus a `[sweep]` of dotted paths to value lists.
+//! Experiment files: the common fields, a kind's tables, and a `[sweep]` of dotted paths to
+//! value lists (`docs/architecture.md`, "One experiment file format").
 
 use crate::error::{Error, Result, Violation};
-use crate::identity::{replicate_seed, run_id};
+use crate::kind_spec::KindSpec;
 use crate::location::{line_column, line_of, line_of_parts};
 use crate::run_spec::RunSpec;
+use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
-const TOP_LEVEL: [&str; 7] = [
-    "name",
-    "description",
-    "replicates",
-    "model",
-    "train",
-    "record",
-    "sweep",
-];
+/// The fields every experiment file may hold, whatever its kind.
+pub const COMMON_FIELDS: [&str; 6] = ["name", "description", "kind", "seed", "replicates", "sweep"];
+
+/// The kind of the toy models of superposition, the default when a file names none.
+pub const DEFAULT_KIND: &str = "toy";
 
 /// One run of a study: a sweep point and a replicate.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RunPoint {
+pub struct RunPoint<R = RunSpec> {
     /// position in the study's fixed order
     pub index: usize,
     /// content hash of the canonical spec (shared by the replicates of a point)
@@ -28,42 +26,89 @@ pub struct RunPoint {
     /// the seed of this replicate, derived from (run id, replicate)
     pub seed: u64,
     /// the full spec of the run
-    pub spec: RunSpec,
-    /// the sweep axes' values at this point, as (dotted path, value) in axis order
+    pub spec: R,
+    /// the sweep axes' values at this point, as (dotted path, value) in axis order, then
+    /// the kind's own labels of the run (e.g. a network's modality)
     pub axes: Vec<(String, String)>,
 }
 
-/// A validated, expanded experiment.
+/// A validated, expanded experiment of kind `S`.
 #[derive(Debug, Clone)]
-pub struct Experiment {
+pub struct Experiment<S: KindSpec = RunSpec> {
     /// the study's name (used for its output directory)
     pub name: String,
     /// free text
     pub description: String,
+    /// the kind's name (`S::KIND`)
+    pub kind: String,
+    /// the study's seed (0 when the file sets none)
+    pub seed: u64,
     /// replicates per sweep point
     pub replicates: u32,
     /// sweep axes in expansion order (first varies slowest)
     pub axes: Vec<(String, Vec<toml::Value>)>,
-    /// every run, sweep points × replicates
-    pub points: Vec<RunPoint>,
+    /// every run, sweep points × the runs each stands for
+    pub points: Vec<RunPoint<S::Run>>,
+    /// the study tables (`S::STUDY_TABLES`), read with [`Experiment::settings`]
+    pub settings: toml::Table,
     /// the file's text, kept so a study records exactly what was asked
     pub source: String,
     /// where it was read from
     pub path: PathBuf,
 }
 
+/// The kind an experiment file declares (`kind = "..."`, [`DEFAULT_KIND`] when absent),
+/// read before the file is parsed as that kind.
+pub fn kind_of(text: &str, path: &Path) -> Result<String> {
+    let table = parse_table(text, path)?;
+    match table.get("kind") {
+        None => Ok(DEFAULT_KIND.to_string()),
+        Some(toml::Value::String(kind)) => Ok(kind.clone()),
+        Some(other) => Err(Error::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, "kind"),
+            field: "kind".into(),
+            message: format!("{other}: the kind is a name, such as \"toy\""),
+        }),
+    }
+}
+
+fn parse_table(text: &str, path: &Path) -> Result<toml::Table> {
+    text.parse().map_err(|err: toml::de::Error| {
+        let (line, column) = line_column(text, err.span().map_or(0, |s| s.start));
+        Error::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: err.message().to_string(),
+        }
+    })
+}
+
 impl Experiment {
-    /// Reads and validates an experiment file.
+    /// Reads and validates a toy-model experiment file.
     pub fn load(path: &Path) -> Result<Self> {
+        Self::read(path)
+    }
+
+    /// Validates a toy-model experiment given as text; `path` is used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        Self::from_text(text, path)
+    }
+}
+
+impl<S: KindSpec> Experiment<S> {
+    /// Reads and validates an experiment file of kind `S`.
+    pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text, path)
+        Self::from_text(&text, path)
     }
 
-    /// Validates an experiment given as text; `path` is used in messages.
-    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+    /// Validates an experiment of kind `S` given as text; `path` is used in messages.
+    pub fn from_text(text: &str, path: &Path) -> Result<Self> {
         let located = |field: &str, message: String, swept: Option<&str>| Error::Invalid {
             path: path.to_path_buf(),
             line: swept.map_or_else(
@@ -73,19 +118,39 @@ impl Experiment {
             field: field.to_string(),
             message,
         };
-        let mut table: toml::Table = text.parse().map_err(|err: toml::de::Error| {
-            let (line, column) = line_column(text, err.span().map_or(0, |s| s.start));
-            Error::Parse {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: err.message().to_string(),
+        let mut table = parse_table(text, path)?;
+        let kind = match table.remove("kind") {
+            None => DEFAULT_KIND.to_string(),
+            Some(toml::Value::String(kind)) => kind,
+            Some(other) => {
+                return Err(located(
+                    "kind",
+                    format!("{other}: the kind is a name, such as \"toy\""),
+                    None,
+                ))
             }
-        })?;
-        if let Some(unknown) = table.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {
+        };
+        if kind != S::KIND {
+            return Err(located(
+                "kind",
+                format!("this is a \"{kind}\" experiment, not a \"{}\" one", S::KIND),
+                None,
+            ));
+        }
+        let allowed: Vec<&str> = COMMON_FIELDS
+            .iter()
+            .chain(S::POINT_TABLES)
+            .chain(S::STUDY_TABLES)
+            .filter(|field| **field != "kind")
+            .copied()
+            .collect();
+        if let Some(unknown) = table.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(located(
                 unknown,
-                format!("unknown field; expected one of {}", TOP_LEVEL.join(", ")),
+                format!(
+                    "unknown field of a \"{kind}\" experiment; expected one of kind, {}",
+                    allowed.join(", ")
+                ),
                 None,
             ));
         }
@@ -117,6 +182,17 @@ impl Experiment {
                 ))
             }
         };
+        let seed = match table.remove("seed") {
+            None => 0,
+            Some(toml::Value::Integer(seed)) if seed >= 0 => seed as u64,
+            Some(other) => {
+                return Err(located(
+                    "seed",
+                    format!("{other}: must be an integer ≥ 0"),
+                    None,
+                ))
+            }
+        };
         let replicates = match table.remove("replicates") {
             None => 1,
             Some(toml::Value::Integer(count)) if (1..=100_000).contains(&count) => count as u32,
@@ -128,7 +204,13 @@ impl Experiment {
                 ))
             }
         };
-        let axes = take_axes(&mut table, located)?;
+        let mut settings = toml::Table::new();
+        for study_table in S::STUDY_TABLES {
+            if let Some(value) = table.remove(*study_table) {
+                settings.insert(study_table.to_string(), value);
+            }
+        }
+        let axes = take_axes(&mut table, S::POINT_TABLES, located)?;
         let mut points = Vec::new();
         for combination in Combinations::new(&axes) {
             let mut point_table = table.clone();
@@ -143,7 +225,7 @@ impl Experiment {
                     .find(|(axis, _)| axis == field)
                     .map(|(axis, _)| axis.as_str())
             };
-            let spec: RunSpec = serde_path_to_error::deserialize(toml::Value::Table(
+            let spec: S = serde_path_to_error::deserialize(toml::Value::Table(
                 point_table.clone(),
             ))
             .map_err(|err| {
@@ -152,31 +234,66 @@ impl Experiment {
                 let field = with_variant_key(&point_table, field, &message);
                 located(&field, message, swept(&field))
             })?;
-            spec.validate()
+            let planned = spec
+                .validate()
+                .and_then(|()| spec.runs(seed, replicates))
                 .map_err(|Violation { field, message }| located(&field, message, swept(&field)))?;
-            let id = run_id(&spec.canonical_json());
-            for replicate in 0..replicates {
-                let seed = replicate_seed(&id, replicate);
+            for run in planned {
                 let index = points.len();
+                let mut axes = labels.clone();
+                axes.extend(run.labels);
                 points.push(RunPoint {
                     index,
-                    run_id: id.clone(),
-                    replicate,
-                    seed,
-                    spec: spec.clone(),
-                    axes: labels.clone(),
+                    run_id: run.run_id,
+                    replicate: run.replicate,
+                    seed: run.seed,
+                    spec: run.spec,
+                    axes,
                 });
             }
         }
         Ok(Self {
             name,
             description,
+            kind,
+            seed,
             replicates,
             axes,
             points,
+            settings,
             source: text.to_string(),
             path: path.to_path_buf(),
         })
+    }
+
+    /// The study tables read as `T` (a struct with one field per table of
+    /// `S::STUDY_TABLES`); a mistake names the file, line and field.
+    pub fn settings<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_path_to_error::deserialize(toml::Value::Table(self.settings.clone())).map_err(
+            |err| {
+                let message = err.inner().message().to_string();
+                let field = failing_field(&err.path().to_string(), &message);
+                self.locate(Violation { field, message })
+            },
+        )
+    }
+
+    /// A violation of a study-wide rule, located in this experiment's file.
+    pub fn locate(&self, violation: Violation) -> Error {
+        let swept = self
+            .axes
+            .iter()
+            .find(|(axis, _)| *axis == violation.field)
+            .map(|(axis, _)| axis.as_str());
+        Error::Invalid {
+            path: self.path.clone(),
+            line: swept.map_or_else(
+                || line_of(&self.source, &violation.field),
+                |axis| line_of_parts(&self.source, &["sweep", axis]),
+            ),
+            field: violation.field,
+            message: violation.message,
+        }
     }
 }
 
@@ -190,6 +307,7 @@ fn valid_name(name: &str) -> bool {
 
 fn take_axes(
     table: &mut toml::Table,
+    point_tables: &[&str],
     located: impl Fn(&str, String, Option<&str>) -> Error,
 ) -> Result<Vec<(String, Vec<toml::Value>)>> {
     let Some(sweep) = table.remove("sweep") else {
@@ -215,13 +333,16 @@ fn take_axes(
                 ))
             }
         };
-        if !["model.", "train.", "record."]
+        if !point_tables
             .iter()
-            .any(|prefix| axis.starts_with(prefix))
+            .any(|table| axis.strip_prefix(table).is_some_and(|rest| rest.starts_with('.')))
         {
             return Err(located(
                 &field,
-                "a sweep axis is a dotted path into model, train or record".into(),
+                format!(
+                    "a sweep axis is a dotted path into {}",
+                    point_tables.join(", ")
+                ),
                 Some(&axis),
             ));
         }

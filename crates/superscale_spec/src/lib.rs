@@ -11,12 +11,14 @@ mod anthropic;
 mod error;
 mod experiment;
 mod identity;
+mod kind_spec;
 mod location;
 pub use location::line_of;
 mod run_spec;
 
-pub use error::{Error, Result};
-pub use experiment::{Experiment, RunPoint};
+pub use error::{violation, Error, Result, Violation};
+pub use experiment::{kind_of, Experiment, RunPoint, COMMON_FIELDS, DEFAULT_KIND};
+pub use kind_spec::{canonical_json, replicated, KindSpec, PlannedRun};
 pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
 pub use run_spec::{
     AnthropicSpec, ExtraFeatureSpec, ModelSpec, RecordSpec, RunSpec, SamplerKind, ScheduleSpec,

@@ -190,14 +190,35 @@ fn finite(field: &str, value: f64) -> Result<(), Violation> {
     }
 }
 
+/// The toy models of superposition: one sweep point is one run spec, trained `replicates`
+/// times.
+impl crate::KindSpec for RunSpec {
+    const KIND: &'static str = crate::DEFAULT_KIND;
+    const POINT_TABLES: &'static [&'static str] = &["model", "train", "record"];
+    const STUDY_TABLES: &'static [&'static str] = &["analysis"];
+    type Run = RunSpec;
+
+    fn validate(&self) -> Result<(), Violation> {
+        RunSpec::validate(self)
+    }
+
+    fn runs(
+        &self,
+        seed: u64,
+        replicates: u32,
+    ) -> Result<Vec<crate::PlannedRun<RunSpec>>, Violation> {
+        Ok(crate::replicated(self, seed, replicates))
+    }
+}
+
 impl RunSpec {
     /// The canonical JSON of this spec (field order fixed by the types, defaults filled).
     pub fn canonical_json(&self) -> String {
-        serde_json::to_string(self).expect("a RunSpec always serialises")
+        crate::canonical_json(self)
     }
 
     /// Checks every value for the ranges in which the model is defined.
-    pub(crate) fn validate(&self) -> Result<(), Violation> {
+    pub fn validate(&self) -> Result<(), Violation> {
         let (n, m) = self.model.shape();
         if n < 2 {
             return Err(violation(

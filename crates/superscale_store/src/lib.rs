@@ -27,6 +27,7 @@ mod error;
 mod export;
 mod load;
 mod merge;
+mod output;
 mod parquet_file;
 mod provenance;
 mod reconcile;
@@ -40,6 +41,10 @@ mod weights;
 pub use error::{Error, Result};
 pub use export::{csv, export, tables, Column, ExportFormat, Table, Values};
 pub use merge::{merge, MergeSummary};
+pub use output::{
+    Array, ArrayColumn, ArrayData, CurveColumn, End, PlannedRow, RunOutput, Scalar, ScalarColumn,
+    ScalarType, Schema, StudyPlan, Tensors,
+};
 pub use parquet_file::read_parquet;
 pub use provenance::{git_commit, host, version};
 pub use record::{result_digest, weights_digest, RunRecord, RunState};

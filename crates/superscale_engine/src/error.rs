@@ -1,0 +1,33 @@
+//! Errors of the engine, and the failure of one run (which is data, not an abort).
+
+/// Why one run could not be trained. The study goes on without it; a store marks it
+/// failed and the next invocation trains it again.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("run {run_id} replicate {replicate}: {message}")]
+pub struct RunError {
+    /// the run
+    pub run_id: String,
+    /// its replicate
+    pub replicate: u32,
+    /// what went wrong, in the kind's words
+    pub message: String,
+}
+
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {message}")]
+    ThreadPool {
+        /// how many were asked for
+        threads: usize,
+        /// what the OS said
+        message: String,
+    },
+    /// A run failed (the first failure of a study; the others are in its events).
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Result alias of the engine.
+pub type Result<T> = std::result::Result<T, Error>;

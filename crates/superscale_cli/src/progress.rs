@@ -6,7 +6,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, P
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
-use superscale_run::{RunResult, RunStatus};
+use superscale_kinds::{RunResult, RunStatus};
 use superscale_spec::RunPoint;
 
 /// How progress is shown.

@@ -6,7 +6,7 @@ use crate::{store_error, UserError};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use superscale_run::{fit_width_exponents, run_study, Event};
+use superscale_kinds::{fit_width_exponents, run_study, Event};
 use superscale_spec::Experiment;
 use superscale_store::{Plan, Prepared, Recorder, RunState, Shard, Store};
 

@@ -47,7 +47,7 @@ pub enum Error {
     Fit(#[from] superscale_fit::Error),
     /// A toy-model run failed.
     #[error("toy-model run: {0}")]
-    Run(#[from] superscale_run::Error),
+    Run(#[from] superscale_kinds::Error),
     /// A numerical step could not be completed (an SVD that did not converge, …).
     #[error("{0}")]
     Numeric(String),

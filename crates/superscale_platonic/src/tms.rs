@@ -24,7 +24,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use superscale_align::{draw_seed, mmcs, summarise_null, Features};
 use superscale_kernels::Simd;
-use superscale_run::execute;
+use superscale_kinds::execute;
 use superscale_spec::Experiment;
 
 /// The scores, in column order.

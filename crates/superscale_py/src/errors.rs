@@ -89,7 +89,7 @@ pub fn spec_error(py: Python<'_>, err: &superscale_spec::Error) -> PyErr {
 }
 
 /// A [`RunError`] from the run crate's error.
-pub fn run_error(err: &superscale_run::Error) -> PyErr {
+pub fn run_error(err: &superscale_kinds::Error) -> PyErr {
     RunError::new_err(err.to_string())
 }
 

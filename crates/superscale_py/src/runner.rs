@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
-use superscale_run::{run_study, Event, RunResult, RunStatus};
+use superscale_kinds::{run_study, Event, RunResult, RunStatus};
 use superscale_spec::{Experiment, RunPoint};
 use superscale_store::{Plan, Recorder, Store};
 

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use superscale_report::{curves_csv, exponents_csv, results_csv, write_study};
-use superscale_run::{fit_width_exponents, RunResult, WidthExponent};
+use superscale_kinds::{fit_width_exponents, RunResult, WidthExponent};
 use superscale_spec::Experiment;
 use superscale_store::{read_weights, weights_file, Store};
 

@@ -12,7 +12,7 @@
 use std::path::Path;
 use superscale_models::{power_law_probabilities, FeatureSampler};
 use superscale_quanta::{capability_sweep, feature_errors, CapabilitySweep};
-use superscale_run::{run_study, RunStatus};
+use superscale_kinds::{run_study, RunStatus};
 use superscale_spec::Experiment;
 
 const REDUCED: &str = r#"

@@ -2,7 +2,7 @@
 
 use crate::chart::{histogram, xy_chart, Scale, Series, Style};
 use crate::error::Result;
-use superscale_run::{RunResult, RunStatus, WidthExponent};
+use superscale_kinds::{RunResult, RunStatus, WidthExponent};
 use superscale_spec::Experiment;
 
 fn escape(text: &str) -> String {

@@ -15,7 +15,7 @@ pub use tables::{curves_csv, exponents_csv, results_csv};
 pub use tms::Phase;
 
 use std::path::{Path, PathBuf};
-use superscale_run::{RunResult, WidthExponent};
+use superscale_kinds::{RunResult, WidthExponent};
 use superscale_spec::Experiment;
 
 /// Writes the tables and the report into `dir`; returns the report's path.

@@ -8,7 +8,7 @@
 
 use crate::tms::{anthropic, best_per_point, significant};
 use std::fmt::Write;
-use superscale_run::RunResult;
+use superscale_kinds::RunResult;
 
 /// The heat map, or an empty string when the study is not a two-axis Anthropic sweep with
 /// numeric axes and one measured geometry per point.

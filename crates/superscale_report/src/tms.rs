@@ -7,7 +7,7 @@ use crate::chart::{xy_chart, Scale, Series, Style};
 use crate::error::Result;
 use std::fmt::Write;
 use superscale_measure::feature_dimensionality;
-use superscale_run::{RunResult, RunStatus};
+use superscale_kinds::{RunResult, RunStatus};
 use superscale_spec::{AnthropicSpec, ModelSpec};
 
 /// The phase of an n = 2, m = 1 model (§6 item 4).

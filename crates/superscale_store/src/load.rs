@@ -7,7 +7,7 @@ use crate::store::Store;
 use rusqlite::Row;
 use std::collections::HashMap;
 use superscale_measure::{Geometry, OverlapStats};
-use superscale_run::{RunResult, RunStatus};
+use superscale_kinds::{RunResult, RunStatus};
 
 /// (run id, replicate) → [(step or feature, value)], for curves and row norms.
 type LongTable = HashMap<(String, u32), Vec<(u64, f64)>>;

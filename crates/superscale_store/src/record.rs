@@ -5,7 +5,7 @@ use rusqlite::{params, Transaction};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use superscale_measure::OverlapStats;
-use superscale_run::{RunResult, RunStatus};
+use superscale_kinds::{RunResult, RunStatus};
 
 /// The state of a run in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,4 +1,4 @@
-//! Recording a running study into its store: the events of `superscale_run::run_study`
+//! Recording a running study into its store: the events of `superscale_kinds::run_study`
 //! become store writes (a run marked running when it starts, committed when it finishes,
 //! marked failed when it cannot be trained). Shared by the CLI and the Python package so
 //! both write the same store the same way.
@@ -6,7 +6,7 @@
 use crate::error::Error;
 use crate::store::Store;
 use std::sync::{Mutex, MutexGuard};
-use superscale_run::Event;
+use superscale_kinds::Event;
 
 /// A store written from the worker threads of a study. The first store error is kept (the
 /// event callback cannot return it) and later writes are still attempted, so every run

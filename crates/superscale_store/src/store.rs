@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use superscale_run::{RunResult, RunStatus};
+use superscale_kinds::{RunResult, RunStatus};
 use superscale_spec::{Experiment, RunPoint};
 
 /// A store directory and its open database. Writes take `&mut self`: one connection is

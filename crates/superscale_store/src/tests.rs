@@ -2,7 +2,7 @@
 
 use crate::*;
 use std::path::{Path, PathBuf};
-use superscale_run::{run_study, RunResult, RunStatus};
+use superscale_kinds::{run_study, RunResult, RunStatus};
 use superscale_spec::Experiment;
 
 const SPEC: &str = r#"name = "store-unit"

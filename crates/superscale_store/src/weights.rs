@@ -7,7 +7,7 @@ use crate::error::{io, Error, Result};
 use safetensors::{serialize, tensor::TensorView, Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use superscale_run::RunResult;
+use superscale_kinds::RunResult;
 
 /// The weights file of a run, relative to the store directory.
 pub fn weights_file(run_id: &str, replicate: u32) -> String {

@@ -3,7 +3,7 @@
 //! replicates and the best held-out loss per cell as in the paper.
 
 use std::path::Path;
-use superscale_run::{run_study, RunResult, RunStatus};
+use superscale_kinds::{run_study, RunResult, RunStatus};
 use superscale_spec::Experiment;
 
 const CELLS: &str = r#"name = "c10"
@@ -43,7 +43,7 @@ fn best<'a>(results: &'a [RunResult], importance: &str, probability: &str) -> &'
 #[test]
 fn c10_the_three_phases_of_the_two_feature_model() {
     let experiment = Experiment::parse(CELLS, Path::new("c10.toml")).unwrap();
-    let results = run_study(&experiment.points, 2, &|_| {}).unwrap();
+    let results = run_study(&experiment.points, 2).unwrap();
     let w = |r: &RunResult| (r.weights[0], r.weights[1]);
     // Dense, extra feature less important: W ≈ (±1, 0).
     let (w1, w2) = w(best(&results, "0.5", "1.0"));

@@ -1,12 +1,12 @@
 //! Full reproductions of Liu, Liu & Gore 2025 with the acceptance checks C1–C6 of
 //! `shared/science/superposition_scaling.md` §4, on the experiment files in `experiments/`.
 //! Each takes 8–40 minutes on 2 cores, so they are ignored by default:
-//! `cargo test --release -p superscale_run --test paper_reproduction -- --ignored --nocapture`
+//! `cargo test --release -p superscale_kinds --test paper_reproduction -- --ignored --nocapture`
 //! (or one of them by name). Measured results are in BENCHMARKS.md.
 
 use std::path::PathBuf;
 use superscale_fit::LogLogFit;
-use superscale_run::{fit_width_exponents, run_study, RunResult, RunStatus};
+use superscale_kinds::{fit_width_exponents, run_study, RunResult, RunStatus};
 use superscale_spec::Experiment;
 
 fn run(file: &str) -> Vec<RunResult> {
@@ -15,7 +15,7 @@ fn run(file: &str) -> Vec<RunResult> {
         .join(file);
     let experiment = Experiment::load(&path).unwrap();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let results = run_study(&experiment.points, threads, &|_| {}).unwrap();
+    let results = run_study(&experiment.points, threads).unwrap();
     assert!(
         results.iter().all(|r| r.status == RunStatus::Done),
         "a run diverged"

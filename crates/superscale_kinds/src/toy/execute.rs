@@ -1,6 +1,6 @@
 //! One run: build the model and data from its spec, train, evaluate, measure.
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;

@@ -1,4 +1,4 @@
-//! The one error type of the run crate.
+//! The errors of a toy-model run.
 
 /// Errors that stop a run before it trains (a diverged run is a result, not an error).
 #[derive(Debug, thiserror::Error)]
@@ -45,5 +45,5 @@ pub enum Error {
     },
 }
 
-/// Result alias of the run crate.
+/// Result alias of the toy kind.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -16,9 +16,8 @@
 //! as `execute` does, and is reported with its own events: a block's runs start together
 //! and are committed together when the block ends.
 
-use crate::error::{Error, Result};
-use crate::execute::{finish_run, sampling, schedule, streams, Heldout, RunResult};
-use crate::study::Event;
+use super::error::{Error, Result};
+use super::execute::{finish_run, sampling, schedule, streams, Heldout, RunResult};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_grid::{train_block, GridConfig, Member, Trained};
@@ -103,18 +102,17 @@ fn finish(
 }
 
 /// Trains one block of grid runs (at most `superscale_grid::LANES`, one grid key) on the
-/// calling thread, reporting every run's events. Returns one result per run, in order.
+/// calling thread, reporting every run's steps. Returns one result per run, in order.
 pub(crate) fn execute_block(
     points: &[&RunPoint],
     simd: Simd,
-    on_event: &(dyn Fn(Event<'_>) + Sync),
+    on_step: &(dyn Fn(&RunPoint, u64) + Sync),
 ) -> Vec<Result<RunResult>> {
     let started = Instant::now();
     let mut members = Vec::with_capacity(points.len());
     let mut heldout = Vec::with_capacity(points.len());
     let mut failed: Vec<Option<Error>> = Vec::with_capacity(points.len());
     for point in points {
-        on_event(Event::Started(point));
         match member(point) {
             Ok((m, h)) => {
                 members.push(m);
@@ -131,7 +129,7 @@ pub(crate) fn execute_block(
         .map(|(p, _)| *p)
         .collect();
     let Some(first) = trainable.first() else {
-        return finish_failures(points, failed, on_event);
+        return finish_failures(points, failed);
     };
     let config = GridConfig {
         steps: first.spec.train.steps,
@@ -149,7 +147,7 @@ pub(crate) fn execute_block(
     let trained = train_block(members.clone(), &config, simd, &mut |step| {
         if step % 100 == 99 || step + 1 == steps {
             for point in &trainable {
-                on_event(Event::Step(point, step + 1));
+                on_step(point, step + 1);
             }
         }
     });
@@ -165,7 +163,7 @@ pub(crate) fn execute_block(
                     })
                 })
                 .collect();
-            return finish_failures(points, failed, on_event);
+            return finish_failures(points, failed);
         }
     };
     // Each run is charged its share of the block's wall time.
@@ -185,30 +183,20 @@ pub(crate) fn execute_block(
                 finish(point, member, t, heldout_rng, simd, seconds)
             }
         };
-        match &result {
-            Ok(result) => on_event(Event::Finished(result)),
-            Err(err) => on_event(Event::Failed(point, err)),
-        }
         results.push(result);
     }
     results
 }
 
-fn finish_failures(
-    points: &[&RunPoint],
-    failed: Vec<Option<Error>>,
-    on_event: &(dyn Fn(Event<'_>) + Sync),
-) -> Vec<Result<RunResult>> {
+fn finish_failures(points: &[&RunPoint], failed: Vec<Option<Error>>) -> Vec<Result<RunResult>> {
     points
         .iter()
         .zip(failed)
         .map(|(point, failure)| {
-            let err = failure.unwrap_or_else(|| Error::Grid {
+            Err(failure.unwrap_or_else(|| Error::Grid {
                 run_id: point.run_id.clone(),
                 message: "another run of its block could not be built".into(),
-            });
-            on_event(Event::Failed(point, &err));
-            Err(err)
+            }))
         })
         .collect()
 }

@@ -8,7 +8,7 @@
 //! sparsest (1 − S = 0.1) → at least 4 represented features.
 
 use std::path::Path;
-use superscale_run::{run_study, RunResult, RunStatus};
+use superscale_kinds::{run_study, RunResult, RunStatus};
 use superscale_spec::Experiment;
 
 const SPEC: &str = r#"name = "intro"
@@ -54,7 +54,7 @@ fn norm(v: (f64, f64)) -> f64 {
 #[test]
 fn intro_figure_dense_is_an_orthogonal_pair_and_sparse_stores_four_or_more() {
     let experiment = Experiment::parse(SPEC, Path::new("intro.toml")).unwrap();
-    let results = run_study(&experiment.points, 2, &|_| {}).unwrap();
+    let results = run_study(&experiment.points, 2).unwrap();
     for probability in ["1.0", "0.2", "0.1"] {
         let norms: Vec<f64> = rows(best(&results, probability))
             .into_iter()

@@ -1,7 +1,7 @@
 //! The model exponent α_m of each sweep group: OLS of ln L on ln m (the paper's protocol,
 //! `superposition_scaling.md` §2), through the fitting crate.
 
-use crate::execute::{RunResult, RunStatus};
+use super::execute::{RunResult, RunStatus};
 use superscale_fit::{ols_log_log, LogLogFit};
 
 /// The axis that is the width.

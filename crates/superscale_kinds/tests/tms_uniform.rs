@@ -7,7 +7,7 @@
 
 use std::path::Path;
 use superscale_measure::feature_dimensionality;
-use superscale_run::{run_study, RunResult, RunStatus};
+use superscale_kinds::{run_study, RunResult, RunStatus};
 use superscale_spec::Experiment;
 
 /// p_k = 20^(−k/19) for the given k (§6 item 5), five significant digits as in
@@ -57,7 +57,7 @@ heldout_batches = 2
         levels(ks).join(", ")
     );
     let experiment = Experiment::parse(&spec, Path::new("c9.toml")).unwrap();
-    let results = run_study(&experiment.points, 2, &|_| {}).unwrap();
+    let results = run_study(&experiment.points, 2).unwrap();
     let mut out: Vec<Level> = results
         .iter()
         .map(|r: &RunResult| {

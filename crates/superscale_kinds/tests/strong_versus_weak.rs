@@ -5,7 +5,7 @@
 //! four widths); measured here: strong 0.851 ± 0.124, weak 0.208 ± 0.019 (27 s, 2 cores).
 
 use std::path::Path;
-use superscale_run::{fit_width_exponents, run_study, RunStatus};
+use superscale_kinds::{fit_width_exponents, run_study, RunStatus};
 use superscale_spec::Experiment;
 
 const REDUCED: &str = r#"
@@ -28,7 +28,7 @@ schedule = { kind = "warmup_cosine", peak_lr = 0.02, warmup_steps = 200 }
 #[test]
 fn strong_superposition_scales_faster_than_weak() {
     let experiment = Experiment::parse(REDUCED, Path::new("reduced.toml")).unwrap();
-    let results = run_study(&experiment.points, 2, &|_| {}).unwrap();
+    let results = run_study(&experiment.points, 2).unwrap();
     assert!(results.iter().all(|r| r.status == RunStatus::Done));
     let exponents = fit_width_exponents(&results);
     let exponent_of = |gamma: &str| {
@@ -67,8 +67,8 @@ fn results_are_bit_identical_for_one_and_two_threads() {
         .replace("warmup_steps = 200", "warmup_steps = 6")
         .replace("[10, 20, 40, 80]", "[4, 9]");
     let experiment = Experiment::parse(&small, Path::new("small.toml")).unwrap();
-    let one = run_study(&experiment.points, 1, &|_| {}).unwrap();
-    let two = run_study(&experiment.points, 2, &|_| {}).unwrap();
+    let one = run_study(&experiment.points, 1).unwrap();
+    let two = run_study(&experiment.points, 2).unwrap();
     for (a, b) in one.iter().zip(&two) {
         assert_eq!(a.point, b.point);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();

@@ -1,0 +1,11 @@
+//! The kinds of experiment superscale runs, each one module implementing the engine's
+//! [`superscale_engine::Kind`]: `toy` (toy models of superposition). See
+//! `docs/architecture.md`, "Adding a kind".
+#![deny(missing_docs)]
+
+pub mod toy;
+
+pub use toy::{
+    execute, fit_width_exponents, run_study, Error, Result, RunResult, RunStatus, WidthExponent,
+    GRID_MAX_FEATURES, GRID_MAX_HIDDEN, GRID_MAX_PARAMETERS,
+};

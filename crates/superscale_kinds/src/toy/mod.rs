@@ -1,0 +1,115 @@
+//! The toy models of superposition (Liu, Liu & Gore 2025; Elhage et al. 2022): one run
+//! trains one model (or, for small Anthropic models, one lane of a grid block), is
+//! evaluated on held-out batches and measured (`docs/science/superposition.md`,
+//! `docs/science/tms.md`).
+
+mod error;
+mod execute;
+mod exponents;
+mod grid_runs;
+mod output;
+
+pub use error::{Error, Result};
+pub use execute::{execute, RunResult, RunStatus};
+pub use exponents::{fit_width_exponents, WidthExponent, WIDTH_AXIS};
+pub use grid_runs::{GRID_MAX_FEATURES, GRID_MAX_HIDDEN, GRID_MAX_PARAMETERS};
+pub use output::{from_output, schema, to_output, Mismatch};
+
+use std::sync::atomic::AtomicBool;
+use superscale_engine::{Kind, RunError};
+use superscale_kernels::Simd;
+use superscale_spec::{RunPoint, RunSpec};
+use superscale_store::{RunOutput, Schema};
+
+/// The toy kind, as the engine drives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Toy {
+    simd: Simd,
+}
+
+impl Default for Toy {
+    fn default() -> Self {
+        Self {
+            simd: Simd::detect(),
+        }
+    }
+}
+
+impl Toy {
+    /// The kind with the best kernels this CPU has.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+fn run_error(point: &RunPoint, err: &Error) -> RunError {
+    RunError {
+        run_id: point.run_id.clone(),
+        replicate: point.replicate,
+        message: err.to_string(),
+    }
+}
+
+impl Kind for Toy {
+    type Spec = RunSpec;
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    /// Multiply-adds of the dense product: steps · B · n · m.
+    fn cost(&self, run: &RunPoint) -> u128 {
+        let (n, m) = run.spec.model.shape();
+        u128::from(run.spec.train.steps) * run.spec.train.batch_size as u128 * n as u128 * m as u128
+    }
+
+    fn steps(&self, run: &RunPoint) -> u64 {
+        run.spec.train.steps
+    }
+
+    /// Small Anthropic models train eight to a block through the grid (`grid_runs.rs`).
+    fn job_key(&self, run: &RunPoint) -> Option<(String, usize)> {
+        grid_runs::grid_key(&run.spec).map(|key| (key, superscale_grid::LANES))
+    }
+
+    fn train(
+        &self,
+        job: &[&RunPoint],
+        step: &(dyn Fn(&RunPoint, u64) + Sync),
+    ) -> Vec<std::result::Result<RunOutput, RunError>> {
+        let results = match job {
+            [point] if grid_runs::grid_key(&point.spec).is_none() => {
+                let steps = point.spec.train.steps;
+                vec![execute(point, self.simd, &mut |done| {
+                    if done % 100 == 99 || done + 1 == steps {
+                        step(point, done + 1);
+                    }
+                })]
+            }
+            _ => grid_runs::execute_block(job, self.simd, step),
+        };
+        job.iter()
+            .zip(results)
+            .map(|(point, result)| {
+                result
+                    .map(|result| to_output(&result))
+                    .map_err(|err| run_error(point, &err))
+            })
+            .collect()
+    }
+}
+
+/// Trains `points` on `threads` workers without a store and returns their results in
+/// order, or the first run's failure (tests, and studies run in memory from Python).
+pub fn run_study(points: &[RunPoint], threads: usize) -> std::result::Result<Vec<RunResult>, superscale_engine::Error> {
+    let toy = Toy::new();
+    let stop = AtomicBool::new(false);
+    let finished = superscale_engine::run_jobs(&toy, points, threads, &stop, &|_| {})?;
+    finished
+        .into_iter()
+        .map(|(index, outcome)| {
+            let output = outcome?;
+            Ok(from_output(points[index].clone(), &output).expect("the toy kind made this output"))
+        })
+        .collect()
+}

@@ -13,6 +13,17 @@ pub struct RunError {
     pub message: String,
 }
 
+/// Why a finished study could not be analysed or reported.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// The kind's analysis failed.
+    #[error("{0}")]
+    Kind(String),
+    /// A figure or file of the report could not be made.
+    #[error(transparent)]
+    Report(#[from] superscale_report::Error),
+}
+
 /// Errors of the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -27,6 +38,9 @@ pub enum Error {
     /// A run failed (the first failure of a study; the others are in its events).
     #[error(transparent)]
     Run(#[from] RunError),
+    /// The finished study could not be analysed or reported.
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
 }
 
 /// Result alias of the engine.

@@ -12,9 +12,11 @@
 mod error;
 mod event;
 mod kind;
+mod memory;
 mod schedule;
 
-pub use error::{Error, Result, RunError};
+pub use error::{AnalysisError, Error, Result, RunError};
 pub use event::Event;
-pub use kind::{Kind, Run};
-pub use schedule::{run_jobs, Finished};
+pub use kind::{Finished, FinishedRun, Kind, Run};
+pub use memory::run_in_memory;
+pub use schedule::{run_jobs, Outcome};

@@ -9,7 +9,7 @@ use superscale_spec::RunPoint;
 use superscale_store::RunOutput;
 
 /// The outcome of one run: its position in the runs given, and what it produced.
-pub type Finished = (usize, std::result::Result<RunOutput, RunError>);
+pub type Outcome = (usize, std::result::Result<RunOutput, RunError>);
 
 /// Trains `runs` on `threads` worker threads and returns every outcome, in the runs' order.
 ///
@@ -25,7 +25,7 @@ pub fn run_jobs<K: Kind>(
     threads: usize,
     stop: &AtomicBool,
     on_event: &(dyn Fn(Event<'_, Run<K>>) + Sync),
-) -> Result<Vec<Finished>> {
+) -> Result<Vec<Outcome>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -38,7 +38,7 @@ pub fn run_jobs<K: Kind>(
         std::cmp::Reverse(job.iter().map(|&i| kind.cost(&runs[i])).sum::<u128>())
     });
     let next = AtomicUsize::new(0);
-    let collected: Mutex<Vec<Finished>> = Mutex::new(Vec::with_capacity(runs.len()));
+    let collected: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(runs.len()));
     let step = |run: &RunPoint<Run<K>>, step: u64| on_event(Event::Step(run, step));
     pool.scope(|scope| {
         for _ in 0..threads {

@@ -1,11 +1,15 @@
-//! SVG charts drawn with `plotters` into strings, for inlining in the report.
+//! SVG charts drawn with `plotters` into strings, for inlining in a report: the common
+//! x–y chart and histogram, and [`figure`], the frame every other figure is drawn in, so
+//! that size, background, fonts, grid, tick labels and palette are the same everywhere.
 
 use crate::error::{Error, Result};
+use crate::palette::{color, GRID, REFERENCE};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// How a series is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Style {
+pub enum Style {
     /// markers only (measurements)
     Points,
     /// a solid line (fits, curves)
@@ -16,38 +20,34 @@ pub(crate) enum Style {
 
 /// One labelled series of (x, y) points.
 #[derive(Debug, Clone)]
-pub(crate) struct Series {
+pub struct Series {
+    /// the legend entry (empty: no entry)
     pub label: String,
+    /// the points; non-finite ones (and non-positive ones on log axes) are skipped
     pub points: Vec<(f64, f64)>,
+    /// how it is drawn
     pub style: Style,
+    /// its palette index
     pub color: usize,
 }
 
 /// Axis scales of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scale {
+pub enum Scale {
+    /// both axes logarithmic
     LogLog,
+    /// both axes linear
     Linear,
 }
 
-const WIDTH: u32 = 560;
-const HEIGHT: u32 = 380;
+/// The size of a figure, in SVG pixels.
+pub const SIZE: (u32, u32) = (560, 380);
 
-pub(crate) fn color(index: usize) -> RGBColor {
-    const PALETTE: [RGBColor; 8] = [
-        RGBColor(31, 119, 180),
-        RGBColor(214, 39, 40),
-        RGBColor(44, 160, 44),
-        RGBColor(255, 127, 14),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(23, 190, 207),
-    ];
-    PALETTE[index % PALETTE.len()]
-}
+/// The font of captions.
+pub const CAPTION_FONT: (&str, u32) = ("sans-serif", 16);
 
-fn plot_error(title: &str, err: impl std::fmt::Display) -> Error {
+/// An error of the figure titled `title`.
+pub fn plot_error(title: &str, err: impl std::fmt::Display) -> Error {
     Error::Plot {
         title: title.to_string(),
         message: err.to_string(),
@@ -82,9 +82,26 @@ fn bounds(series: &[Series], log: bool) -> Option<((f64, f64), (f64, f64))> {
     Some((pad(x0, x1), pad(y0, y1)))
 }
 
+/// A figure drawn by `draw` on a white `size` canvas, returned as SVG text: the frame of
+/// every figure that is not a plain x–y chart or histogram.
+pub fn figure(
+    size: (u32, u32),
+    title: &str,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> std::result::Result<(), String>,
+) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| plot_error(title, e))?;
+        draw(&root).map_err(|e| plot_error(title, e))?;
+        root.present().map_err(|e| plot_error(title, e))?;
+    }
+    Ok(svg)
+}
+
 /// A tick label: on log axes only the 1-2-5 ticks of each decade are labelled, so labels
 /// do not crowd at the top of a decade.
-fn tick(value: f64, log: bool) -> String {
+pub fn tick(value: f64, log: bool) -> String {
     if !log {
         return format!("{value:.3}")
             .trim_end_matches('0')
@@ -99,8 +116,9 @@ fn tick(value: f64, log: bool) -> String {
     }
 }
 
-/// An x–y chart of several series; returns the SVG text.
-pub(crate) fn xy_chart(
+/// An x–y chart of several series; returns the SVG text. The legend lists the labelled
+/// series and is left out when none is labelled.
+pub fn xy_chart(
     title: &str,
     x_label: &str,
     y_label: &str,
@@ -113,11 +131,11 @@ pub(crate) fn xy_chart(
     };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| plot_error(title, e))?;
         let mut builder = ChartBuilder::on(&root);
         builder
-            .caption(title, ("sans-serif", 16))
+            .caption(title, CAPTION_FONT)
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60);
@@ -130,7 +148,7 @@ pub(crate) fn xy_chart(
                     .y_desc(y_label)
                     .x_label_formatter(&|v| tick(*v, log))
                     .y_label_formatter(&|v| tick(*v, log))
-                    .light_line_style(RGBColor(235, 235, 235))
+                    .light_line_style(GRID)
                     .draw()
                     .map_err(|e| plot_error(title, e))?;
                 for s in series {
@@ -153,7 +171,7 @@ pub(crate) fn xy_chart(
                         }
                         Style::Reference => chart.draw_series(LineSeries::new(
                             points,
-                            RGBColor(120, 120, 120).stroke_width(1),
+                            REFERENCE.stroke_width(1),
                         )),
                     }
                     .map_err(|e| plot_error(title, e))?;
@@ -161,7 +179,7 @@ pub(crate) fn xy_chart(
                         let reference = s.style == Style::Reference;
                         drawn.label(s.label.clone()).legend(move |(x, y)| {
                             let c = if reference {
-                                RGBColor(120, 120, 120)
+                                REFERENCE
                             } else {
                                 legend_color
                             };
@@ -169,6 +187,7 @@ pub(crate) fn xy_chart(
                         });
                     }
                 }
+                if series.iter().any(|s| !s.label.is_empty()) {
                 chart
                     .configure_series_labels()
                     .background_style(WHITE.mix(0.85))
@@ -182,6 +201,7 @@ pub(crate) fn xy_chart(
                     })
                     .draw()
                     .map_err(|e| plot_error(title, e))?;
+                }
             }};
         }
         if log {
@@ -199,7 +219,7 @@ pub(crate) fn xy_chart(
 }
 
 /// Histogram outlines of several samples over shared bins; returns the SVG text.
-pub(crate) fn histogram(
+pub fn histogram(
     title: &str,
     x_label: &str,
     samples: &[(String, Vec<f64>)],

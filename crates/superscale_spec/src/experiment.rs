@@ -27,6 +27,8 @@ pub struct RunPoint<R = RunSpec> {
     pub seed: u64,
     /// the full spec of the run
     pub spec: R,
+    /// the sweep point it belongs to (an index into [`Experiment::sweep`])
+    pub sweep_index: usize,
     /// the sweep axes' values at this point, as (dotted path, value) in axis order, then
     /// the kind's own labels of the run (e.g. a network's modality)
     pub axes: Vec<(String, String)>,
@@ -49,6 +51,8 @@ pub struct Experiment<S: KindSpec = RunSpec> {
     pub axes: Vec<(String, Vec<toml::Value>)>,
     /// every run, sweep points × the runs each stands for
     pub points: Vec<RunPoint<S::Run>>,
+    /// the kind's tables at each sweep point, in sweep order
+    pub sweep: Vec<S>,
     /// the study tables (`S::STUDY_TABLES`), read with [`Experiment::settings`]
     pub settings: toml::Table,
     /// the file's text, kept so a study records exactly what was asked
@@ -212,6 +216,7 @@ impl<S: KindSpec> Experiment<S> {
         }
         let axes = take_axes(&mut table, S::POINT_TABLES, located)?;
         let mut points = Vec::new();
+        let mut sweep = Vec::new();
         for combination in Combinations::new(&axes) {
             let mut point_table = table.clone();
             let mut labels = Vec::new();
@@ -248,9 +253,11 @@ impl<S: KindSpec> Experiment<S> {
                     replicate: run.replicate,
                     seed: run.seed,
                     spec: run.spec,
+                    sweep_index: sweep.len(),
                     axes,
                 });
             }
+            sweep.push(spec);
         }
         Ok(Self {
             name,
@@ -260,6 +267,7 @@ impl<S: KindSpec> Experiment<S> {
             replicates,
             axes,
             points,
+            sweep,
             settings,
             source: text.to_string(),
             path: path.to_path_buf(),

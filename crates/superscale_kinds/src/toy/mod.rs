@@ -3,22 +3,30 @@
 //! evaluated on held-out batches and measured (`docs/science/superposition.md`,
 //! `docs/science/tms.md`).
 
+mod analysis;
 mod error;
 mod execute;
 mod exponents;
 mod grid_runs;
 mod output;
+mod report;
+mod tables;
 
 pub use error::{Error, Result};
 pub use execute::{execute, RunResult, RunStatus};
 pub use exponents::{fit_width_exponents, WidthExponent, WIDTH_AXIS};
 pub use grid_runs::{GRID_MAX_FEATURES, GRID_MAX_HIDDEN, GRID_MAX_PARAMETERS};
+pub use analysis::{
+    analyse, anthropic, best_per_point, dimensionality, exponent_lines, Phase, ToyAnalysis,
+};
 pub use output::{from_output, schema, to_output, Mismatch};
+pub use tables::{curves_csv, exponents_csv, results_csv};
 
 use std::sync::atomic::AtomicBool;
-use superscale_engine::{Kind, RunError};
+use superscale_engine::{AnalysisError, Finished, Kind, RunError};
 use superscale_kernels::Simd;
-use superscale_spec::{RunPoint, RunSpec};
+use superscale_report::Section;
+use superscale_spec::{Experiment, RunPoint, RunSpec};
 use superscale_store::{RunOutput, Schema};
 
 /// The toy kind, as the engine drives it.
@@ -52,6 +60,10 @@ fn run_error(point: &RunPoint, err: &Error) -> RunError {
 
 impl Kind for Toy {
     type Spec = RunSpec;
+
+    fn prepare(_experiment: &Experiment) -> std::result::Result<Self, superscale_spec::Error> {
+        Ok(Toy::new())
+    }
 
     fn schema(&self) -> Schema {
         schema()
@@ -96,6 +108,48 @@ impl Kind for Toy {
                     .map_err(|err| run_error(point, &err))
             })
             .collect()
+    }
+
+    type Analysis = ToyAnalysis;
+
+    fn analyse(
+        &self,
+        _experiment: &Experiment,
+        finished: &Finished<RunSpec>,
+    ) -> std::result::Result<ToyAnalysis, AnalysisError> {
+        let results = finished
+            .runs
+            .iter()
+            .map(|run| from_output(run.point.clone(), &run.output))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|err| AnalysisError::Kind(err.to_string()))?;
+        Ok(analyse(results))
+    }
+
+    fn tables(
+        &self,
+        _experiment: &Experiment,
+        _finished: &Finished<RunSpec>,
+        analysis: &ToyAnalysis,
+    ) -> std::result::Result<Vec<(String, String)>, AnalysisError> {
+        Ok(vec![
+            ("results.csv".into(), results_csv(&analysis.results)),
+            ("exponents.csv".into(), exponents_csv(&analysis.exponents)),
+            ("curves.csv".into(), curves_csv(&analysis.results)),
+        ])
+    }
+
+    fn sections(
+        &self,
+        _experiment: &Experiment,
+        _finished: &Finished<RunSpec>,
+        analysis: &ToyAnalysis,
+    ) -> std::result::Result<Vec<Section>, AnalysisError> {
+        Ok(report::sections(&analysis.results, analysis)?)
+    }
+
+    fn headlines(&self, analysis: &ToyAnalysis) -> Vec<String> {
+        exponent_lines(&analysis.exponents)
     }
 }
 

@@ -6,9 +6,10 @@
 //! n/m as sparsity packs more features into superposition. Hovering a cell shows its D*,
 //! held-out loss and run id.
 
-use crate::tms::{anthropic, best_per_point, significant};
+use super::tms::significant;
+use crate::toy::analysis::{anthropic, best_per_point};
+use crate::toy::execute::RunResult;
 use std::fmt::Write;
-use superscale_kinds::RunResult;
 
 /// The heat map, or an empty string when the study is not a two-axis Anthropic sweep with
 /// numeric axes and one measured geometry per point.
@@ -134,14 +135,7 @@ pub(crate) fn figure(results: &[RunResult]) -> String {
 
 /// White (0) to dark blue (1), linear in each channel.
 fn shade(fraction: f64) -> String {
-    let t = fraction.clamp(0.0, 1.0);
-    let channel = |from: f64, to: f64| (from + (to - from) * t).round() as u8;
-    format!(
-        "#{:02x}{:02x}{:02x}",
-        channel(255.0, 8.0),
-        channel(255.0, 48.0),
-        channel(255.0, 107.0)
-    )
+    superscale_report::palette::hex(superscale_report::palette::shade(fraction))
 }
 
 #[cfg(test)]

@@ -1,16 +1,11 @@
-//! The self-contained HTML report: inline SVG, inline CSS, no scripts, opens offline.
+//! The sections of a toy-model study's report: model exponents (when the width is swept),
+//! figures chosen by the study's shape, and the table of runs.
 
-use crate::chart::{histogram, xy_chart, Scale, Series, Style};
-use crate::error::Result;
-use superscale_kinds::{RunResult, RunStatus, WidthExponent};
-use superscale_spec::Experiment;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::toy::analysis::ToyAnalysis;
+use crate::toy::execute::{RunResult, RunStatus};
+use crate::toy::exponents::WidthExponent;
+use superscale_report::chart::{histogram, xy_chart, Scale, Series, Style};
+use superscale_report::{Block, Result, Section, Table};
 
 fn group_label(group: &[(String, String)]) -> String {
     if group.is_empty() {
@@ -205,23 +200,29 @@ fn curve_figure(results: &[RunResult], exponents: &[WidthExponent]) -> Result<St
     )
 }
 
-fn exponent_table(exponents: &[WidthExponent]) -> String {
-    let mut rows = String::new();
-    for e in exponents {
-        let fit = match &e.fit {
-            Ok(fit) => format!(
-                "<td>{:.3} ± {:.3}</td><td>{:.3}</td><td>{}</td>",
-                fit.exponent, fit.exponent_se, fit.r_squared, fit.n_points
-            ),
-            Err(why) => format!("<td colspan=3>no fit: {}</td>", escape(why)),
-        };
-        rows += &format!(
-            "<tr><td>{}</td>{fit}<td>{}</td></tr>\n",
-            escape(&group_label(&e.group)),
-            e.diverged
-        );
+fn exponent_table(exponents: &[WidthExponent]) -> Table {
+    let rows = exponents
+        .iter()
+        .map(|e| {
+            let mut row = vec![group_label(&e.group)];
+            match &e.fit {
+                Ok(fit) => row.extend([
+                    format!("{:.3} ± {:.3}", fit.exponent, fit.exponent_se),
+                    format!("{:.3}", fit.r_squared),
+                    fit.n_points.to_string(),
+                ]),
+                Err(why) => row.extend([format!("no fit: {why}"), "–".into(), "–".into()]),
+            }
+            row.push(e.diverged.to_string());
+            row
+        })
+        .collect();
+    Table {
+        header: ["group", "α_m ± SE", "R²", "points", "diverged"]
+            .map(String::from)
+            .to_vec(),
+        rows,
     }
-    format!("<table><tr><th>group</th><th>α_m ± SE</th><th>R²</th><th>points</th><th>diverged</th></tr>\n{rows}</table>")
 }
 
 fn fmt(value: Option<f64>, digits: usize) -> String {
@@ -231,81 +232,91 @@ fn fmt(value: Option<f64>, digits: usize) -> String {
     }
 }
 
-fn result_table(results: &[RunResult]) -> String {
-    let mut rows = String::new();
-    for r in results {
-        let g = r.geometry.as_ref();
-        let status = match r.status {
-            RunStatus::Done => "done".to_string(),
-            RunStatus::Diverged { step } => format!("<b>diverged at step {step}</b>"),
-        };
-        rows += &format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td></tr>\n",
-            r.point.run_id,
-            r.point.replicate,
-            escape(&group_label(&r.point.axes)),
-            fmt(Some(r.loss_train_tail), 5),
-            fmt(Some(r.loss_heldout), 5),
-            fmt(g.map(|g| g.phi_half), 3),
-            fmt(g.map(|g| g.phi_one), 3),
-            fmt(g.map(|g| g.overlap_all.mean), 5),
-            fmt(g.and_then(|g| g.overlap_strong).map(|s| s.mean), 5),
-            fmt(g.map(|g| g.dimensions_per_feature), 4),
-            r.seconds
-        );
+fn result_table(results: &[RunResult]) -> Table {
+    let rows = results
+        .iter()
+        .map(|r| {
+            let g = r.geometry.as_ref();
+            let status = match r.status {
+                RunStatus::Done => "done".to_string(),
+                RunStatus::Diverged { step } => format!("diverged at step {step}"),
+            };
+            vec![
+                r.point.run_id.clone(),
+                r.point.replicate.to_string(),
+                group_label(&r.point.axes),
+                status,
+                fmt(Some(r.loss_train_tail), 5),
+                fmt(Some(r.loss_heldout), 5),
+                fmt(g.map(|g| g.phi_half), 3),
+                fmt(g.map(|g| g.phi_one), 3),
+                fmt(g.map(|g| g.overlap_all.mean), 5),
+                fmt(g.and_then(|g| g.overlap_strong).map(|s| s.mean), 5),
+                fmt(g.map(|g| g.dimensions_per_feature), 4),
+                format!("{:.1}", r.seconds),
+            ]
+        })
+        .collect();
+    Table {
+        header: [
+            "run",
+            "rep.",
+            "sweep point",
+            "status",
+            "L train (last steps)",
+            "L held-out",
+            "φ½",
+            "φ₁",
+            "MSO all",
+            "MSO ‖W‖>1",
+            "D*",
+            "s",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
     }
-    format!(
-        "<table><tr><th>run</th><th>rep.</th><th>sweep point</th><th>status</th><th>L train (last steps)</th><th>L held-out</th><th>φ½</th><th>φ₁</th><th>MSO all</th><th>MSO ‖W‖&gt;1</th><th>D*</th><th>s</th></tr>\n{rows}</table>"
-    )
 }
 
-const STYLE: &str = "body{font-family:sans-serif;max-width:1180px;margin:2em auto;color:#222}figure{display:inline-block;margin:0.5em}table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f3f3f3}pre{background:#f7f7f7;padding:1em;overflow:auto}.note{color:#555;font-size:14px}";
+fn figure(svg: String) -> Block {
+    Block::Figure {
+        svg,
+        caption: String::new(),
+    }
+}
 
-/// The whole page.
-pub(crate) fn report(
-    experiment: &Experiment,
-    results: &[RunResult],
-    exponents: &[WidthExponent],
-) -> Result<String> {
-    let figures = if exponents.is_empty() {
-        format!(
-            "<figure>{}</figure><figure>{}</figure>",
-            norm_figure(results, exponents)?,
-            curve_figure(results, exponents)?
-        )
-    } else {
-        format!(
-            "<figure>{}</figure><figure>{}</figure><figure>{}</figure><figure>{}</figure>",
-            loss_figure(exponents)?,
-            overlap_figure(results, exponents)?,
-            norm_figure(results, exponents)?,
-            curve_figure(results, exponents)?
-        )
-    };
-    let sweep_map = match crate::sweep_map::figure(results) {
-        map if map.is_empty() => map,
-        map => format!("<figure>{map}</figure>"),
-    };
-    let figures = crate::tms::figures(results)? + &sweep_map + &figures;
+/// The toy-model sections of a study's report.
+pub(crate) fn sections(results: &[RunResult], analysis: &ToyAnalysis) -> Result<Vec<Section>> {
+    let exponents = &analysis.exponents;
     let diverged = results
         .iter()
         .filter(|r| matches!(r.status, RunStatus::Diverged { .. }))
         .count();
-    Ok(format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>superscale: {name}</title><style>{STYLE}</style></head><body>\n\
-         <h1>superscale report: {name}</h1><p>{description}</p>\n\
-         <p class=note>{count} runs ({diverged} diverged). Losses are the paper's L = n × MSE: the squared error summed over \
-         features and averaged over samples (Liu, Liu &amp; Gore 2025; importance-weighted for the Anthropic variant). \
-         α_m is the OLS slope of ln L<sub>held-out</sub> on ln m with its standard error and R² (the paper's protocol); \
-         the held-out loss is measured on fresh samples after training. MSO is the mean squared overlap (Ŵ_i·Ŵ_j)² of normalised rows.</p>\n\
-         <h2>Model exponents</h2>{exponent_table}\n<h2>Figures</h2>{figures}\n<h2>Runs</h2>{result_table}\n\
-         <h2>Spec</h2><pre>{source}</pre>\n<p class=note>superscale {version}; files beside this page: results.csv, exponents.csv, curves.csv, spec.toml.</p></body></html>\n",
-        name = escape(&experiment.name),
-        description = escape(&experiment.description),
-        count = results.len(),
-        exponent_table = exponent_table(exponents),
-        result_table = result_table(results),
-        source = escape(&experiment.source),
-        version = env!("CARGO_PKG_VERSION"),
-    ))
+    let mut overview = Section::new("Overview");
+    overview.push(Block::Note(format!(
+        "{} runs ({diverged} diverged). Losses are the paper's L = n × MSE: the squared error summed over \
+         features and averaged over samples (Liu, Liu & Gore 2025; importance-weighted for the Anthropic variant). \
+         α_m is the OLS slope of ln L(held-out) on ln m with its standard error and R² (the paper's protocol); \
+         the held-out loss is measured on fresh samples after training. MSO is the mean squared overlap (Ŵ_i·Ŵ_j)² of normalised rows.",
+        results.len()
+    )));
+    let mut sections = vec![overview];
+    if !exponents.is_empty() {
+        sections.push(Section::new("Model exponents").with(Block::Table(exponent_table(exponents))));
+    }
+    let mut figures = Section::new("Figures");
+    figures.blocks.extend(super::tms::figures(results)?);
+    let map = super::sweep_map::figure(results);
+    if !map.is_empty() {
+        figures.push(figure(map));
+    }
+    if !exponents.is_empty() {
+        figures.push(figure(loss_figure(exponents)?));
+        figures.push(figure(overlap_figure(results, exponents)?));
+    }
+    figures.push(figure(norm_figure(results, exponents)?));
+    figures.push(figure(curve_figure(results, exponents)?));
+    sections.push(figures);
+    sections.push(Section::new("Runs").with(Block::Table(result_table(results))));
+    Ok(sections)
 }

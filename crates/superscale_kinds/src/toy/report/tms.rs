@@ -3,117 +3,72 @@
 //! the 2-D feature vectors of m = 2 models, and D* against 1/(1 − S) with the histogram of
 //! the feature dimensionalities D_i. Each figure appears only for studies it fits.
 
-use crate::chart::{xy_chart, Scale, Series, Style};
-use crate::error::Result;
+use crate::toy::analysis::{anthropic, best_per_point, dimensionality, Phase};
+use crate::toy::execute::RunResult;
 use std::fmt::Write;
-use superscale_measure::feature_dimensionality;
-use superscale_kinds::{RunResult, RunStatus};
-use superscale_spec::{AnthropicSpec, ModelSpec};
+use superscale_report::chart::{xy_chart, Scale, Series, Style};
+use superscale_report::{Block, Result};
+use superscale_spec::AnthropicSpec;
 
-/// The phase of an n = 2, m = 1 model (§6 item 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// W ≈ (±1, 0): the extra feature is not represented
-    NotRepresented,
-    /// W ≈ (0, ±1): the extra feature gets the dimension
-    ExtraGetsDimension,
-    /// W ≈ (1, −1): both stored antipodally
-    Antipodal,
-    /// neither feature stored (both |W_i| ≤ 1/2)
-    Neither,
-}
-
-impl Phase {
-    /// |W_i| > 1/2 counts as represented (φ½ of Liu, Liu & Gore 2025, Eq. 3); two
-    /// represented features of opposite sign are antipodal.
-    pub fn classify(first: f32, extra: f32) -> Self {
-        // Two represented features share the one dimension: the optimum stores them with
-        // opposite signs (ReLU then filters the interference); a same-sign pair is counted
-        // with them, as superposed.
-        match (first.abs() > 0.5, extra.abs() > 0.5) {
-            (true, true) => Phase::Antipodal,
-            (true, false) => Phase::NotRepresented,
-            (false, true) => Phase::ExtraGetsDimension,
-            (false, false) => Phase::Neither,
-        }
-    }
-
-    fn color(self) -> &'static str {
-        match self {
+fn phase_color(phase: Phase) -> &'static str {
+    match phase {
             Phase::NotRepresented => "#9ecae1",
             Phase::ExtraGetsDimension => "#fdae6b",
             Phase::Antipodal => "#a1d99b",
             Phase::Neither => "#dddddd",
-        }
     }
+}
 
-    fn label(self) -> &'static str {
-        match self {
+fn phase_label(phase: Phase) -> &'static str {
+    match phase {
             Phase::NotRepresented => "extra feature not represented, W ≈ (±1, 0)",
             Phase::ExtraGetsDimension => "extra feature gets the dimension, W ≈ (0, ±1)",
             Phase::Antipodal => "antipodal, W ≈ (1, −1)",
             Phase::Neither => "neither represented",
-        }
     }
 }
 
-pub(crate) fn anthropic(result: &RunResult) -> Option<&AnthropicSpec> {
-    match &result.point.spec.model {
-        ModelSpec::Anthropic(spec) if result.status == RunStatus::Done => Some(spec),
-        _ => None,
-    }
-}
-
-/// The replicate with the lowest held-out loss of each sweep point (the paper keeps the
-/// best of several seeds), in the points' order.
-pub(crate) fn best_per_point(results: &[RunResult]) -> Vec<&RunResult> {
-    let mut best: Vec<&RunResult> = Vec::new();
-    for result in results.iter().filter(|r| anthropic(r).is_some()) {
-        match best
-            .iter_mut()
-            .find(|b| b.point.run_id == result.point.run_id)
-        {
-            Some(slot) if result.loss_heldout < slot.loss_heldout => *slot = result,
-            Some(_) => {}
-            None => best.push(result),
-        }
-    }
-    best
-}
-
-/// All TMS figures that fit the study (empty when none does).
-pub(crate) fn figures(results: &[RunResult]) -> Result<String> {
+/// All TMS figures that fit the study (none when none does).
+pub(crate) fn figures(results: &[RunResult]) -> Result<Vec<Block>> {
     let best = best_per_point(results);
     let Some(first) = best.first().and_then(|r| anthropic(r)) else {
-        return Ok(String::new());
+        return Ok(Vec::new());
     };
     let shape = (first.n_features, first.n_hidden);
     if best
         .iter()
         .any(|r| anthropic(r).map(|s| (s.n_features, s.n_hidden)) != Some(shape))
     {
-        return Ok(String::new());
+        return Ok(Vec::new());
     }
     let drawable = shape == (2, 1) || shape.1 == 2 || shape.0 > 2 * shape.1;
     // The store keeps measurements, not W; W comes back only from `--save-weights` files.
     if best.iter().any(|r| r.weights.len() != shape.0 * shape.1) {
         return Ok(if drawable {
-            "<p><em>The toy-model geometry figures need each run's W: run the study with \
-             <code>--save-weights</code>.</em></p>"
-                .to_string()
+            vec![Block::Note(
+                "The toy-model geometry figures need each run's W: run the study with \
+                 --save-weights."
+                    .into(),
+            )]
         } else {
-            String::new()
+            Vec::new()
         });
     }
-    let mut out = String::new();
+    let mut out = Vec::new();
     if shape == (2, 1) {
-        out += &format!("<figure>{}</figure>", phase_diagram(&best));
+        out.push(Block::Figure {
+            svg: phase_diagram(&best),
+            caption: String::new(),
+        });
     }
     if shape.1 == 2 {
-        out += &format!("<figure>{}</figure>", feature_vectors(&best));
+        out.push(Block::Figure {
+            svg: feature_vectors(&best),
+            caption: String::new(),
+        });
     }
     if shape.0 > 2 * shape.1 {
-        out += &dimensionality(&best)?;
+        out.extend(dimensionality_figures(&best)?);
     }
     Ok(out)
 }
@@ -157,8 +112,8 @@ fn phase_diagram(best: &[&RunResult]) -> String {
             "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"{}\" stroke=\"white\"><title>1−S = {x}, importance {y}: {}</title></rect>",
             left + column * cell,
             top + row * cell,
-            phase.color(),
-            phase.label()
+            phase_color(*phase),
+            phase_label(*phase)
         );
     }
     for (k, x) in xs.iter().enumerate() {
@@ -199,7 +154,7 @@ fn phase_diagram(best: &[&RunResult]) -> String {
     .enumerate()
     {
         let y = top + 20.0 * k as f64;
-        let _ = write!(svg, "<rect x=\"{legend_x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>", phase.color(), legend_x + 20.0, y + 11.0, phase.label());
+        let _ = write!(svg, "<rect x=\"{legend_x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>", phase_color(*phase), legend_x + 20.0, y + 11.0, phase_label(*phase));
     }
     svg + "</svg>"
 }
@@ -249,24 +204,8 @@ fn feature_vectors(best: &[&RunResult]) -> String {
 }
 
 /// D* against 1/(1 − S), and the D_i histogram over the levels with D* < 0.95 (C9).
-fn dimensionality(best: &[&RunResult]) -> Result<String> {
-    let mut points = Vec::new();
-    let mut pooled = Vec::new();
-    for r in best {
-        let spec = anthropic(r).expect("filtered");
-        let Some(geometry) = &r.geometry else {
-            continue;
-        };
-        let d_star = geometry.dimensions_per_feature;
-        points.push((1.0 / spec.feature_probability, d_star));
-        if d_star < 0.95 {
-            let weights: Vec<f64> = r.weights.iter().map(|&v| f64::from(v)).collect();
-            if let Ok((dims, _)) = feature_dimensionality(&weights, spec.n_hidden) {
-                pooled.extend(dims.into_iter().filter(|&d| d >= 0.1));
-            }
-        }
-    }
-    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+fn dimensionality_figures(best: &[&RunResult]) -> Result<Vec<Block>> {
+    let (points, pooled) = dimensionality(best);
     let series = [
         Series {
             label: "D* = m/‖W‖²_F".into(),
@@ -281,23 +220,26 @@ fn dimensionality(best: &[&RunResult]) -> Result<String> {
             color: 1,
         },
     ];
-    Ok(format!(
-        "<figure>{}</figure><figure>{}</figure>",
-        xy_chart(
+    let figure = |svg| Block::Figure {
+        svg,
+        caption: String::new(),
+    };
+    Ok(vec![
+        figure(xy_chart(
             "Dimensions per feature against 1/(1 − S)",
             "1/(1 − S)",
             "D*",
             Scale::Linear,
-            &series
-        )?,
-        xy_chart(
+            &series,
+        )?),
+        figure(xy_chart(
             "Feature dimensionality D_i ≥ 0.1, levels with D* < 0.95 (bins 0.005)",
             "D_i",
             "number of features",
             Scale::Linear,
-            &dimensionality_histogram(&pooled)
-        )?
-    ))
+            &dimensionality_histogram(&pooled),
+        )?),
+    ])
 }
 
 /// The pooled D_i in fixed 0.005-wide bins over [0, 1] (C9's binning; the generic
@@ -348,15 +290,3 @@ fn dimensionality_histogram(pooled: &[f64]) -> Vec<Series> {
     series
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phases_of_the_two_feature_model() {
-        assert_eq!(Phase::classify(1.0, 0.02), Phase::NotRepresented);
-        assert_eq!(Phase::classify(-0.01, -0.98), Phase::ExtraGetsDimension);
-        assert_eq!(Phase::classify(0.9, -0.95), Phase::Antipodal);
-        assert_eq!(Phase::classify(0.1, 0.2), Phase::Neither);
-    }
-}

@@ -1,7 +1,8 @@
 //! CSV tables. Loss columns carry their unit in the name: `_n_mse` is the paper's
 //! L = n × MSE (sum over features, mean over samples; `superposition_scaling.md` §1.3).
 
-use superscale_kinds::{RunResult, RunStatus, WidthExponent};
+use super::execute::{RunResult, RunStatus};
+use super::exponents::WidthExponent;
 use superscale_spec::ModelSpec;
 
 fn number(value: f64) -> String {

@@ -1,0 +1,8 @@
+//! The report of a toy-model study: its sections (built from the analysis with the
+//! presentation layer of `superscale_report`).
+
+mod sections;
+mod sweep_map;
+mod tms;
+
+pub(crate) use sections::sections;

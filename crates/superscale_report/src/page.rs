@@ -1,0 +1,182 @@
+//! The report page: sections of text, figures and tables, rendered as one self-contained
+//! HTML file (inline SVG and CSS, no scripts, no network) that opens offline.
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A table: a header row and rows of cells, all plain text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    /// column titles
+    pub header: Vec<String>,
+    /// rows, each as long as the header
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A piece of a section.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// a paragraph of plain text (escaped when rendered)
+    Text(String),
+    /// a note in smaller print (escaped)
+    Note(String),
+    /// markup made by this crate's builders or a kind's own figure code (not escaped:
+    /// never pass user text here unescaped)
+    Markup(String),
+    /// an SVG figure (from [`crate::chart`]) with a caption (escaped)
+    Figure {
+        /// the SVG text
+        svg: String,
+        /// what it shows
+        caption: String,
+    },
+    /// a table
+    Table(Table),
+    /// preformatted text, such as the experiment file (escaped)
+    Code(String),
+}
+
+/// A titled section of a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// the heading
+    pub title: String,
+    /// the anchor, for links from other sections and hover text
+    pub id: String,
+    /// its content in order
+    pub blocks: Vec<Block>,
+}
+
+impl Section {
+    /// An empty section; the anchor is derived from the title.
+    pub fn new(title: impl Into<String>) -> Self {
+        let title = title.into();
+        let id = title
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .collect::<String>()
+            .split('-')
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        Self {
+            title,
+            id,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Adds a block.
+    pub fn with(mut self, block: Block) -> Self {
+        self.blocks.push(block);
+        self
+    }
+
+    /// Adds a block in place.
+    pub fn push(&mut self, block: Block) {
+        self.blocks.push(block);
+    }
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// the title (the study's name)
+    pub title: String,
+    /// the study's description
+    pub description: String,
+    /// its sections in order
+    pub sections: Vec<Section>,
+    /// the closing line (version, files beside the page)
+    pub footer: String,
+}
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:1180px;margin:2em auto;color:#222}\
+figure{display:inline-block;margin:0.5em;vertical-align:top}figcaption{font-size:13px;color:#555;max-width:560px}\
+table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}\
+th{background:#f3f3f3}pre{background:#f7f7f7;padding:1em;overflow:auto}.note{color:#555;font-size:14px}\
+nav a{margin-right:1em}";
+
+fn render_table(table: &Table) -> String {
+    let mut html = String::from("<table><tr>");
+    for cell in &table.header {
+        html += &format!("<th>{}</th>", escape(cell));
+    }
+    html += "</tr>\n";
+    for row in &table.rows {
+        html += "<tr>";
+        for cell in row {
+            html += &format!("<td>{}</td>", escape(cell));
+        }
+        html += "</tr>\n";
+    }
+    html + "</table>"
+}
+
+fn render_block(block: &Block) -> String {
+    match block {
+        Block::Text(text) => format!("<p>{}</p>", escape(text)),
+        Block::Note(text) => format!("<p class=note>{}</p>", escape(text)),
+        Block::Markup(markup) => markup.clone(),
+        Block::Figure { svg, caption } if caption.is_empty() => format!("<figure>{svg}</figure>"),
+        Block::Figure { svg, caption } => {
+            format!("<figure>{svg}<figcaption>{}</figcaption></figure>", escape(caption))
+        }
+        Block::Table(table) => render_table(table),
+        Block::Code(text) => format!("<pre>{}</pre>", escape(text)),
+    }
+}
+
+/// The page as one self-contained HTML document.
+pub fn render(page: &Page) -> String {
+    let mut html = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>superscale: {title}</title><style>{STYLE}</style></head><body>\n\
+         <h1>superscale report: {title}</h1>\n",
+        title = escape(&page.title)
+    );
+    if !page.description.is_empty() {
+        html += &format!("<p>{}</p>\n", escape(&page.description));
+    }
+    if page.sections.len() > 2 {
+        html += "<nav>";
+        for section in &page.sections {
+            html += &format!("<a href=\"#{}\">{}</a>", section.id, escape(&section.title));
+        }
+        html += "</nav>\n";
+    }
+    for section in &page.sections {
+        html += &format!("<h2 id=\"{}\">{}</h2>\n", section.id, escape(&section.title));
+        for block in &section.blocks {
+            html += &render_block(block);
+            html.push('\n');
+        }
+    }
+    if !page.footer.is_empty() {
+        html += &format!("<p class=note>{}</p>\n", escape(&page.footer));
+    }
+    html + "</body></html>\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_escaped_and_anchors_are_plain() {
+        let page = Page {
+            title: "a<b".into(),
+            description: "x & \"y\"".into(),
+            sections: vec![Section::new("Runs & <fits>").with(Block::Text("<script>".into()))],
+            footer: String::new(),
+        };
+        let html = render(&page);
+        assert!(html.contains("a&lt;b") && html.contains("x &amp; &quot;y&quot;"));
+        assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
+        assert!(html.contains("id=\"runs-fits\""), "{html}");
+    }
+}

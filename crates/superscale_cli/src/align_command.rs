@@ -2,7 +2,7 @@
 //! (`measurements.md` §A): mutual k-NN and the other metrics of `superscale_align`, with the
 //! chance level, a permutation null and a bootstrap interval.
 
-use crate::{print_out, UserError};
+use crate::output::{print_out, UserError};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! bootstrap intervals, compare forms by AIC/BIC, check extrapolation on held-out scales and
 //! draw data, fit and interval band as an SVG.
 
-use crate::UserError;
+use crate::output::UserError;
 use anyhow::Context;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};

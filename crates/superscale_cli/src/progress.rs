@@ -1,13 +1,14 @@
-//! Progress of a sweep on stderr: `indicatif` bars on a terminal (the sweep's steps with
+//! Progress of a study on stderr: `indicatif` bars on a terminal (the study's steps with
 //! rate and ETA, one bar per run in flight), one line per finished run otherwise (logs,
-//! Slurm output files), nothing with `--quiet`.
+//! Slurm output files), nothing with `--quiet`. The same for every kind: it hears the
+//! engine's updates, which carry plain labels.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::sync::Mutex;
-use superscale_kinds::{RunResult, RunStatus};
-use superscale_spec::RunPoint;
+use std::sync::{Mutex, MutexGuard};
+use superscale_engine::{Observer, RunLabel, Update};
+use superscale_store::End;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,92 +38,99 @@ type Key = (String, u32);
 
 struct Bars {
     multi: MultiProgress,
-    /// the sweep's steps: position = steps trained, so the rate is steps/s and the ETA
+    /// the study's steps: position = steps trained, so the rate is steps/s and the ETA
     /// weighs long runs by their length
     total: ProgressBar,
     /// runs in flight: their bar and the last step reported
     active: HashMap<Key, (ProgressBar, u64)>,
 }
 
-/// Reports a study's events.
-pub struct Progress {
-    mode: Mode,
+#[derive(Default)]
+struct State {
     runs: usize,
-    finished: Mutex<usize>,
-    bars: Option<Mutex<Bars>>,
+    finished: usize,
+    headline: Option<String>,
+    bars: Option<Bars>,
 }
 
-fn label(point: &RunPoint) -> String {
-    let axes: Vec<String> = point
-        .axes
-        .iter()
-        .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
-        .collect();
-    format!("{} r{} {}", point.run_id, point.replicate, axes.join(" "))
+/// Shows a study's updates.
+pub struct Progress {
+    mode: Mode,
+    state: Mutex<State>,
+}
+
+fn key(label: &RunLabel) -> Key {
+    (label.run_id.clone(), label.replicate)
 }
 
 impl Progress {
-    /// Progress of the runs `todo`.
-    pub fn new(mode: Mode, todo: &[RunPoint]) -> Self {
-        let bars = (mode == Mode::Bars).then(|| {
-            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-            let steps: u64 = todo.iter().map(|p| p.spec.train.steps).sum();
-            let total = multi.add(ProgressBar::new(steps));
-            let style = ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {msg} · {human_pos}/{human_len} steps ({rate}) · ETA {eta}")
-                .expect("a valid template")
-                .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
-                    let _ = write!(out, "{:.0} steps/s", state.per_sec());
-                })
-                .progress_chars("=> ");
-            total.set_style(style);
-            total.set_message(format!("0/{} runs", todo.len()));
-            Mutex::new(Bars { multi, total, active: HashMap::new() })
-        });
+    /// Progress shown in `mode`.
+    pub fn new(mode: Mode) -> Self {
         Self {
             mode,
-            runs: todo.len(),
-            finished: Mutex::new(0),
-            bars,
+            state: Mutex::new(State::default()),
         }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A line of text, above the bars when there are bars.
     pub fn line(&self, text: &str) {
-        match (&self.bars, self.mode) {
-            (_, Mode::Quiet) => {}
-            (Some(bars), _) => {
-                let _ = bars
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .multi
-                    .println(text);
+        if self.mode == Mode::Quiet {
+            return;
+        }
+        match &self.state().bars {
+            Some(bars) => {
+                let _ = bars.multi.println(text);
             }
-            (None, _) => eprintln!("{text}"),
+            None => eprintln!("{text}"),
         }
     }
 
-    /// A run started.
-    pub fn started(&self, point: &RunPoint) {
-        if let Some(bars) = &self.bars {
-            let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
-            let bar = bars.multi.add(ProgressBar::new(point.spec.train.steps));
+    fn planned(&self, todo: &[RunLabel], headline: Option<&str>) {
+        let mut state = self.state();
+        state.runs = todo.len();
+        state.headline = headline.map(String::from);
+        if self.mode != Mode::Bars {
+            return;
+        }
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+        let total = multi.add(ProgressBar::new(todo.iter().map(|r| r.steps).sum()));
+        let style = ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {msg} · {human_pos}/{human_len} steps ({rate}) · ETA {eta}",
+        )
+        .expect("a valid template")
+        .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+            let _ = write!(out, "{:.0} steps/s", state.per_sec());
+        })
+        .progress_chars("=> ");
+        total.set_style(style);
+        total.set_message(format!("0/{} runs", todo.len()));
+        state.bars = Some(Bars {
+            multi,
+            total,
+            active: HashMap::new(),
+        });
+    }
+
+    fn started(&self, label: &RunLabel) {
+        if let Some(bars) = &mut self.state().bars {
+            let bar = bars.multi.add(ProgressBar::new(label.steps));
             bar.set_style(
                 ProgressStyle::with_template("  {prefix:.dim} [{bar:30}] {pos}/{len}")
                     .expect("a valid template")
                     .progress_chars("=> "),
             );
-            bar.set_prefix(label(point));
-            bars.active
-                .insert((point.run_id.clone(), point.replicate), (bar, 0));
+            bar.set_prefix(label.text());
+            bars.active.insert(key(label), (bar, 0));
         }
     }
 
-    /// A run reached `step` (reported every 100 steps).
-    pub fn step(&self, point: &RunPoint, step: u64) {
-        if let Some(bars) = &self.bars {
-            let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
-            let Bars { total, active, .. } = &mut *bars;
-            if let Some((bar, last)) = active.get_mut(&(point.run_id.clone(), point.replicate)) {
+    fn step(&self, label: &RunLabel, step: u64) {
+        if let Some(Bars { total, active, .. }) = &mut self.state().bars {
+            if let Some((bar, last)) = active.get_mut(&key(label)) {
                 total.inc(step.saturating_sub(*last));
                 bar.set_position(step);
                 *last = step;
@@ -130,55 +138,58 @@ impl Progress {
         }
     }
 
-    /// A run finished (done or diverged) and was committed.
-    pub fn finished(&self, result: &RunResult) {
-        let status = match result.status {
-            RunStatus::Done => format!("L_heldout = {:.5}", result.loss_heldout),
-            RunStatus::Diverged { step } => format!("DIVERGED at step {step}"),
-        };
-        self.ended(
-            &result.point,
-            &format!("{status}  ({:.1} s)", result.seconds),
-        );
-    }
-
-    /// A run could not be trained (recorded as failed).
-    pub fn failed(&self, point: &RunPoint, error: &str) {
-        self.ended(point, &format!("FAILED: {error}"));
-    }
-
-    fn ended(&self, point: &RunPoint, outcome: &str) {
-        let count = {
-            let mut finished = self.finished.lock().unwrap_or_else(|p| p.into_inner());
-            *finished += 1;
-            *finished
-        };
-        if let Some(bars) = &self.bars {
-            let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((bar, last)) = bars.active.remove(&(point.run_id.clone(), point.replicate))
-            {
-                // A diverged run stops early: count its remaining steps as done.
-                bars.total.inc(point.spec.train.steps.saturating_sub(last));
-                bar.finish_and_clear();
-                bars.multi.remove(&bar);
+    fn ended(&self, label: &RunLabel, outcome: &str) {
+        let line = {
+            let mut state = self.state();
+            state.finished += 1;
+            let (count, runs) = (state.finished, state.runs);
+            if let Some(bars) = &mut state.bars {
+                if let Some((bar, last)) = bars.active.remove(&key(label)) {
+                    // A diverged run stops early: count its remaining steps as done.
+                    bars.total.inc(label.steps.saturating_sub(last));
+                    bar.finish_and_clear();
+                    bars.multi.remove(&bar);
+                }
+                bars.total.set_message(format!("{count}/{runs} runs"));
             }
-            bars.total
-                .set_message(format!("{count}/{} runs", self.runs));
-        }
-        let width = self.runs.to_string().len();
-        self.line(&format!(
-            "[{count:>width$}/{}] {}  {outcome}",
-            self.runs,
-            label(point)
-        ));
+            let width = runs.to_string().len();
+            format!("[{count:>width$}/{runs}] {}  {outcome}", label.text())
+        };
+        self.line(&line);
     }
 
     /// Removes the bars (before the summary is printed).
     pub fn finish(&self) {
-        if let Some(bars) = &self.bars {
-            let bars = bars.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(bars) = self.state().bars.take() {
             bars.total.finish_and_clear();
             let _ = bars.multi.clear();
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn update(&self, update: Update<'_>) {
+        match update {
+            Update::Planned {
+                summary,
+                todo,
+                headline,
+            } => {
+                self.planned(todo, headline);
+                self.line(summary);
+            }
+            Update::Started(label) => self.started(label),
+            Update::Step(label, step) => self.step(label, step),
+            Update::Finished(label, summary) => {
+                let name = self.state().headline.clone();
+                let status = match (summary.end, name, summary.headline) {
+                    (End::Diverged { step }, _, _) => format!("DIVERGED at step {step}"),
+                    (End::Done, Some(name), Some(value)) => format!("{name} = {value:.5}"),
+                    (End::Done, _, _) => "done".into(),
+                };
+                self.ended(label, &format!("{status}  ({:.1} s)", summary.seconds));
+            }
+            Update::Failed(label, err) => self.ended(label, &format!("FAILED: {}", err.message)),
         }
     }
 }

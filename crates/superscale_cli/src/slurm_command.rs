@@ -3,10 +3,10 @@
 //! for the whole array (`afterok`). Layout beside the study's store OUT:
 //! `OUT-shards/K-of-N/` (one store per shard, plus the Slurm logs) and `OUT.sbatch`.
 
-use crate::UserError;
+use crate::output::{spec_error, UserError};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
-use superscale_spec::Experiment;
+use superscale_kinds::AnyExperiment;
 
 /// Arguments of `superscale slurm`.
 #[derive(clap::Args)]
@@ -61,8 +61,8 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 }
 
 pub fn run(args: &SlurmArgs) -> Result<()> {
-    let experiment = Experiment::load(&args.spec).map_err(|err| UserError(err.to_string()))?;
-    let runs = experiment.points.len();
+    let experiment = AnyExperiment::load(&args.spec).map_err(spec_error)?;
+    let runs = experiment.runs();
     if args.shards == 0 || args.shards as usize > runs {
         return Err(UserError(format!(
             "--shards {}: must be between 1 and the experiment's {runs} runs",
@@ -77,7 +77,7 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
         &args
             .store
             .clone()
-            .unwrap_or_else(|| PathBuf::from("runs").join(&experiment.name)),
+            .unwrap_or_else(|| superscale_engine::default_dir(experiment.name())),
     )?;
     let shards_dir = PathBuf::from(format!("{}-shards", out.display()));
     let script_path = args
@@ -93,7 +93,7 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
     let spec = std::fs::canonicalize(&args.spec)
         .with_context(|| format!("cannot resolve {}", args.spec.display()))?;
     let n = args.shards;
-    let name = &experiment.name;
+    let name = experiment.name();
     let mut header = vec![
         format!("#SBATCH --job-name=superscale-{name}"),
         format!("#SBATCH --array=1-{n}"),

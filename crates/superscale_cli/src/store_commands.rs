@@ -1,7 +1,6 @@
-//! Commands on existing stores: `merge`, `export`, `ls`, `show`.
+//! Commands on existing stores of any kind: `merge`, `export`, `ls`, `show`.
 
-use crate::run_command::write_report;
-use crate::{print_out, store_error};
+use crate::output::{engine_error, print_out, store_error, threads, UserError};
 
 /// `writeln!` into the output buffer (writing to a String cannot fail).
 macro_rules! outln {
@@ -12,7 +11,8 @@ macro_rules! outln {
 }
 use anyhow::Result;
 use std::path::PathBuf;
-use superscale_store::{ExportFormat, RunRecord, RunState, Store};
+use superscale_kinds::AnyExperiment;
+use superscale_store::{ArrayData, ExportFormat, RunRecord, RunState, Scalar, Store};
 
 /// Arguments of `superscale merge`.
 #[derive(clap::Args)]
@@ -25,6 +25,10 @@ pub struct MergeArgs {
     /// Print nothing but errors and the report's path.
     #[arg(long)]
     pub quiet: bool,
+    /// Worker threads for the merged study's analysis (default: SUPERSCALE_THREADS, else
+    /// the number of cores).
+    #[arg(long, env = "SUPERSCALE_THREADS")]
+    pub threads: Option<usize>,
 }
 
 /// Table format of `superscale export`.
@@ -68,8 +72,26 @@ pub struct ShowArgs {
     pub run_id: String,
 }
 
+/// The experiment kept in a store, parsed as its kind.
+fn stored_experiment(store: &Store) -> Result<AnyExperiment> {
+    let meta = store.meta();
+    AnyExperiment::parse(&meta.source, &meta.source_path).map_err(|err| {
+        UserError(format!(
+            "{}: the experiment kept in the store no longer validates: {err}",
+            store.dir().display()
+        ))
+        .into()
+    })
+}
+
 pub fn merge(args: &MergeArgs) -> Result<()> {
-    let summary = superscale_store::merge(&args.out, &args.inputs).map_err(store_error)?;
+    let Some(first) = args.inputs.first() else {
+        return Err(UserError("give at least one input store".into()).into());
+    };
+    let experiment = stored_experiment(&Store::open(first).map_err(store_error)?)?;
+    let plan = experiment.plan().map_err(engine_error)?;
+    let summary =
+        superscale_store::merge(&args.out, &args.inputs, &plan).map_err(store_error)?;
     if !args.quiet {
         eprintln!(
             "merged {} stores into {}: {} runs copied, {} duplicates identical, {} runs not finished in any input",
@@ -81,9 +103,15 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         );
     }
     let store = Store::open(&args.out).map_err(store_error)?;
-    let report = write_report(&store, args.quiet)?;
-    println!("report: {}", report.display());
-    Ok(())
+    let written = experiment
+        .write_report(&store, threads(args.threads)?)
+        .map_err(engine_error)?;
+    let mut out = String::new();
+    for line in &written.headlines {
+        outln!(out, "{line}");
+    }
+    outln!(out, "report: {}", written.report.display());
+    print_out(&out)
 }
 
 pub fn export(args: &ExportArgs) -> Result<()> {
@@ -114,7 +142,7 @@ pub fn ls(args: &LsArgs) -> Result<()> {
     let wanted = match args.status.as_deref() {
         None => None,
         Some(text) => Some(RunState::parse(text).ok_or_else(|| {
-            crate::UserError(format!(
+            UserError(format!(
                 "--status {text}: expected one of pending, running, done, diverged, failed"
             ))
         })?),
@@ -146,19 +174,20 @@ pub fn ls(args: &LsArgs) -> Result<()> {
         meta.name,
         meta.fingerprint
     );
+    let headline = meta.schema.headline.clone().unwrap_or_default();
     outln!(
         out,
-        "{:>5}  {:<16}  {:>3}  {:<8}  {:>12}  {:>8}  axes",
+        "{:>5}  {:<16}  {:>3}  {:<8}  {:>18}  {:>8}  axes",
         "index",
         "run_id",
         "rep",
         "status",
-        "L_heldout",
+        headline,
         "seconds"
     );
     for run in runs.iter().filter(|r| wanted.is_none_or(|w| r.state == w)) {
         let loss = run
-            .loss_heldout
+            .headline
             .map(|l| format!("{l:.6}"))
             .unwrap_or_default();
         let seconds = run
@@ -168,7 +197,7 @@ pub fn ls(args: &LsArgs) -> Result<()> {
             .unwrap_or_default();
         outln!(
             out,
-            "{:>5}  {:<16}  {:>3}  {:<8}  {loss:>12}  {seconds:>8}  {}",
+            "{:>5}  {:<16}  {:>3}  {:<8}  {loss:>18}  {seconds:>8}  {}",
             run.index,
             run.run_id,
             run.replicate,
@@ -236,52 +265,51 @@ pub fn show(args: &ShowArgs) -> Result<()> {
         if let Some(file) = &record.weights_file {
             outln!(out, "  weights    {}", args.dir.join(file).display());
         }
-        if let Some(result) = store
-            .result(&record.run_id, record.replicate)
+        if let Some(output) = store
+            .output(&record.run_id, record.replicate)
             .map_err(store_error)?
         {
-            outln!(
-                out,
-                "  L_train    {} ± {} (tail mean ± sd, n × MSE)",
-                result.loss_train_tail,
-                result.loss_train_tail_sd
-            );
-            outln!(out, "  L_heldout  {}", result.loss_heldout);
-            if let Some(g) = &result.geometry {
-                outln!(
-                    out,
-                    "  φ_1/2 {}  φ_1 {}  D* {}",
-                    g.phi_half,
-                    g.phi_one,
-                    g.dimensions_per_feature
-                );
-                outln!(
-                    out,
-                    "  overlap²   all rows {} (var {})",
-                    g.overlap_all.mean,
-                    g.overlap_all.variance
-                );
-                if let Some(s) = g.overlap_strong {
-                    outln!(
-                        out,
-                        "  overlap²   {} rows with norm > 1: {} (var {})",
-                        s.rows,
-                        s.mean,
-                        s.variance
-                    );
-                }
+            let schema = &store.meta().schema;
+            for (column, value) in schema.scalars.iter().zip(&output.scalars) {
+                let value = match value {
+                    Scalar::Int(v) => v.to_string(),
+                    Scalar::Float(v) => v.to_string(),
+                    Scalar::Text(v) => v.clone(),
+                    Scalar::Missing => "-".into(),
+                };
+                outln!(out, "  {:<28} {value}", column.name);
             }
-            let points: Vec<String> = result
-                .curve
-                .iter()
-                .map(|(step, loss)| format!("{step}:{loss:.5}"))
-                .collect();
-            outln!(
-                out,
-                "  curve      {} points (step:loss): {}",
-                points.len(),
-                points.join(" ")
-            );
+            for (column, curve) in schema.curves.iter().zip(&output.curves) {
+                let points: Vec<String> = curve
+                    .iter()
+                    .map(|(step, value)| format!("{step}:{value:.5}"))
+                    .collect();
+                outln!(
+                    out,
+                    "  curve {} ({} points, step:value): {}",
+                    column.name,
+                    points.len(),
+                    points.join(" ")
+                );
+            }
+            for (column, array) in schema.arrays.iter().zip(&output.arrays) {
+                let kind = match array.data {
+                    ArrayData::F64(_) => "f64",
+                    ArrayData::F32(_) => "f32",
+                };
+                outln!(
+                    out,
+                    "  array {} [{}] {kind} (`superscale export` writes it as table {})",
+                    column.name,
+                    array
+                        .shape
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" × "),
+                    column.name
+                );
+            }
         }
         outln!(out, "  spec       {}", record.spec_json);
     }

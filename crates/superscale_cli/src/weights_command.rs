@@ -5,7 +5,7 @@
 use crate::weights_family::{family_text, given_losses, loss_of, Member};
 use crate::weights_output::{detail, per_feature_csv, summary_csv};
 use crate::weights_plot::{family_figure, norm_histogram};
-use crate::{print_out, UserError};
+use crate::output::{print_out, UserError};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 
 use crate::weights_command::WeightsArgs;
 use crate::weights_output::method_name;
-use crate::UserError;
+use crate::output::UserError;
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -41,7 +41,31 @@ pub enum Error {
     /// The finished study could not be analysed or reported.
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
+    /// The experiment (or its study tables) is not valid.
+    #[error(transparent)]
+    Spec(#[from] superscale_spec::Error),
+    /// The store could not be opened, planned or read.
+    #[error(transparent)]
+    Store(#[from] superscale_store::Error),
+    /// The store could not record a run; the runs committed before are kept.
+    #[error("{0} (the store could not record a run; the runs committed before are kept)")]
+    Record(superscale_store::Error),
+    /// A report file could not be written.
+    #[error(transparent)]
+    Report(#[from] superscale_report::Error),
 }
 
 /// Result alias of the engine.
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Whether the error is the user's to fix (a bad spec, a wrong or damaged store, a
+    /// conflicting experiment) rather than a failure of the machine; the CLI exits with 2.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            Error::Spec(_) => true,
+            Error::Store(err) | Error::Record(err) => err.is_user_error(),
+            _ => false,
+        }
+    }
+}

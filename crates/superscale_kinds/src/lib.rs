@@ -3,7 +3,10 @@
 //! `docs/architecture.md`, "Adding a kind".
 #![deny(missing_docs)]
 
+mod any;
 pub mod toy;
+
+pub use any::{AnyExperiment, KINDS};
 
 pub use toy::{
     execute, fit_width_exponents, run_study, Error, Result, RunResult, RunStatus, WidthExponent,

@@ -1,0 +1,285 @@
+//! A study from its experiment file to its report, for any kind: planned into its store
+//! (new, resumed, extended or one shard), the runs still to do trained and committed as
+//! they finish, then the finished runs analysed and reported.
+
+use crate::error::{Error, Result, RunError};
+use crate::event::Event;
+use crate::kind::{Finished, FinishedRun, Kind, Run};
+use crate::observe::{label, row, summary, Observer, RunLabel, Update};
+use crate::recorder::Recorder;
+use crate::schedule::run_jobs;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use superscale_report::{Block, Page, Section};
+use superscale_spec::{Experiment, RunPoint};
+use superscale_store::{read_weights, weights_file, Plan, Shard, Store, StudyPlan};
+
+/// How a study is to be run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// the store directory
+    pub dir: PathBuf,
+    /// accept sweep points or replicates the store does not have yet
+    pub extend: bool,
+    /// run only this slice of the study, into a store of its own
+    pub shard: Option<Shard>,
+    /// keep every run's final parameters as a weights file
+    pub save_weights: bool,
+    /// worker threads (runs are spread over them; results never depend on the count)
+    pub threads: usize,
+}
+
+/// What a study wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// the report
+    pub report: PathBuf,
+    /// every file written beside it (tables, spec)
+    pub files: Vec<PathBuf>,
+    /// the kind's headline lines (e.g. α_m per group)
+    pub headlines: Vec<String>,
+    /// runs in the store
+    pub runs: usize,
+    /// of which finished (done or diverged) and in the report
+    pub finished: usize,
+    /// of which failed
+    pub failed: usize,
+}
+
+/// How an invocation ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// what was written (None when the study was stopped before its report)
+    pub written: Option<Written>,
+    /// the runs that failed in this invocation (marked failed, rerun by the next)
+    pub failures: Vec<RunError>,
+    /// whether it was stopped (Ctrl-C, or a store write failed) before every run was done
+    pub stopped: bool,
+}
+
+/// The store's plan of a study: its identity and every run.
+pub fn study_plan<K: Kind>(kind: &K, experiment: &Experiment<K::Spec>) -> StudyPlan {
+    StudyPlan {
+        name: experiment.name.clone(),
+        source: experiment.source.clone(),
+        source_path: experiment.path.clone(),
+        schema: kind.schema(),
+        runs: experiment.points.iter().map(row).collect(),
+    }
+}
+
+/// Runs the study of `experiment` into its store, then writes its tables and report.
+///
+/// Finished runs in the store are skipped; runs left unfinished by a kill are trained again
+/// with the same seeds, so a resumed study is bit-identical to an uninterrupted one. Once
+/// `stop` is set no new job starts; the runs finished so far stay committed and no report
+/// is written. A run that fails is marked failed and the others go on.
+pub fn run_study<K: Kind>(
+    experiment: &Experiment<K::Spec>,
+    options: &Options,
+    stop: &AtomicBool,
+    observer: &dyn Observer,
+) -> Result<Outcome> {
+    let kind = K::prepare(experiment)?;
+    let schema = kind.schema();
+    let plan = study_plan(&kind, experiment);
+    let prepared = Store::prepare(
+        &options.dir,
+        &plan,
+        &Plan {
+            extend: options.extend,
+            shard: options.shard,
+        },
+    )?;
+    let summary_line = prepared.summary(&experiment.name, options.threads);
+    let todo: Vec<RunPoint<Run<K>>> = prepared
+        .todo
+        .iter()
+        .map(|&index| experiment.points[index].clone())
+        .collect();
+    let labels: HashMap<(String, u32), RunLabel> = todo
+        .iter()
+        .map(|p| ((p.run_id.clone(), p.replicate), label(p, kind.steps(p))))
+        .collect();
+    let ordered: Vec<RunLabel> = todo
+        .iter()
+        .map(|p| labels[&(p.run_id.clone(), p.replicate)].clone())
+        .collect();
+    observer.update(Update::Planned {
+        summary: &summary_line,
+        todo: &ordered,
+        headline: schema.headline.as_deref(),
+    });
+    let recorder = Recorder::new(
+        prepared.store,
+        options.save_weights || kind.needs_weights(),
+        stop,
+    );
+    let failures = std::sync::Mutex::new(Vec::new());
+    let on_event = |event: Event<'_, Run<K>>| {
+        recorder.record(&event);
+        let of = |p: &RunPoint<Run<K>>| &labels[&(p.run_id.clone(), p.replicate)];
+        match event {
+            Event::Started(p) => observer.update(Update::Started(of(p))),
+            Event::Step(p, step) => observer.update(Update::Step(of(p), step)),
+            Event::Finished(p, output) => {
+                observer.update(Update::Finished(of(p), summary(&schema, output)))
+            }
+            Event::Failed(p, err) => {
+                failures
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(err.clone());
+                observer.update(Update::Failed(of(p), err))
+            }
+        }
+    };
+    let trained = if todo.is_empty() {
+        Ok(Vec::new())
+    } else {
+        run_jobs(&kind, &todo, options.threads, stop, &on_event)
+    };
+    let (store, store_failure) = recorder.finish();
+    if let Some(err) = store_failure {
+        return Err(Error::Record(err));
+    }
+    let trained = trained?;
+    let failures = failures
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if trained.len() < todo.len() {
+        return Ok(Outcome {
+            written: None,
+            failures,
+            stopped: true,
+        });
+    }
+    let written = write_report(&kind, experiment, &store, options.threads)?;
+    Ok(Outcome {
+        written: Some(written),
+        failures,
+        stopped: false,
+    })
+}
+
+/// The finished runs of `store` with their points from `experiment`; weights come from
+/// their weights files where those were kept.
+pub fn finished_runs<R: Clone>(
+    experiment_points: &[RunPoint<R>],
+    store: &Store,
+) -> Result<Finished<R>> {
+    let points: HashMap<(&str, u32), &RunPoint<R>> = experiment_points
+        .iter()
+        .map(|p| ((p.run_id.as_str(), p.replicate), p))
+        .collect();
+    let records = store.runs()?;
+    let failed = records
+        .iter()
+        .filter(|r| r.state == superscale_store::RunState::Failed)
+        .count();
+    let mut runs = Vec::new();
+    for (record, mut output) in store.outputs()? {
+        let Some(point) = points.get(&(record.run_id.as_str(), record.replicate)) else {
+            return Err(Error::Store(superscale_store::Error::Corrupt {
+                path: store.dir().join(superscale_store::DB_FILE),
+                message: format!(
+                    "run {} replicate {} is not a run of the stored experiment",
+                    record.run_id, record.replicate
+                ),
+            }));
+        };
+        let path = store.dir().join(weights_file(&record.run_id, record.replicate));
+        if path.is_file() {
+            output.weights = read_weights(&path)?;
+        }
+        runs.push(FinishedRun {
+            point: (*point).clone(),
+            output,
+        });
+    }
+    Ok(Finished {
+        unfinished: records.len() - runs.len(),
+        failed,
+        runs,
+        dir: Some(store.dir().to_path_buf()),
+    })
+}
+
+/// Writes the report and tables of everything finished in `store` into its directory. The
+/// report is rebuilt from the store, so it covers the runs of earlier invocations too.
+pub fn write_report<K: Kind>(
+    kind: &K,
+    experiment: &Experiment<K::Spec>,
+    store: &Store,
+    threads: usize,
+) -> Result<Written> {
+    let finished = finished_runs(&experiment.points, store)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|err| Error::ThreadPool {
+            threads,
+            message: err.to_string(),
+        })?;
+    let (analysis, tables, sections) = pool.install(|| -> Result<_> {
+        let analysis = kind.analyse(experiment, &finished)?;
+        let tables = kind.tables(experiment, &finished, &analysis)?;
+        let sections = kind.sections(experiment, &finished, &analysis)?;
+        Ok((analysis, tables, sections))
+    })?;
+    let dir = store.dir();
+    let mut files = vec![("spec.toml".to_string(), experiment.source.clone())];
+    files.extend(tables);
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let page = page(experiment, &finished, sections, &names);
+    let paths = superscale_report::write_files(dir, &files)?;
+    let report = dir.join("report.html");
+    superscale_report::write_atomic(&report, superscale_report::render(&page))?;
+    Ok(Written {
+        report,
+        files: paths,
+        headlines: kind.headlines(&analysis),
+        runs: finished.runs.len() + finished.unfinished,
+        finished: finished.runs.len(),
+        failed: finished.failed,
+    })
+}
+
+fn page<S: superscale_spec::KindSpec, R>(
+    experiment: &Experiment<S>,
+    finished: &Finished<R>,
+    mut sections: Vec<Section>,
+    files: &[&str],
+) -> Page {
+    if finished.unfinished > 0 {
+        let note = Block::Note(format!(
+            "This report covers {} of {} runs ({} failed, {} not run yet).",
+            finished.runs.len(),
+            finished.runs.len() + finished.unfinished,
+            finished.failed,
+            finished.unfinished - finished.failed
+        ));
+        match sections.first_mut() {
+            Some(first) => first.blocks.insert(0, note),
+            None => sections.push(Section::new("Overview").with(note)),
+        }
+    }
+    sections.push(Section::new("Spec").with(Block::Code(experiment.source.clone())));
+    Page {
+        title: experiment.name.clone(),
+        description: experiment.description.clone(),
+        sections,
+        footer: format!(
+            "superscale {} · kind {} · files beside this page: {}",
+            env!("CARGO_PKG_VERSION"),
+            experiment.kind,
+            files.join(", ")
+        ),
+    }
+}
+
+/// The directory a study's store defaults to: `runs/<name>`.
+pub fn default_dir(name: &str) -> PathBuf {
+    Path::new("runs").join(name)
+}

@@ -21,10 +21,11 @@ mod study;
 pub use error::{AnalysisError, Error, Result, RunError};
 pub use event::Event;
 pub use kind::{Finished, FinishedRun, Kind, Run};
-pub use memory::run_in_memory;
+pub use memory::{run_in_memory, run_in_memory_observed};
 pub use observe::{label, row, summary, Observer, RunLabel, Silent, Summary, Update};
 pub use recorder::Recorder;
 pub use schedule::{run_jobs, Outcome as RunOutcome};
 pub use study::{
-    default_dir, finished_runs, run_study, study_plan, write_report, Options, Outcome, Written,
+    analyse_study, default_dir, finished_runs, run_study, study_plan, write_report, Options, Outcome,
+    Report, Written,
 };

@@ -206,6 +206,80 @@ pub fn finished_runs<R: Clone>(
     })
 }
 
+/// A study's analysis as files: its tables, its report page and headline lines.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// (file name, contents): `spec.toml` and the kind's tables
+    pub files: Vec<(String, String)>,
+    /// the report page
+    pub page: Page,
+    /// the kind's headline lines
+    pub headlines: Vec<String>,
+    /// runs of the study
+    pub runs: usize,
+    /// of which finished and analysed
+    pub finished: usize,
+    /// of which failed
+    pub failed: usize,
+}
+
+impl Report {
+    /// Writes the files and `report.html` into `dir` (created if needed), each atomically.
+    pub fn write(&self, dir: &Path) -> Result<Written> {
+        std::fs::create_dir_all(dir).map_err(|source| {
+            Error::Report(superscale_report::Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            })
+        })?;
+        let files = superscale_report::write_files(dir, &self.files)?;
+        let report = dir.join("report.html");
+        superscale_report::write_atomic(&report, superscale_report::render(&self.page))?;
+        Ok(Written {
+            report,
+            files,
+            headlines: self.headlines.clone(),
+            runs: self.runs,
+            finished: self.finished,
+            failed: self.failed,
+        })
+    }
+}
+
+/// Analyses finished runs on a pool of `threads` and lays out the tables and report.
+pub fn analyse_study<K: Kind>(
+    kind: &K,
+    experiment: &Experiment<K::Spec>,
+    finished: &Finished<Run<K>>,
+    threads: usize,
+) -> Result<Report> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|err| Error::ThreadPool {
+            threads,
+            message: err.to_string(),
+        })?;
+    let (analysis, tables, sections) = pool.install(|| -> Result<_> {
+        let analysis = kind.analyse(experiment, finished)?;
+        let tables = kind.tables(experiment, finished, &analysis)?;
+        let sections = kind.sections(experiment, finished, &analysis)?;
+        Ok((analysis, tables, sections))
+    })?;
+    let mut files = vec![("spec.toml".to_string(), experiment.source.clone())];
+    files.extend(tables);
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let page = page(experiment, finished, sections, &names);
+    Ok(Report {
+        page,
+        headlines: kind.headlines(&analysis),
+        runs: finished.runs.len() + finished.unfinished,
+        finished: finished.runs.len(),
+        failed: finished.failed,
+        files,
+    })
+}
+
 /// Writes the report and tables of everything finished in `store` into its directory. The
 /// report is rebuilt from the store, so it covers the runs of earlier invocations too.
 pub fn write_report<K: Kind>(
@@ -215,35 +289,7 @@ pub fn write_report<K: Kind>(
     threads: usize,
 ) -> Result<Written> {
     let finished = finished_runs(&experiment.points, store)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(|err| Error::ThreadPool {
-            threads,
-            message: err.to_string(),
-        })?;
-    let (analysis, tables, sections) = pool.install(|| -> Result<_> {
-        let analysis = kind.analyse(experiment, &finished)?;
-        let tables = kind.tables(experiment, &finished, &analysis)?;
-        let sections = kind.sections(experiment, &finished, &analysis)?;
-        Ok((analysis, tables, sections))
-    })?;
-    let dir = store.dir();
-    let mut files = vec![("spec.toml".to_string(), experiment.source.clone())];
-    files.extend(tables);
-    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    let page = page(experiment, &finished, sections, &names);
-    let paths = superscale_report::write_files(dir, &files)?;
-    let report = dir.join("report.html");
-    superscale_report::write_atomic(&report, superscale_report::render(&page))?;
-    Ok(Written {
-        report,
-        files: paths,
-        headlines: kind.headlines(&analysis),
-        runs: finished.runs.len() + finished.unfinished,
-        finished: finished.runs.len(),
-        failed: finished.failed,
-    })
+    analyse_study(kind, experiment, &finished, threads)?.write(store.dir())
 }
 
 fn page<S: superscale_spec::KindSpec, R>(

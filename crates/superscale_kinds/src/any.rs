@@ -3,12 +3,42 @@
 //! arms in the `dispatch!` match), beside the module implementing
 //! [`superscale_engine::Kind`] (`docs/architecture.md`, "Adding a kind").
 
-use crate::toy::Toy;
+use crate::toy::{from_output, RunResult, Toy};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use superscale_engine::{Kind, Observer, Options, Outcome, Written};
+use superscale_engine::{Finished, Kind, Observer, Options, Outcome, Report, Run, Written};
 use superscale_spec::{kind_of, Experiment, RunSpec};
 use superscale_store::{Store, StudyPlan};
+
+/// A study's analysis, whatever its kind: the report and tables, and for toy-model studies
+/// the run results themselves (with weights when they are in memory or were kept), which
+/// the Python `Study` hands out as arrays.
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    /// tables, page and headlines
+    pub report: Report,
+    /// the finished runs of a toy-model study, in order
+    pub toy: Option<Vec<RunResult>>,
+    /// whether runs of the study are unfinished (stopped early, or a store with runs to do)
+    pub incomplete: bool,
+}
+
+/// The toy results of finished runs (only for the toy kind).
+trait ToyResults: Kind {
+    fn toy_results(_finished: &Finished<Run<Self>>) -> Option<Vec<RunResult>> {
+        None
+    }
+}
+
+impl ToyResults for Toy {
+    fn toy_results(finished: &Finished<RunSpec>) -> Option<Vec<RunResult>> {
+        finished
+            .runs
+            .iter()
+            .map(|run| from_output(run.point.clone(), &run.output).ok())
+            .collect()
+    }
+}
 
 /// An experiment of any kind.
 #[derive(Debug, Clone)]
@@ -79,6 +109,38 @@ impl AnyExperiment {
         dispatch!(self, e, _K => &e.source)
     }
 
+    /// The experiment's description.
+    pub fn description(&self) -> &str {
+        dispatch!(self, e, _K => &e.description)
+    }
+
+    /// Where the experiment was read from.
+    pub fn path(&self) -> &Path {
+        dispatch!(self, e, _K => &e.path)
+    }
+
+    /// Replicates per sweep point.
+    pub fn replicates(&self) -> u32 {
+        dispatch!(self, e, _K => e.replicates)
+    }
+
+    /// The sweep axes and their values.
+    pub fn axes(&self) -> &[(String, Vec<toml::Value>)] {
+        dispatch!(self, e, _K => &e.axes)
+    }
+
+    /// Every run as (index, run id, replicate, seed, canonical JSON, axes).
+    pub fn rows(&self) -> Vec<superscale_store::PlannedRow> {
+        dispatch!(self, e, _K => e.points.iter().map(superscale_engine::row).collect())
+    }
+
+    /// The toy-model experiment, if this is one.
+    pub fn as_toy(&self) -> Option<&Experiment<RunSpec>> {
+        match self {
+            AnyExperiment::Toy(e) => Some(e),
+        }
+    }
+
     /// The store's plan of the whole study (for merges).
     pub fn plan(&self) -> Result<StudyPlan, superscale_engine::Error> {
         dispatch!(self, e, K => {
@@ -96,6 +158,45 @@ impl AnyExperiment {
         observer: &dyn Observer,
     ) -> Result<Outcome, superscale_engine::Error> {
         dispatch!(self, e, K => superscale_engine::run_study::<K>(e, options, stop, observer))
+    }
+
+    /// Trains the study in memory (no store), reporting to `observer`; once `stop` is set no
+    /// new job starts and the runs finished so far are analysed.
+    pub fn run_in_memory(
+        &self,
+        threads: usize,
+        stop: &AtomicBool,
+        observer: &dyn Observer,
+    ) -> Result<Analysed, superscale_engine::Error> {
+        dispatch!(self, e, K => {
+            let kind = K::prepare(e)?;
+            let (finished, stopped) =
+                superscale_engine::run_in_memory_observed(&kind, e, threads, stop, observer)?;
+            let report = superscale_engine::analyse_study(&kind, e, &finished, threads)?;
+            Ok(Analysed {
+                toy: K::toy_results(&finished),
+                incomplete: stopped || finished.unfinished > 0,
+                report,
+            })
+        })
+    }
+
+    /// Analyses what `store` holds (every finished run, earlier invocations' included).
+    pub fn analyse_store(
+        &self,
+        store: &Store,
+        threads: usize,
+    ) -> Result<Analysed, superscale_engine::Error> {
+        dispatch!(self, e, K => {
+            let kind = K::prepare(e)?;
+            let finished = superscale_engine::finished_runs(&e.points, store)?;
+            let report = superscale_engine::analyse_study(&kind, e, &finished, threads)?;
+            Ok(Analysed {
+                toy: K::toy_results(&finished),
+                incomplete: finished.unfinished > 0,
+                report,
+            })
+        })
     }
 
     /// Writes the report and tables of what `store` holds.

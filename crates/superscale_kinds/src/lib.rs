@@ -6,7 +6,7 @@
 mod any;
 pub mod toy;
 
-pub use any::{AnyExperiment, KINDS};
+pub use any::{Analysed, AnyExperiment, KINDS};
 
 pub use toy::{
     execute, fit_width_exponents, run_study, Error, Result, RunResult, RunStatus, WidthExponent,

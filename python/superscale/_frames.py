@@ -12,7 +12,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
-_STRINGS = {"run_id": str, "status": str, "variant": str, "group": str, "note": str}
+_STRINGS = {
+    "run_id": str,
+    "run": str,
+    "status": str,
+    "variant": str,
+    "group": str,
+    "note": str,
+    "verdict": str,
+}
 
 
 def _pandas() -> Any:
@@ -62,3 +70,8 @@ def results_polars(text: str) -> Any:
     overrides = {name: polars.String for name in _STRINGS if name in text.split("\n", 1)[0].split(",")}
     overrides["seed"] = polars.UInt64
     return polars.read_csv(io.BytesIO(text.encode()), schema_overrides=overrides, infer_schema_length=None)
+
+
+def table_frame(text: str) -> Any:
+    """Any table the CLI writes (CSV text) as a pandas DataFrame."""
+    return _frame(text)

@@ -3,10 +3,18 @@
 use crate::error::{Error, Result, RunError};
 use crate::event::Event;
 use crate::kind::{Kind, Run};
+use std::any::Any;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use superscale_spec::RunPoint;
 use superscale_store::RunOutput;
+
+/// The payload an event callback unwinds with to stop a study at once (Python's Ctrl-C):
+/// the job in flight is abandoned, no other job starts, and the runs finished so far are
+/// returned as usual. Any other unwinding payload is a bug and is raised again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
 
 /// The outcome of one run: its position in the runs given, and what it produced.
 pub type Outcome = (usize, std::result::Result<RunOutput, RunError>);
@@ -18,7 +26,8 @@ pub type Outcome = (usize, std::result::Result<RunOutput, RunError>);
 /// train one job at a time. Each run's bits depend on its spec and seed only, never on the
 /// thread count or the order. Events are reported from the workers as they happen; once
 /// `stop` is set no new job starts (runs in flight finish, or stop at their kind's next
-/// progress report if the event callback unwinds).
+/// progress report if the event callback unwinds with [`Stopped`]). Fewer outcomes than
+/// runs means the study was stopped.
 pub fn run_jobs<K: Kind>(
     kind: &K,
     runs: &[RunPoint<Run<K>>],
@@ -39,11 +48,13 @@ pub fn run_jobs<K: Kind>(
     });
     let next = AtomicUsize::new(0);
     let collected: Mutex<Vec<Outcome>> = Mutex::new(Vec::with_capacity(runs.len()));
+    let halted = AtomicBool::new(false);
+    let bug: Mutex<Option<Box<dyn Any + Send>>> = Mutex::new(None);
     let step = |run: &RunPoint<Run<K>>, step: u64| on_event(Event::Step(run, step));
     pool.scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|_| loop {
-                if stop.load(Ordering::Relaxed) {
+                if stop.load(Ordering::Relaxed) || halted.load(Ordering::Relaxed) {
                     break;
                 }
                 let position = next.fetch_add(1, Ordering::Relaxed);
@@ -51,10 +62,24 @@ pub fn run_jobs<K: Kind>(
                     break;
                 };
                 let members: Vec<&RunPoint<Run<K>>> = job.iter().map(|&i| &runs[i]).collect();
-                for run in &members {
-                    on_event(Event::Started(run));
-                }
-                let outcomes = kind.train(&members, &step);
+                let trained = catch_unwind(AssertUnwindSafe(|| {
+                    for run in &members {
+                        on_event(Event::Started(run));
+                    }
+                    kind.train(&members, &step)
+                }));
+                let outcomes = match trained {
+                    Ok(outcomes) => outcomes,
+                    Err(payload) => {
+                        halted.store(true, Ordering::Relaxed);
+                        if !payload.is::<Stopped>() {
+                            bug.lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                                .get_or_insert(payload);
+                        }
+                        break;
+                    }
+                };
                 debug_assert_eq!(outcomes.len(), members.len());
                 // Reported from the worker as soon as the job ends, so a store commits
                 // each run before this worker takes another job.
@@ -71,6 +96,12 @@ pub fn run_jobs<K: Kind>(
             });
         }
     });
+    if let Some(payload) = bug
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    {
+        resume_unwind(payload);
+    }
     let mut finished = collected
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -118,10 +118,15 @@ pub fn run_study<K: Kind>(
     );
     let failures = std::sync::Mutex::new(Vec::new());
     let on_event = |event: Event<'_, Run<K>>| {
-        recorder.record(&event);
         let of = |p: &RunPoint<Run<K>>| &labels[&(p.run_id.clone(), p.replicate)];
+        // The observer hears a start first: if it stops the study there, the run was never
+        // marked running.
+        if let Event::Started(p) = event {
+            observer.update(Update::Started(of(p)));
+        }
+        recorder.record(&event);
         match event {
-            Event::Started(p) => observer.update(Update::Started(of(p))),
+            Event::Started(_) => {}
             Event::Step(p, step) => observer.update(Update::Step(of(p), step)),
             Event::Finished(p, output) => {
                 observer.update(Update::Finished(of(p), summary(&schema, output)))

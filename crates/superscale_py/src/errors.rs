@@ -1,4 +1,4 @@
-//! The exception hierarchy (safetensors' `create_exception!` layout, `shared/style.md` §7)
+//! The exception hierarchy (safetensors' `create_exception!` layout, `docs/architecture.md`)
 //! and the mapping of every crate's errors onto it, variant by variant.
 //!
 //! Messages are the crates' `Display` text, so Python shows exactly what the CLI prints
@@ -88,9 +88,18 @@ pub fn spec_error(py: Python<'_>, err: &superscale_spec::Error) -> PyErr {
     error
 }
 
-/// A [`RunError`] from the run crate's error.
-pub fn run_error(err: &superscale_kinds::Error) -> PyErr {
-    RunError::new_err(err.to_string())
+/// The Python exception of an engine error: a bad spec is a [`SpecError`], a store
+/// problem a [`StoreError`], a run that could not be trained a [`RunError`], anything else
+/// a [`SuperscaleError`]; the message is the CLI's.
+pub fn engine_error(py: Python<'_>, err: &superscale_engine::Error) -> PyErr {
+    use superscale_engine::Error;
+    match err {
+        Error::Spec(err) => spec_error(py, err),
+        Error::Store(_) | Error::Record(_) => StoreError::new_err(err.to_string()),
+        Error::Run(_) => RunError::new_err(err.to_string()),
+        Error::Report(err) => report_error(err),
+        Error::Analysis(_) | Error::ThreadPool { .. } => SuperscaleError::new_err(err.to_string()),
+    }
 }
 
 /// A [`StoreError`] from the store crate's error, with the CLI's message.

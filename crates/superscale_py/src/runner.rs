@@ -4,13 +4,14 @@
 //! released, waking every [`POLL`] to take the GIL briefly: it runs Python's signal
 //! handlers (`PyErr_CheckSignals`, which only the main thread may do) and reports progress.
 //! When a handler raises (KeyboardInterrupt from Ctrl-C), a stop flag is set; every worker
-//! sees it at its next progress event (at most 100 training steps later) and unwinds out of
-//! `run_study` with a private payload that [`std::panic::resume_unwind`] throws without
-//! calling the panic hook, so nothing is printed. Runs that had finished are kept: they
-//! were copied as they finished and, with a store, committed by the store crate's
-//! [`Recorder`] as the CLI commits them, so a second call resumes the study.
+//! sees it at its next progress event (at most 100 training steps later) and leaves its job
+//! by unwinding with the engine's `Stopped` payload ([`std::panic::resume_unwind`] throws it
+//! without calling the panic hook, so nothing is printed); the scheduler catches it and
+//! starts no other job. Runs that had finished are kept: in memory they are analysed into
+//! the partial study, and with a store they were committed as they finished, exactly as
+//! the CLI commits them, so a second call resumes the study.
 
-use crate::errors::{guard, panic_error, run_error, spec_error, store_error, StoreError};
+use crate::errors::{engine_error, guard, panic_error, spec_error, SuperscaleError};
 use crate::spec::PySpec;
 use crate::study::PyStudy;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -22,15 +23,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
-use superscale_kinds::{run_study, Event, RunResult, RunStatus};
-use superscale_spec::{Experiment, RunPoint};
-use superscale_store::{Plan, Recorder, Store};
+use superscale_engine::{Observer, Options, RunLabel, Summary, Update};
+use superscale_kinds::AnyExperiment;
+use superscale_store::{End, Store};
 
 /// How often the waiting thread takes the GIL to check for signals and report progress.
 const POLL: Duration = Duration::from_millis(50);
-
-/// The unwinding payload that stops workers.
-struct Interrupted;
 
 /// What the caller asked to hear while the study runs.
 pub enum Progress {
@@ -40,15 +38,6 @@ pub enum Progress {
     Print,
     /// a Python callable receiving a dict per finished run
     Callback(Py<PyAny>),
-}
-
-/// The results of a study, and the error that stopped it early, if any.
-pub struct Outcome {
-    /// finished runs in the study's order (all of them unless `stopped_by` is set)
-    pub results: Vec<RunResult>,
-    /// the Python exception (KeyboardInterrupt, or one raised by a progress callback) that
-    /// stopped the study; the workers have stopped when it is returned
-    pub stopped_by: Option<PyErr>,
 }
 
 /// A one-shot flag a thread can wait on with a timeout.
@@ -81,53 +70,93 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Trains `points` on `threads` workers with the GIL released, recording every event into
-/// `recorder` when there is one (a run is committed as it finishes, before the worker
-/// takes another; after a stop no run starts, so none is marked running needlessly).
-pub fn run_interruptible(
+/// A finished or failed run, queued by a worker for the calling thread to report.
+enum Ended {
+    Finished(RunLabel, Summary),
+    Failed(RunLabel, String),
+}
+
+/// The engine's observer of a Python call: queues what ended, for the calling thread (the
+/// only one that may run Python code and signal handlers) to report, and stops a worker at
+/// its next progress report once a stop is asked for.
+struct Queue {
+    stop: AtomicBool,
+    planned: Mutex<Option<(String, usize, Option<String>)>>,
+    ended: Mutex<Vec<Ended>>,
+}
+
+impl Observer for Queue {
+    fn update(&self, update: Update<'_>) {
+        match update {
+            Update::Planned {
+                summary,
+                todo,
+                headline,
+            } => {
+                *lock(&self.planned) =
+                    Some((summary.to_string(), todo.len(), headline.map(String::from)));
+            }
+            Update::Started(_) | Update::Step(..) => {
+                if self.stop.load(Ordering::Relaxed) {
+                    resume_unwind(Box::new(superscale_engine::Stopped));
+                }
+            }
+            Update::Finished(label, summary) => {
+                lock(&self.ended).push(Ended::Finished(label.clone(), summary))
+            }
+            Update::Failed(label, err) => {
+                lock(&self.ended).push(Ended::Failed(label.clone(), err.message.clone()))
+            }
+        }
+    }
+}
+
+/// Runs `work` (a study, given the observer and the stop flag) on its own thread with the
+/// GIL released, reporting progress and checking signals every [`POLL`] from the calling
+/// thread. Returns what `work` returned (None when it was stopped by unwinding) and the
+/// Python exception that stopped it, if any.
+fn interruptible<T: Send>(
     py: Python<'_>,
-    points: &[RunPoint],
-    threads: usize,
     progress: &Progress,
-    recorder: Option<&Recorder>,
-) -> PyResult<Outcome> {
-    let stop = AtomicBool::new(false);
-    let finished: Mutex<Vec<RunResult>> = Mutex::new(Vec::new());
-    let latch = Latch::default();
-    let on_event = |event: Event<'_>| {
-        if matches!(event, Event::Started(_) | Event::Step(..)) && stop.load(Ordering::Relaxed) {
-            resume_unwind(Box::new(Interrupted));
-        }
-        if let Some(recorder) = recorder {
-            recorder.record(&event);
-        }
-        if let Event::Finished(result) = event {
-            lock(&finished).push(result.clone());
-        }
+    work: impl FnOnce(&Queue) -> T + Send,
+) -> PyResult<(Option<T>, Option<PyErr>)> {
+    let queue = Queue {
+        stop: AtomicBool::new(false),
+        planned: Mutex::new(None),
+        ended: Mutex::new(Vec::new()),
     };
-    let total = points.len();
+    let latch = Latch::default();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
-            let outcome = catch_unwind(AssertUnwindSafe(|| run_study(points, threads, &on_event)));
+            let outcome = catch_unwind(AssertUnwindSafe(|| work(&queue)));
             latch.set();
             outcome
         });
         let mut stopped_by: Option<PyErr> = None;
         let mut reported = 0;
+        let mut total = 0;
+        let mut headline = None;
         loop {
             let done = py.detach(|| latch.wait(POLL));
             // After a stop, later signals are drained so a second Ctrl-C does not escape
             // while the workers wind down.
             let checked = py.check_signals().and_then(|()| {
-                let fresh: Vec<RunResult> = lock(&finished)[reported..].to_vec();
-                reported += fresh.len();
-                fresh.iter().enumerate().try_for_each(|(k, result)| {
-                    report(py, progress, result, reported - fresh.len() + k + 1, total)
+                if let Some((summary, todo, name)) = lock(&queue.planned).take() {
+                    total = todo;
+                    headline = name;
+                    if let Progress::Print = progress {
+                        write_stderr(py, &format!("{summary}\n"))?;
+                    }
+                }
+                let fresh: Vec<Ended> = std::mem::take(&mut *lock(&queue.ended));
+                fresh.into_iter().try_for_each(|ended| {
+                    reported += 1;
+                    report(py, progress, &ended, reported, total, headline.as_deref())
                 })
             });
             if let Err(err) = checked {
                 if stopped_by.is_none() {
-                    stop.store(true, Ordering::Relaxed);
+                    queue.stop.store(true, Ordering::Relaxed);
                     stopped_by = Some(err);
                 }
             }
@@ -135,73 +164,75 @@ pub fn run_interruptible(
                 break;
             }
         }
-        let joined = worker.join().unwrap_or_else(Err);
-        let results = match joined {
-            Ok(Ok(results)) => results,
-            Ok(Err(err)) if stopped_by.is_none() => return Err(run_error(&err)),
-            Err(payload) if payload.downcast_ref::<Interrupted>().is_none() => {
-                return Err(panic_error("run", &*payload));
-            }
-            // Stopped early: the runs that finished before the stop, in the study's order.
-            Ok(Err(_)) | Err(_) => {
-                let mut partial = std::mem::take(&mut *lock(&finished));
-                partial.sort_by_key(|result| result.point.index);
-                partial
-            }
-        };
-        Ok(Outcome {
-            results,
-            stopped_by,
-        })
+        match worker.join().unwrap_or_else(Err) {
+            Ok(value) => Ok((Some(value), stopped_by)),
+            Err(payload) => Err(panic_error("run", &*payload)),
+        }
     })
 }
 
-/// Tells the caller about one finished run.
+fn write_stderr(py: Python<'_>, text: &str) -> PyResult<()> {
+    let stderr = py.import("sys")?.getattr("stderr")?;
+    stderr.call_method1("write", (text,))?;
+    stderr.call_method0("flush").map(drop)
+}
+
+/// Tells the caller about one finished or failed run.
 fn report(
     py: Python<'_>,
     progress: &Progress,
-    result: &RunResult,
+    ended: &Ended,
     count: usize,
     total: usize,
+    headline: Option<&str>,
 ) -> PyResult<()> {
-    let (status, loss) = match result.status {
-        RunStatus::Done => ("done".to_string(), result.loss_heldout),
-        RunStatus::Diverged { step } => (format!("diverged at step {step}"), f64::NAN),
+    let (label, status, value, seconds) = match ended {
+        Ended::Finished(label, summary) => {
+            let status = match summary.end {
+                End::Done => "done".to_string(),
+                End::Diverged { step } => format!("diverged at step {step}"),
+            };
+            let value = match summary.end {
+                End::Done => summary.headline.unwrap_or(f64::NAN),
+                End::Diverged { .. } => f64::NAN,
+            };
+            (label, status, value, summary.seconds)
+        }
+        Ended::Failed(label, message) => (label, format!("failed: {message}"), f64::NAN, f64::NAN),
     };
     match progress {
         Progress::Silent => Ok(()),
         Progress::Print => {
-            let axes: Vec<String> = result
-                .point
-                .axes
-                .iter()
-                .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
-                .collect();
-            let outcome = match result.status {
-                RunStatus::Done => format!("L_heldout = {:.5}", result.loss_heldout),
-                RunStatus::Diverged { step } => format!("DIVERGED at step {step}"),
+            let outcome = match (ended, headline) {
+                (Ended::Finished(_, s), _) if matches!(s.end, End::Diverged { .. }) => {
+                    status.to_uppercase()
+                }
+                (Ended::Finished(..), Some(name)) => format!("{name} = {value:.5}"),
+                _ => status.clone(),
             };
-            let line = format!(
-                "[{count:>3}/{total}] {} r{} {}  {outcome}  ({:.1} s)\n",
-                result.point.run_id,
-                result.point.replicate,
-                axes.join(" "),
-                result.seconds
-            );
-            let stderr = py.import("sys")?.getattr("stderr")?;
-            stderr.call_method1("write", (line,))?;
-            stderr.call_method0("flush").map(drop)
+            write_stderr(
+                py,
+                &format!(
+                    "[{count:>3}/{total}] {}  {outcome}  ({seconds:.1} s)\n",
+                    label.text()
+                ),
+            )
         }
         Progress::Callback(callback) => {
             let event = PyDict::new(py);
             event.set_item("finished", count)?;
             event.set_item("total", total)?;
-            event.set_item("index", result.point.index)?;
-            event.set_item("run_id", &result.point.run_id)?;
-            event.set_item("replicate", result.point.replicate)?;
+            event.set_item("index", label.index)?;
+            event.set_item("run_id", &label.run_id)?;
+            event.set_item("replicate", label.replicate)?;
             event.set_item("status", status)?;
-            event.set_item("loss_heldout", loss)?;
-            event.set_item("seconds", result.seconds)?;
+            event.set_item("headline", headline)?;
+            event.set_item("value", value)?;
+            // The toy kind's headline under its old name, for callbacks written before kinds.
+            if headline == Some("loss_heldout_n_mse") {
+                event.set_item("loss_heldout", value)?;
+            }
+            event.set_item("seconds", seconds)?;
             callback.call1(py, (event,)).map(drop)
         }
     }
@@ -234,8 +265,10 @@ fn report(
 /// progress : bool or callable, optional
 ///     True prints one line per finished run to ``sys.stderr`` as the CLI does; a callable
 ///     receives a dict per finished run (``finished``, ``total``, ``index``, ``run_id``,
-///     ``replicate``, ``status``, ``loss_heldout``, ``seconds``; ``total`` counts the runs
-///     this call trains); an exception it raises stops the study like Ctrl-C.
+///     ``replicate``, ``status``, ``headline`` (the kind's headline column, e.g.
+///     ``loss_heldout_n_mse``), ``value`` (its value), ``seconds``, and for toy models
+///     ``loss_heldout``; ``total`` counts the runs this call trains); an exception it
+///     raises stops the study like Ctrl-C.
 /// out : str or os.PathLike, optional
 ///     An alias of ``store`` (``superscale run --out``).
 /// extend : bool, optional
@@ -281,7 +314,7 @@ pub fn run(
                 PyTypeError::new_err("spec must be a Spec or the path of a TOML file")
             })?;
             Arc::new(guard("run", || {
-                Experiment::load(&path).map_err(|err| spec_error(py, &err))
+                AnyExperiment::load(&path).map_err(|err| spec_error(py, &err))
             })?)
         }
     };
@@ -317,38 +350,50 @@ pub fn run(
         Some(_) => Progress::Silent,
     };
     let Some(dir) = dir else {
-        let outcome = run_interruptible(py, &experiment.points, threads, &progress, None)?;
-        let interrupted = outcome.stopped_by.is_some();
-        let study = PyStudy::new(py, experiment, outcome.results, interrupted)?;
-        return finish(py, study, outcome.stopped_by);
+        let (analysed, stopped_by) = interruptible(py, &progress, |queue| {
+            experiment.run_in_memory(threads, &queue.stop, queue)
+        })?;
+        let analysed = match analysed {
+            Some(analysed) => analysed.map_err(|err| engine_error(py, &err))?,
+            // Stopped by unwinding: the runs in memory are lost with the workers' stacks.
+            None => {
+                return Err(stopped_by.unwrap_or_else(|| {
+                    SuperscaleError::new_err("the study stopped without a result")
+                }))
+            }
+        };
+        let study = PyStudy::new(py, experiment, analysed, None, stopped_by.is_some())?;
+        return finish(py, study, stopped_by);
     };
-    let plan = Plan {
+    let options = Options {
+        dir: dir.clone(),
         extend,
         shard: None,
+        save_weights,
+        threads,
     };
-    let prepared = guard("run", || {
-        Store::prepare(&dir, &experiment, &plan).map_err(|err| store_error(&err))
+    let (outcome, stopped_by) = interruptible(py, &progress, |queue| {
+        experiment.run(&options, &queue.stop, queue)
     })?;
-    if let Progress::Print = progress {
-        let line = prepared.summary(&experiment.name, threads);
-        let stderr = py.import("sys")?.getattr("stderr")?;
-        stderr.call_method1("write", (format!("{line}\n"),))?;
+    if let Some(outcome) = outcome {
+        let outcome = outcome.map_err(|err| engine_error(py, &err))?;
+        if let (Some(first), None) = (outcome.failures.first(), &stopped_by) {
+            return Err(crate::errors::RunError::new_err(format!(
+                "{first} ({} run(s) failed; with a store they are marked failed and rerun by the next call)",
+                outcome.failures.len()
+            )));
+        }
     }
-    let recorder = Recorder::new(prepared.store, save_weights);
-    let outcome = run_interruptible(py, &prepared.todo, threads, &progress, Some(&recorder));
-    let (store, failure) = recorder.finish();
-    let outcome = outcome?;
-    if let Some(err) = failure {
-        return Err(StoreError::new_err(format!(
-            "{err} (the store could not record a run; the runs committed before are kept)"
-        )));
-    }
-    let interrupted = outcome.stopped_by.is_some();
-    let study = PyStudy::from_store(py, &store, outcome.results, interrupted)?;
-    if !interrupted {
-        study.write(py, dir)?;
-    }
-    finish(py, study, outcome.stopped_by)
+    // The study as the store now holds it: every finished run, earlier calls' included.
+    let store = guard("run", || {
+        Store::open(&dir).map_err(|err| crate::errors::store_error(&err))
+    })?;
+    let analysed = py
+        .detach(|| experiment.analyse_store(&store, threads))
+        .map_err(|err| engine_error(py, &err))?;
+    let interrupted = stopped_by.is_some() || analysed.incomplete;
+    let study = PyStudy::new(py, experiment, analysed, Some(dir), interrupted)?;
+    finish(py, study, stopped_by)
 }
 
 /// The study, or the exception that stopped it with the partial study attached.

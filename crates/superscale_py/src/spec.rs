@@ -1,6 +1,7 @@
-//! `superscale.Spec`: a validated, expanded experiment (`superscale_spec::Experiment`).
+//! `superscale.Spec`: a validated, expanded experiment of any kind
+//! (`superscale_kinds::AnyExperiment`).
 //!
-//! Every constructor ends in `Experiment::parse` on TOML text, the CLI's own path, so the
+//! Every constructor ends in `AnyExperiment::parse` on TOML text, the CLI's own path, so the
 //! canonical JSON and the run ids are the CLI's by construction.
 
 use crate::errors::{guard, spec_error};
@@ -9,9 +10,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyMapping, PyString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use superscale_spec::Experiment;
+use superscale_kinds::AnyExperiment;
 
-/// An experiment: a base run spec, a sweep and replicates, validated and expanded into runs.
+/// An experiment of any kind: its tables, a sweep and replicates, validated and expanded
+/// into runs.
 ///
 /// Build one from a TOML file (:meth:`Spec.from_toml`), from TOML text
 /// (:meth:`Spec.from_str`) or from keyword arguments that mirror the TOML tables.
@@ -20,20 +22,22 @@ use superscale_spec::Experiment;
 /// ----------
 /// name : str
 ///     The study's name (letters, digits, ``-``, ``_``, ``.``).
-/// model : dict
-///     The ``[model]`` table, e.g. ``{"variant": "superposition_scaling", "n_features": 1000,
-///     "n_hidden": 10, "alpha": 1.0, "weight_decay": -0.5556}``.
-/// train : dict
-///     The ``[train]`` table: ``steps``, ``batch_size`` and ``schedule`` (a dict with ``kind``).
-/// record : dict, optional
-///     The ``[record]`` table (``curve_points``, ``tail_steps``, ``heldout_batches``).
+/// kind : str, optional
+///     The kind of experiment (``"toy"``, the default, ``"quanta"``, ``"platonic"``).
 /// sweep : dict, optional
 ///     Dotted field paths to lists of values, e.g. ``{"model.n_hidden": [10, 20, 40]}``.
 ///     Axes expand in the TOML order (sorted by path), the first varying slowest.
 /// replicates : int, optional
 ///     Replicates per sweep point (default 1).
+/// seed : int, optional
+///     The study's seed (default 0).
 /// description : str, optional
 ///     Free text.
+/// **tables : dict
+///     The kind's tables, e.g. for the toy kind ``model={"variant": "superposition_scaling",
+///     "n_features": 1000, "n_hidden": 10, "alpha": 1.0, "weight_decay": -0.5556}``,
+///     ``train={"steps": ..., "batch_size": ..., "schedule": {"kind": ...}}``, ``record=...``
+///     and ``analysis=...``.
 ///
 /// Raises
 /// ------
@@ -48,13 +52,14 @@ use superscale_spec::Experiment;
 #[pyclass(name = "Spec", module = "superscale", frozen)]
 #[derive(Clone)]
 pub struct PySpec {
-    pub inner: Arc<Experiment>,
+    pub inner: Arc<AnyExperiment>,
 }
 
 impl PySpec {
     fn parse(py: Python<'_>, text: &str, path: &Path) -> PyResult<Self> {
         guard("Spec", || {
-            let experiment = Experiment::parse(text, path).map_err(|err| spec_error(py, &err))?;
+            let experiment =
+                AnyExperiment::parse(text, path).map_err(|err| spec_error(py, &err))?;
             Ok(Self {
                 inner: Arc::new(experiment),
             })
@@ -65,32 +70,40 @@ impl PySpec {
 #[pymethods]
 impl PySpec {
     #[new]
-    #[pyo3(signature = (name, *, model, train, record = None, sweep = None, replicates = None, description = None))]
+    #[pyo3(signature = (name, *, kind = None, sweep = None, replicates = None, seed = None, description = None, **tables))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        model: &Bound<'_, PyAny>,
-        train: &Bound<'_, PyAny>,
-        record: Option<&Bound<'_, PyAny>>,
+        kind: Option<&Bound<'_, PyAny>>,
         sweep: Option<&Bound<'_, PyAny>>,
         replicates: Option<&Bound<'_, PyAny>>,
+        seed: Option<&Bound<'_, PyAny>>,
         description: Option<&Bound<'_, PyAny>>,
+        tables: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let mut table = toml::Table::new();
         let fields = [
             ("name", Some(name)),
             ("description", description),
+            ("kind", kind),
+            ("seed", seed),
             ("replicates", replicates),
-            ("model", Some(model)),
-            ("train", Some(train)),
-            ("record", record),
-            ("sweep", sweep),
         ];
         for (key, value) in fields {
             if let Some(value) = value.filter(|v| !v.is_none()) {
                 table.insert(key.to_string(), to_toml(value, key)?);
             }
+        }
+        for (key, value) in tables.iter().flat_map(|t| t.iter()) {
+            let key: String = key.extract()?;
+            if !value.is_none() {
+                let value = to_toml(&value, &key)?;
+                table.insert(key, value);
+            }
+        }
+        if let Some(sweep) = sweep.filter(|v| !v.is_none()) {
+            table.insert("sweep".into(), to_toml(sweep, "sweep")?);
         }
         let text = toml::to_string(&table)
             .map_err(|err| PyTypeError::new_err(format!("cannot write the spec as TOML: {err}")))?;
@@ -115,7 +128,7 @@ impl PySpec {
     #[staticmethod]
     fn from_toml(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         guard("Spec.from_toml", || {
-            let experiment = Experiment::load(&path).map_err(|err| spec_error(py, &err))?;
+            let experiment = AnyExperiment::load(&path).map_err(|err| spec_error(py, &err))?;
             Ok(Self {
                 inner: Arc::new(experiment),
             })
@@ -143,44 +156,50 @@ impl PySpec {
     /// The study's name.
     #[getter]
     fn name(&self) -> &str {
-        &self.inner.name
+        self.inner.name()
+    }
+
+    /// The kind of experiment (``"toy"``, ``"quanta"``, ``"platonic"``).
+    #[getter]
+    fn kind(&self) -> &str {
+        self.inner.kind()
     }
 
     /// The free-text description.
     #[getter]
     fn description(&self) -> &str {
-        &self.inner.description
+        self.inner.description()
     }
 
     /// Replicates per sweep point.
     #[getter]
     fn replicates(&self) -> u32 {
-        self.inner.replicates
+        self.inner.replicates()
     }
 
     /// Where the spec was read from (``"<Spec>"`` or ``"<string>"`` when built in memory).
     #[getter]
     fn path(&self) -> String {
-        self.inner.path.display().to_string()
+        self.inner.path().display().to_string()
     }
 
     /// The TOML text the spec was parsed from (written as ``spec.toml`` beside a report).
     #[getter]
     fn source(&self) -> &str {
-        &self.inner.source
+        self.inner.source()
     }
 
     /// The run id of every run, in the study's order (replicates of a point share an id).
     #[getter]
     fn run_ids(&self) -> Vec<String> {
-        self.inner.points.iter().map(|p| p.run_id.clone()).collect()
+        self.inner.rows().into_iter().map(|p| p.run_id).collect()
     }
 
     /// The sweep axes in expansion order, as ``{dotted path: [values]}``.
     #[getter]
     fn axes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let axes = PyDict::new(py);
-        for (axis, values) in &self.inner.axes {
+        for (axis, values) in self.inner.axes() {
             let list = PyList::empty(py);
             for value in values {
                 list.append(from_toml(py, value)?)?;
@@ -195,7 +214,7 @@ impl PySpec {
     #[getter]
     fn points<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
         self.inner
-            .points
+            .rows()
             .iter()
             .map(|point| {
                 let dict = PyDict::new(py);
@@ -208,7 +227,7 @@ impl PySpec {
                     axes.set_item(axis, value)?;
                 }
                 dict.set_item("axes", axes)?;
-                dict.set_item("canonical_json", point.spec.canonical_json())?;
+                dict.set_item("canonical_json", &point.spec_json)?;
                 Ok(dict)
             })
             .collect()
@@ -221,11 +240,7 @@ impl PySpec {
     /// -------
     /// list of str
     fn canonical_json(&self) -> Vec<String> {
-        self.inner
-            .points
-            .iter()
-            .map(|p| p.spec.canonical_json())
-            .collect()
+        self.inner.rows().into_iter().map(|p| p.spec_json).collect()
     }
 
     /// The spec's TOML tables as nested dicts, so that ``Spec(**spec.to_dict())`` rebuilds
@@ -236,7 +251,7 @@ impl PySpec {
     /// dict
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let table: toml::Table =
-            self.inner.source.parse().map_err(|err| {
+            self.inner.source().parse().map_err(|err| {
                 PyTypeError::new_err(format!("the spec's source is not TOML: {err}"))
             })?;
         from_toml(py, &toml::Value::Table(table))
@@ -244,14 +259,15 @@ impl PySpec {
 
     /// Number of runs (sweep points × replicates).
     fn __len__(&self) -> usize {
-        self.inner.points.len()
+        self.inner.runs()
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "Spec(name={:?}, runs={})",
-            self.inner.name,
-            self.inner.points.len()
+            "Spec(name={:?}, kind={:?}, runs={})",
+            self.inner.name(),
+            self.inner.kind(),
+            self.inner.runs()
         )
     }
 }

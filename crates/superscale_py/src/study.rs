@@ -1,11 +1,12 @@
-//! The `Study` that `superscale.run` returns: results held in memory.
+//! The `Study` that `superscale.run` returns, for every kind: its tables (as the CLI writes
+//! them) and report, and for toy-model studies the runs' results and weights.
 //!
-//! A `Study` owns its runs' results; their weights were moved into numpy arrays once, when
-//! the study was made, so `Study.weights` hands out the same read-only arrays every time
-//! without copying. `Study.open(path)` fills the same fields from a run store; its runs'
+//! A `Study` owns its analysis. The toy runs' weights were moved into numpy arrays once,
+//! when the study was made, so `Study.weights` hands out the same read-only arrays every
+//! time without copying. `Study.open(path)` analyses a run store of any kind; its toy runs'
 //! weights come from the store's `.safetensors` files when they were saved.
 
-use crate::errors::{detached, guard, report_error, store_error, StoreError};
+use crate::errors::{detached, engine_error, guard, report_error, store_error, StoreError};
 use crate::measure::{geometry_dict, Floats};
 use crate::spec::PySpec;
 use numpy::ndarray::Array2;
@@ -13,12 +14,10 @@ use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use superscale_report::{curves_csv, exponents_csv, results_csv, write_study};
-use superscale_kinds::{fit_width_exponents, RunResult, WidthExponent};
-use superscale_spec::Experiment;
+use superscale_kinds::toy::RunResult;
+use superscale_kinds::{Analysed, AnyExperiment};
 use superscale_store::{read_weights, weights_file, Store};
 
 /// W (n × m) and b (n) of one run.
@@ -26,17 +25,25 @@ type Weights<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray1<f32>>);
 /// The same arrays, held by the study between calls.
 type HeldWeights = (Py<PyArray2<f32>>, Py<PyArray1<f32>>);
 
-/// The results of a study: every run's losses, curve, geometry and weights.
+/// What only toy-model studies have: each run's result and weights.
+struct Toy {
+    results: Vec<RunResult>,
+    /// (W, b) of each result, when held in memory
+    arrays: Vec<Option<HeldWeights>>,
+}
+
+/// The results of a study of any kind.
 ///
-/// Returned by :func:`superscale.run`. Runs are addressed by their index in the study's
-/// order (the ``index`` column of :meth:`results`) or by run id and replicate.
+/// Returned by :func:`superscale.run` and :meth:`Study.open`. Every kind's tables are
+/// :meth:`tables` (pandas DataFrames named as the CLI's CSV files); toy-model studies also
+/// hand out each run's weights, measurements and loss curve, addressed by the run's index
+/// in the study's order (the ``index`` column of :meth:`results`) or by run id and
+/// replicate.
 #[pyclass(name = "Study", module = "superscale", frozen)]
 pub struct PyStudy {
-    experiment: Arc<Experiment>,
-    results: Vec<RunResult>,
-    exponents: Vec<WidthExponent>,
-    /// (W, b) of each result, when held in memory (a run trained by this process)
-    arrays: Vec<Option<HeldWeights>>,
+    experiment: Arc<AnyExperiment>,
+    analysed: Analysed,
+    toy: Option<Toy>,
     /// the store the study was read from or written to, where saved weights are looked up
     store: Option<PathBuf>,
     report: Mutex<Option<PathBuf>>,
@@ -60,78 +67,39 @@ fn read_only(array: &Bound<'_, PyAny>) -> PyResult<()> {
 }
 
 impl PyStudy {
-    /// A study of `results` (in the study's order); their weights move into numpy arrays.
+    /// A study of an analysis; toy runs' weights move into numpy arrays.
     pub fn new(
         py: Python<'_>,
-        experiment: Arc<Experiment>,
-        results: Vec<RunResult>,
-        interrupted: bool,
-    ) -> PyResult<Self> {
-        Self::assemble(py, experiment, results, interrupted, None)
-    }
-
-    /// The finished runs of `store`; those in `fresh` (trained by this call) keep their
-    /// weights in memory, the others are read from their weights files when asked for.
-    pub fn from_store(
-        py: Python<'_>,
-        store: &Store,
-        fresh: Vec<RunResult>,
-        interrupted: bool,
-    ) -> PyResult<Self> {
-        let (experiment, mut results) = guard("Study.open", || {
-            let experiment = store.experiment().map_err(|err| store_error(&err))?;
-            let results = store.results().map_err(|err| store_error(&err))?;
-            Ok((experiment, results))
-        })?;
-        let mut fresh: HashMap<(String, u32), RunResult> = fresh
-            .into_iter()
-            .map(|r| ((r.point.run_id.clone(), r.point.replicate), r))
-            .collect();
-        for result in &mut results {
-            let key = (result.point.run_id.clone(), result.point.replicate);
-            if let Some(trained) = fresh.remove(&key) {
-                result.weights = trained.weights;
-                result.bias = trained.bias;
-            }
-        }
-        let experiment = Arc::new(experiment);
-        Self::assemble(
-            py,
-            experiment,
-            results,
-            interrupted,
-            Some(store.dir().to_path_buf()),
-        )
-    }
-
-    fn assemble(
-        py: Python<'_>,
-        experiment: Arc<Experiment>,
-        mut results: Vec<RunResult>,
-        interrupted: bool,
+        experiment: Arc<AnyExperiment>,
+        mut analysed: Analysed,
         store: Option<PathBuf>,
+        interrupted: bool,
     ) -> PyResult<Self> {
-        let exponents = fit_width_exponents(&results);
-        let mut arrays = Vec::with_capacity(results.len());
-        for result in &mut results {
-            if result.weights.is_empty() && store.is_some() {
-                arrays.push(None);
-                continue;
+        let toy = match analysed.toy.take() {
+            Some(mut results) => {
+                let mut arrays = Vec::with_capacity(results.len());
+                for result in &mut results {
+                    if result.weights.is_empty() {
+                        arrays.push(None);
+                        continue;
+                    }
+                    let (n, m) = result.point.spec.model.shape();
+                    let weights = std::mem::take(&mut result.weights);
+                    let bias = std::mem::take(&mut result.bias);
+                    arrays.push(Some(Self::arrays(py, (n, m), weights, bias, result)?));
+                }
+                Some(Toy { results, arrays })
             }
-            let (n, m) = result.point.spec.model.shape();
-            let weights = std::mem::take(&mut result.weights);
-            let bias = std::mem::take(&mut result.bias);
-            arrays.push(Some(Self::arrays(py, (n, m), weights, bias, result)?));
-        }
+            None => None,
+        };
         let report = store
             .as_ref()
             .map(|dir| dir.join("report.html"))
             .filter(|path| path.is_file());
         Ok(Self {
             experiment,
-            results,
-            exponents,
-            arrays,
+            analysed,
+            toy,
             store,
             report: Mutex::new(report),
             interrupted,
@@ -156,12 +124,23 @@ impl PyStudy {
         Ok((weights.unbind(), bias.unbind()))
     }
 
-    /// The position in `results` of the run at study index `key` (an int) or with run id
-    /// `key` (a str) and `replicate`.
+    /// The toy part, or a TypeError naming the kind.
+    fn toy(&self, what: &str) -> PyResult<&Toy> {
+        self.toy.as_ref().ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "{what} is a toy-model study's: this is a \"{}\" study (see Study.tables())",
+                self.experiment.kind()
+            ))
+        })
+    }
+
+    /// The position in the toy results of the run at study index `key` (an int) or with
+    /// run id `key` (a str) and `replicate`.
     fn position(&self, key: &Bound<'_, PyAny>, replicate: u32) -> PyResult<usize> {
+        let toy = self.toy("a run's result")?;
         if key.is_instance_of::<PyString>() {
             let run_id: String = key.extract()?;
-            return self
+            return toy
                 .results
                 .iter()
                 .position(|r| r.point.run_id == run_id && r.point.replicate == replicate)
@@ -177,20 +156,65 @@ impl PyStudy {
             ));
         }
         let index: i64 = key.extract()?;
-        let total = self.experiment.points.len() as i64;
+        let total = self.experiment.runs() as i64;
         let wanted = if index < 0 { index + total } else { index };
-        self.results
+        toy.results
             .iter()
             .position(|r| r.point.index as i64 == wanted)
             .ok_or_else(|| {
                 PyIndexError::new_err(format!(
                     "no run with index {index} in this study of {} results",
-                    self.results.len()
+                    toy.results.len()
                 ))
             })
     }
 
-    fn frame<'py>(py: Python<'py>, helper: &str, text: String) -> PyResult<Bound<'py, PyAny>> {
+    /// The text of the table `name` (with or without `.csv`).
+    fn table_text(&self, name: &str) -> PyResult<&str> {
+        let file = if name.ends_with(".csv") || name.ends_with(".md") {
+            name.to_string()
+        } else {
+            format!("{name}.csv")
+        };
+        self.analysed
+            .report
+            .files
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, text)| text.as_str())
+            .ok_or_else(|| {
+                PyKeyError::new_err(format!(
+                    "this \"{}\" study has no table {name:?}; it has {}",
+                    self.experiment.kind(),
+                    self.table_names().join(", ")
+                ))
+            })
+    }
+
+    /// The CSV tables' names, without `.csv`.
+    fn table_names(&self) -> Vec<String> {
+        self.analysed
+            .report
+            .files
+            .iter()
+            .filter_map(|(f, _)| f.strip_suffix(".csv").map(String::from))
+            .collect()
+    }
+
+    /// The kind's main table: `results.csv` when it has one, else its first table.
+    fn main_table(&self) -> PyResult<&str> {
+        let names = self.table_names();
+        let name = if names.iter().any(|n| n == "results") {
+            "results".to_string()
+        } else {
+            names.first().cloned().ok_or_else(|| {
+                PyKeyError::new_err("this study has no tables (no run has finished)")
+            })?
+        };
+        self.table_text(&name)
+    }
+
+    fn frame<'py>(py: Python<'py>, helper: &str, text: &str) -> PyResult<Bound<'py, PyAny>> {
         py.import("superscale._frames")?
             .getattr(helper)?
             .call1((text,))
@@ -199,34 +223,50 @@ impl PyStudy {
 
 #[pymethods]
 impl PyStudy {
-    /// Opens a study from its run store (written by :func:`superscale.run` with ``store=``
-    /// or by ``superscale run``), holding every finished run of the store.
+    /// Opens a study of any kind from its run store (written by :func:`superscale.run`
+    /// with ``store=`` or by ``superscale run``), holding every finished run of the store.
     ///
     /// Parameters
     /// ----------
     /// path : str or os.PathLike
     ///     The store directory (holding ``superscale.db``).
+    /// threads : int, optional
+    ///     Threads for the analysis (default: ``SUPERSCALE_THREADS``, else the cores).
     ///
     /// Returns
     /// -------
     /// Study
-    ///     ``interrupted`` is True when the store still has runs to do. Weights come from
-    ///     the store's ``.safetensors`` files; :meth:`weights` raises :class:`StoreError`
-    ///     for a run whose weights were not saved.
+    ///     ``interrupted`` is True when the store still has runs to do. Toy-model weights
+    ///     come from the store's ``.safetensors`` files; :meth:`weights` raises
+    ///     :class:`StoreError` for a run whose weights were not saved.
     ///
     /// Raises
     /// ------
     /// StoreError
     ///     If ``path`` holds no store, or a damaged one.
     #[staticmethod]
-    fn open(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let (store, runs) = guard("Study.open", || {
+    #[pyo3(signature = (path, threads = None))]
+    fn open(py: Python<'_>, path: PathBuf, threads: Option<usize>) -> PyResult<Self> {
+        let threads = threads
+            .or_else(|| {
+                std::env::var("SUPERSCALE_THREADS")
+                    .ok()
+                    .and_then(|t| t.trim().parse().ok())
+            })
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let (experiment, store) = guard("Study.open", || {
             let store = Store::open(&path).map_err(|err| store_error(&err))?;
-            let runs = store.runs().map_err(|err| store_error(&err))?;
-            Ok((store, runs))
+            let meta = store.meta();
+            let experiment = AnyExperiment::parse(&meta.source, &meta.source_path)
+                .map_err(|err| crate::errors::spec_error(py, &err))?;
+            Ok((experiment, store))
         })?;
-        let unfinished = runs.iter().any(|r| !r.state.is_finished());
-        Self::from_store(py, &store, Vec::new(), unfinished)
+        let analysed = py
+            .detach(|| experiment.analyse_store(&store, threads))
+            .map_err(|err| engine_error(py, &err))?;
+        let interrupted = analysed.incomplete;
+        Self::new(py, Arc::new(experiment), analysed, Some(path), interrupted)
     }
 
     /// The experiment this study ran.
@@ -237,13 +277,29 @@ impl PyStudy {
         }
     }
 
-    /// The run id of every run held, in the study's order.
+    /// The kind of the study (``"toy"``, ``"quanta"``, ``"platonic"``).
+    #[getter]
+    fn kind(&self) -> &str {
+        self.experiment.kind()
+    }
+
+    /// The run id of every finished run held, in the study's order (toy-model studies), or
+    /// of every run of the study (other kinds: see their tables for which finished).
     #[getter]
     fn run_ids(&self) -> Vec<String> {
-        self.results
-            .iter()
-            .map(|r| r.point.run_id.clone())
-            .collect()
+        match &self.toy {
+            Some(toy) => toy
+                .results
+                .iter()
+                .map(|r| r.point.run_id.clone())
+                .collect(),
+            None => self
+                .experiment
+                .rows()
+                .into_iter()
+                .map(|r| r.run_id)
+                .collect(),
+        }
     }
 
     /// True when the study was stopped (Ctrl-C) before every run finished, or was opened
@@ -251,6 +307,12 @@ impl PyStudy {
     #[getter]
     fn interrupted(&self) -> bool {
         self.interrupted
+    }
+
+    /// The lines the CLI prints when the study ends (e.g. α_m per group).
+    #[getter]
+    fn headlines(&self) -> Vec<String> {
+        self.analysed.report.headlines.clone()
     }
 
     /// Path of the last ``report.html`` written for this study, or None.
@@ -263,14 +325,45 @@ impl PyStudy {
             .map(|p| p.display().to_string())
     }
 
-    /// One row per run, the columns of the CLI's ``results.csv`` (losses in the paper's
-    /// units, L = n × MSE, in columns ending ``_n_mse``).
+    /// Every table the CLI writes beside the report, as pandas DataFrames keyed by name
+    /// (``results``, ``curves``, ``exponents`` for toy models; ``tasks``, ``emergence``, …
+    /// for quanta; ``pairs``, ``summary``, … for platonic studies).
+    ///
+    /// Returns
+    /// -------
+    /// dict of str to pandas.DataFrame
+    fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let tables = PyDict::new(py);
+        for name in self.table_names() {
+            tables.set_item(&name, Self::frame(py, "table_frame", self.table_text(&name)?)?)?;
+        }
+        Ok(tables)
+    }
+
+    /// One table by name (see :meth:`tables`).
+    ///
+    /// Returns
+    /// -------
+    /// pandas.DataFrame
+    fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        Self::frame(py, "table_frame", self.table_text(name)?)
+    }
+
+    /// The text of a table, byte for byte what the CLI writes (``"results"`` or
+    /// ``"results.csv"``; also ``"summary.md"`` and other text files of the kind).
+    fn table_csv(&self, name: &str) -> PyResult<String> {
+        self.table_text(name).map(String::from)
+    }
+
+    /// The kind's main table: one row per run for toy models and quanta (the columns of
+    /// the CLI's ``results.csv``; toy losses in the paper's units, L = n × MSE, in columns
+    /// ending ``_n_mse``), the kind's first table otherwise.
     ///
     /// Returns
     /// -------
     /// pandas.DataFrame
     fn results<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Self::frame(py, "results_frame", results_csv(&self.results))
+        Self::frame(py, "results_frame", self.main_table()?)
     }
 
     /// :meth:`results` as a polars DataFrame (needs polars).
@@ -279,45 +372,45 @@ impl PyStudy {
     /// -------
     /// polars.DataFrame
     fn to_polars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Self::frame(py, "results_polars", results_csv(&self.results))
+        Self::frame(py, "results_polars", self.main_table()?)
     }
 
-    /// The loss curves in long form (``index, run_id, replicate, step, loss_batch_n_mse``),
-    /// as the CLI's ``curves.csv``.
+    /// The curves in long form, as the CLI's ``curves.csv`` (toy: ``index, run_id,
+    /// replicate, step, loss_batch_n_mse``; quanta: test loss per evaluation).
     ///
     /// Returns
     /// -------
     /// pandas.DataFrame
     fn curves<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Self::frame(py, "curves_frame", curves_csv(&self.results))
+        Self::frame(py, "curves_frame", self.table_text("curves")?)
     }
 
-    /// The model exponent α_m of every group of runs that differ only in width: the OLS
-    /// slope of ln L_heldout on ln m with its standard error and R², as ``exponents.csv``.
+    /// The fitted exponents, as the CLI's ``exponents.csv`` (toy: α_m of every group of
+    /// runs that differ only in width; quanta: α_N and α_S per code exponent).
     ///
     /// Returns
     /// -------
     /// pandas.DataFrame
     fn exponents<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Self::frame(py, "exponents_frame", exponents_csv(&self.exponents))
+        Self::frame(py, "exponents_frame", self.table_text("exponents")?)
     }
 
     /// The text of ``results.csv``, byte for byte what the CLI writes.
-    fn results_csv(&self) -> String {
-        results_csv(&self.results)
+    fn results_csv(&self) -> PyResult<String> {
+        self.table_text("results").map(String::from)
     }
 
     /// The text of ``curves.csv``.
-    fn curves_csv(&self) -> String {
-        curves_csv(&self.results)
+    fn curves_csv(&self) -> PyResult<String> {
+        self.table_text("curves").map(String::from)
     }
 
     /// The text of ``exponents.csv``.
-    fn exponents_csv(&self) -> String {
-        exponents_csv(&self.exponents)
+    fn exponents_csv(&self) -> PyResult<String> {
+        self.table_text("exponents").map(String::from)
     }
 
-    /// The final parameters of one run.
+    /// The final parameters of one run of a toy-model study.
     ///
     /// Parameters
     /// ----------
@@ -342,10 +435,11 @@ impl PyStudy {
         replicate: u32,
     ) -> PyResult<Weights<'py>> {
         let position = self.position(run, replicate)?;
-        if let Some((weights, bias)) = &self.arrays[position] {
+        let toy = self.toy("weights")?;
+        if let Some((weights, bias)) = &toy.arrays[position] {
             return Ok((weights.bind(py).clone(), bias.bind(py).clone()));
         }
-        let result = &self.results[position];
+        let result = &toy.results[position];
         let point = &result.point;
         let dir = self.store.as_deref().unwrap_or(std::path::Path::new("."));
         let path = dir.join(weights_file(&point.run_id, point.replicate));
@@ -361,12 +455,28 @@ impl PyStudy {
         }
         let read = detached(py, "Study.weights", || read_weights(&path))?
             .map_err(|err| store_error(&err))?;
-        let (weights, bias) = Self::arrays(py, read.shape, read.weights, read.bias, result)?;
+        let tensor = |name: &str| {
+            read.tensors
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, a)| match &a.data {
+                    superscale_store::ArrayData::F32(v) => Some(v.clone()),
+                    superscale_store::ArrayData::F64(_) => None,
+                })
+                .ok_or_else(|| {
+                    StoreError::new_err(format!(
+                        "{}: no f32 tensor {name} in the weights file",
+                        path.display()
+                    ))
+                })
+        };
+        let shape = result.point.spec.model.shape();
+        let (weights, bias) = Self::arrays(py, shape, tensor("W")?, tensor("b")?, result)?;
         Ok((weights.into_bound(py), bias.into_bound(py)))
     }
 
-    /// The measurements recorded for one run (see :func:`superscale.measure.geometry`), or
-    /// None if it diverged.
+    /// The measurements recorded for one run of a toy-model study (see
+    /// :func:`superscale.measure.geometry`), or None if it diverged.
     #[pyo3(signature = (run, replicate = 0))]
     fn geometry<'py>(
         &self,
@@ -374,7 +484,8 @@ impl PyStudy {
         run: &Bound<'py, PyAny>,
         replicate: u32,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let result = &self.results[self.position(run, replicate)?];
+        let position = self.position(run, replicate)?;
+        let result = &self.toy("measurements")?.results[position];
         let width = result.point.spec.model.shape().1;
         result
             .geometry
@@ -383,7 +494,8 @@ impl PyStudy {
             .transpose()
     }
 
-    /// The loss curve of one run: (steps, batch losses) at log-spaced steps.
+    /// The loss curve of one run of a toy-model study: (steps, batch losses) at log-spaced
+    /// steps.
     #[pyo3(signature = (run, replicate = 0))]
     fn curve<'py>(
         &self,
@@ -391,7 +503,8 @@ impl PyStudy {
         run: &Bound<'py, PyAny>,
         replicate: u32,
     ) -> PyResult<(Bound<'py, PyArray1<u64>>, Floats<'py>)> {
-        let curve = &self.results[self.position(run, replicate)?].curve;
+        let position = self.position(run, replicate)?;
+        let curve = &self.toy("a loss curve")?.results[position].curve;
         let steps = curve.iter().map(|(s, _)| *s).collect();
         let losses = curve.iter().map(|(_, l)| *l).collect();
         Ok((
@@ -400,8 +513,8 @@ impl PyStudy {
         ))
     }
 
-    /// Writes ``report.html``, ``results.csv``, ``exponents.csv``, ``curves.csv`` and
-    /// ``spec.toml`` into ``out`` (created if needed), as ``superscale run --out`` does.
+    /// Writes ``report.html``, the tables and ``spec.toml`` into ``out`` (created if
+    /// needed), as ``superscale run --out`` does.
     ///
     /// Parameters
     /// ----------
@@ -414,17 +527,23 @@ impl PyStudy {
     pub fn write(&self, py: Python<'_>, out: PathBuf) -> PyResult<String> {
         let path = detached(py, "Study.write", || -> PyResult<PathBuf> {
             create_dir(&out)?;
-            write_study(&out, &self.experiment, &self.results, &self.exponents)
-                .map_err(|err| report_error(&err))
+            self.analysed
+                .report
+                .write(&out)
+                .map(|written| written.report)
+                .map_err(|err| match err {
+                    superscale_engine::Error::Report(err) => report_error(&err),
+                    other => StoreError::new_err(other.to_string()),
+                })
         })??;
         let text = path.display().to_string();
         *self.report.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
         Ok(text)
     }
 
-    /// Number of runs held.
+    /// Number of finished runs held.
     fn __len__(&self) -> usize {
-        self.results.len()
+        self.analysed.report.finished
     }
 
     fn __repr__(&self) -> String {
@@ -434,10 +553,11 @@ impl PyStudy {
             ""
         };
         format!(
-            "Study(name={:?}, runs={}/{}{state})",
-            self.experiment.name,
-            self.results.len(),
-            self.experiment.points.len()
+            "Study(name={:?}, kind={:?}, runs={}/{}{state})",
+            self.experiment.name(),
+            self.experiment.kind(),
+            self.analysed.report.finished,
+            self.experiment.runs()
         )
     }
 }

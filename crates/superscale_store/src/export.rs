@@ -1,14 +1,17 @@
 //! `superscale export`: the store as flat tables for pandas, polars or a spreadsheet.
 //!
-//! Three tables: `runs` (one row per run: identity, state, provenance, every spec field as
-//! a dotted column such as `model.n_hidden`, and the scalar results), `curves` (long form:
-//! run, replicate, step, loss) and `row_norms` (long form: run, replicate, feature, norm).
-//! Missing values and NaN are empty cells in CSV and nulls in Parquet.
+//! Tables, whatever the kind: `runs` (one row per run: identity, state, provenance, every
+//! spec field as a dotted column such as `model.n_hidden`, then the schema's scalars in
+//! order), one long table per curve table (`run_id, replicate, step, <curve>...`) and one
+//! per array (`run_id, replicate, <axis>..., <value>`, row-major). For a toy store these
+//! are `runs`, `curves` (the loss curve) and `row_norms`. Missing values and NaN are empty
+//! cells in CSV and nulls in Parquet.
 
-use crate::error::{io, sqlite, Result};
+use crate::error::{io, Result};
+use crate::output::{ArrayData, RunOutput, Scalar, ScalarType};
+use crate::record::RunRecord;
 use crate::store::Store;
-use rusqlite::types::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The file format of an export.
@@ -51,100 +54,214 @@ pub struct Table {
     pub columns: Vec<Column>,
 }
 
-// Column lists with their types, so an export has the same schema however few runs exist.
-const RUN_COLUMNS: [(&str, char); 18] = [
-    ("r.idx", 'i'),
-    ("r.run_id", 't'),
-    ("r.replicate", 'i'),
-    ("r.seed", 'u'),
-    ("r.status", 't'),
-    ("r.diverged_step", 'i'),
-    ("r.error", 't'),
-    ("r.attempts", 'i'),
-    ("r.started_at", 't'),
-    ("r.finished_at", 't'),
-    ("r.seconds", 'f'),
-    ("r.host", 't'),
-    ("r.superscale_version", 't'),
-    ("r.git_commit", 't'),
-    ("r.weights_file", 't'),
-    ("r.digest", 't'),
-    ("r.weights_digest", 't'),
-    ("r.spec_json", 's'),
-];
-const RESULT_COLUMNS: [(&str, char); 16] = [
-    ("loss_train_tail_n_mse", 'f'),
-    ("loss_train_tail_sd_n_mse", 'f'),
-    ("loss_heldout_n_mse", 'f'),
-    ("sparse_backward_fraction", 'f'),
-    ("phi_half", 'f'),
-    ("phi_one", 'f'),
-    ("dimensions_per_feature", 'f'),
-    ("rows_overlap_all", 'i'),
-    ("mean_sq_overlap_all", 'f'),
-    ("var_sq_overlap_all", 'f'),
-    ("mean_abs_overlap_all", 'f'),
-    ("rows_norm_above_1", 'i'),
-    ("mean_sq_overlap_norm_above_1", 'f'),
-    ("var_sq_overlap_norm_above_1", 'f'),
-    ("mean_abs_overlap_norm_above_1", 'f'),
-    ("welch_kappa_sq_norm_above_1", 'f'),
-];
+fn column(name: &str, values: Values) -> Column {
+    Column {
+        name: name.into(),
+        values,
+    }
+}
 
-/// Builds the three export tables from the store.
+/// NaN as null.
+fn float(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
+}
+
+/// Builds the export tables of the store: `runs`, then the curve tables in the order the
+/// schema first names them, then one table per array. Every finished run is checked
+/// against its digest on the way ([`crate::Error::Corrupt`] otherwise).
 pub fn tables(store: &Store) -> Result<Vec<Table>> {
-    let mut select: Vec<String> = RUN_COLUMNS.iter().map(|(c, _)| c.to_string()).collect();
-    select.extend(RESULT_COLUMNS.iter().map(|(c, _)| format!("res.{c}")));
-    let runs_sql =
-        format!("SELECT {} FROM runs r LEFT JOIN results res USING (run_id, replicate) ORDER BY r.idx, r.replicate", select.join(", "));
-    let rows = query(store, &runs_sql)?;
-    let mut columns = Vec::new();
-    for (position, (name, kind)) in RUN_COLUMNS.iter().chain(RESULT_COLUMNS.iter()).enumerate() {
-        let name = name.trim_start_matches("r.");
-        let cells = rows.iter().map(|row| row[position].clone());
-        match kind {
-            's' => columns.extend(spec_columns(cells.map(|v| {
-                if let Value::Text(t) = v {
-                    t
-                } else {
-                    String::new()
-                }
-            }))),
-            kind => columns.push(Column {
-                name: if name == "idx" {
-                    "index".into()
-                } else {
-                    name.into()
-                },
-                values: typed(*kind, cells),
-            }),
+    let (records, outputs) =
+        store.snapshot(|s| Ok((s.runs()?, crate::read::finished(s, None)?)))?;
+    let outputs: Vec<(RunRecord, RunOutput)> = outputs;
+    let by_key: HashMap<(&str, u32), &RunOutput> = outputs
+        .iter()
+        .map(|(r, o)| ((r.run_id.as_str(), r.replicate), o))
+        .collect();
+    let mut tables = vec![runs_table(store, &records, &by_key)];
+    let schema = &store.meta.schema;
+    let mut curve_tables: Vec<&str> = Vec::new();
+    for curve in &schema.curves {
+        if !curve_tables.contains(&curve.table.as_str()) {
+            curve_tables.push(&curve.table);
         }
     }
-    let long = |name: &str, sql: &str, labels: [&str; 4]| -> Result<Table> {
-        let rows = query(store, sql)?;
-        let kinds = ['t', 'i', 'i', 'f'];
-        let columns = (0..4).map(|c| Column {
-            name: labels[c].into(),
-            values: typed(kinds[c], rows.iter().map(|row| row[c].clone())),
+    for table in curve_tables {
+        tables.push(curve_table(store, table, &outputs));
+    }
+    for (position, array) in schema.arrays.iter().enumerate() {
+        let mut keys = (Vec::new(), Vec::new());
+        let mut axes: Vec<Vec<Option<i64>>> = vec![Vec::new(); array.axes.len()];
+        let mut values = Vec::new();
+        for (record, output) in &outputs {
+            let data = &output.arrays[position];
+            let cells: Vec<Option<f64>> = match &data.data {
+                ArrayData::F64(v) => v.iter().map(|&x| float(x)).collect(),
+                ArrayData::F32(v) => v.iter().map(|&x| float(f64::from(x))).collect(),
+            };
+            for (flat, cell) in cells.into_iter().enumerate() {
+                keys.0.push(Some(record.run_id.clone()));
+                keys.1.push(Some(i64::from(record.replicate)));
+                // Row-major: the last axis varies fastest.
+                let mut rest = flat;
+                for (axis, &dim) in data.shape.iter().enumerate().rev() {
+                    axes[axis].push(Some((rest % dim) as i64));
+                    rest /= dim;
+                }
+                values.push(cell);
+            }
+        }
+        let mut columns = vec![
+            column("run_id", Values::Text(keys.0)),
+            column("replicate", Values::Int(keys.1)),
+        ];
+        for (name, cells) in array.axes.iter().zip(axes) {
+            columns.push(column(name, Values::Int(cells)));
+        }
+        columns.push(column(&array.value, Values::Float(values)));
+        tables.push(Table {
+            name: array.name.clone(),
+            columns,
         });
-        Ok(Table {
-            name: name.into(),
-            columns: columns.collect(),
-        })
-    };
-    Ok(vec![
-        Table { name: "runs".into(), columns },
-        long(
-            "curves",
-            "SELECT c.run_id, c.replicate, c.step, c.loss_batch_n_mse FROM curves c JOIN runs r USING (run_id, replicate) ORDER BY r.idx, c.replicate, c.point",
-            ["run_id", "replicate", "step", "loss_batch_n_mse"],
-        )?,
-        long(
-            "row_norms",
-            "SELECT n.run_id, n.replicate, n.feature, n.norm FROM row_norms n JOIN runs r USING (run_id, replicate) ORDER BY r.idx, n.replicate, n.feature",
-            ["run_id", "replicate", "feature", "norm"],
-        )?,
-    ])
+    }
+    Ok(tables)
+}
+
+/// One row per run: identity, state, provenance, the spec's fields, the scalars.
+fn runs_table(
+    store: &Store,
+    records: &[RunRecord],
+    outputs: &HashMap<(&str, u32), &RunOutput>,
+) -> Table {
+    let text = |f: &dyn Fn(&RunRecord) -> Option<String>| Values::Text(records.iter().map(f).collect());
+    let int = |f: &dyn Fn(&RunRecord) -> Option<i64>| Values::Int(records.iter().map(f).collect());
+    let mut columns = vec![
+        column("index", int(&|r| Some(r.index as i64))),
+        column("run_id", text(&|r| Some(r.run_id.clone()))),
+        column("replicate", int(&|r| Some(i64::from(r.replicate)))),
+        column("seed", Values::UInt(records.iter().map(|r| Some(r.seed)).collect())),
+        column("status", text(&|r| Some(r.state.as_str().into()))),
+        column("diverged_step", int(&|r| r.diverged_step.map(|s| s as i64))),
+        column("error", text(&|r| r.error.clone())),
+        column("attempts", int(&|r| Some(i64::from(r.attempts)))),
+        column("started_at", text(&|r| r.started_at.clone())),
+        column("finished_at", text(&|r| r.finished_at.clone())),
+        column(
+            "seconds",
+            Values::Float(records.iter().map(|r| r.seconds).collect()),
+        ),
+        column("host", text(&|r| r.host.clone())),
+        column("superscale_version", text(&|r| r.superscale_version.clone())),
+        column("git_commit", text(&|r| r.git_commit.clone())),
+        column("weights_file", text(&|r| r.weights_file.clone())),
+        column("digest", text(&|r| r.digest.clone())),
+        column("weights_digest", text(&|r| r.weights_digest.clone())),
+    ];
+    debug_assert_eq!(
+        columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        crate::validate::RUN_COLUMNS
+    );
+    columns.extend(spec_columns(records.iter().map(|r| r.spec_json.clone())));
+    for (position, scalar) in store.meta.schema.scalars.iter().enumerate() {
+        let cells = records.iter().map(|r| {
+            outputs
+                .get(&(r.run_id.as_str(), r.replicate))
+                .map(|o| &o.scalars[position])
+        });
+        let values = match scalar.kind {
+            ScalarType::Int => Values::Int(
+                cells
+                    .map(|s| match s {
+                        Some(Scalar::Int(v)) => Some(*v),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            ScalarType::Float => Values::Float(
+                cells
+                    .map(|s| match s {
+                        Some(Scalar::Float(v)) => float(*v),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            ScalarType::Text => Values::Text(
+                cells
+                    .map(|s| match s {
+                        Some(Scalar::Text(v)) => Some(v.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        };
+        columns.push(column(&scalar.name, values));
+    }
+    Table {
+        name: "runs".into(),
+        columns,
+    }
+}
+
+/// The long table of the curves that share `table`: one row per (run, step); curves that
+/// share a table are aligned by step (the k-th point at a step with the k-th point of the
+/// others at that step), rows in the order the steps first appear, null where a curve has
+/// no point at that step.
+fn curve_table(store: &Store, table: &str, outputs: &[(RunRecord, RunOutput)]) -> Table {
+    let curves: Vec<(usize, &str)> = store
+        .meta
+        .schema
+        .curves
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.table == table)
+        .map(|(i, c)| (i, c.name.as_str()))
+        .collect();
+    let (mut run_ids, mut replicates, mut steps) = (Vec::new(), Vec::new(), Vec::new());
+    let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); curves.len()];
+    for (record, output) in outputs {
+        // (step, occurrence at that step) → row of this run
+        let mut rows: Vec<(u64, usize)> = Vec::new();
+        let mut position: HashMap<(u64, usize), usize> = HashMap::new();
+        let mut cells: Vec<Vec<Option<f64>>> = vec![Vec::new(); curves.len()];
+        for (c, &(index, _)) in curves.iter().enumerate() {
+            let mut seen: HashMap<u64, usize> = HashMap::new();
+            for &(step, value) in &output.curves[index] {
+                let occurrence = seen.entry(step).or_default();
+                let key = (step, *occurrence);
+                *occurrence += 1;
+                let row = *position.entry(key).or_insert_with(|| {
+                    rows.push(key);
+                    rows.len() - 1
+                });
+                for column in cells.iter_mut() {
+                    column.resize(rows.len(), None);
+                }
+                cells[c][row] = float(value);
+            }
+        }
+        for column in cells.iter_mut() {
+            column.resize(rows.len(), None);
+        }
+        for (step, _) in &rows {
+            run_ids.push(Some(record.run_id.clone()));
+            replicates.push(Some(i64::from(record.replicate)));
+            steps.push(Some(*step as i64));
+        }
+        for (all, run) in values.iter_mut().zip(cells) {
+            all.extend(run);
+        }
+    }
+    let mut columns = vec![
+        column("run_id", Values::Text(run_ids)),
+        column("replicate", Values::Int(replicates)),
+        column("step", Values::Int(steps)),
+    ];
+    for ((_, name), cells) in curves.iter().zip(values) {
+        columns.push(column(name, Values::Float(cells)));
+    }
+    Table {
+        name: table.into(),
+        columns,
+    }
 }
 
 /// Writes the tables into `out` (created if needed) as `<table>.csv` or `<table>.parquet`.
@@ -170,65 +287,6 @@ pub fn export(store: &Store, out: &Path, format: ExportFormat) -> Result<Vec<Pat
         written.push(path);
     }
     Ok(written)
-}
-
-fn query(store: &Store, sql: &str) -> Result<Vec<Vec<Value>>> {
-    let mut statement = store.conn.prepare(sql).map_err(sqlite(&store.path))?;
-    let width = statement.column_count();
-    let rows = statement
-        .query_map([], |row| {
-            (0..width).map(|c| row.get::<_, Value>(c)).collect()
-        })
-        .map_err(sqlite(&store.path))?;
-    rows.collect::<rusqlite::Result<_>>()
-        .map_err(sqlite(&store.path))
-}
-
-fn typed(kind: char, cells: impl Iterator<Item = Value>) -> Values {
-    match kind {
-        'i' => Values::Int(
-            cells
-                .map(|v| {
-                    if let Value::Integer(i) = v {
-                        Some(i)
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-        ),
-        'u' => Values::UInt(
-            cells
-                .map(|v| {
-                    if let Value::Text(t) = v {
-                        t.parse().ok()
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-        ),
-        'f' => Values::Float(
-            cells
-                .map(|v| match v {
-                    Value::Real(f) => Some(f),
-                    Value::Integer(i) => Some(i as f64),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        _ => Values::Text(
-            cells
-                .map(|v| {
-                    if let Value::Text(t) = v {
-                        Some(t)
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-        ),
-    }
 }
 
 /// The spec's fields as dotted columns (`model.n_hidden`, `train.schedule.peak_lr`), typed

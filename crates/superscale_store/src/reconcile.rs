@@ -1,14 +1,15 @@
 //! Planning a study into an existing store: every check first (same experiment, same
 //! slice, new runs only with `--extend`), then the writes that bring the store up to date.
 
+use crate::database::{write_meta, Meta};
 use crate::error::{sqlite, Error, Result};
+use crate::output::{PlannedRow, StudyPlan};
 use crate::record::RunState;
-use crate::schema::{write_meta, Meta};
+use crate::rows::Key;
 use crate::store::Plan;
 use rusqlite::{params, Transaction};
 use std::collections::HashMap;
 use std::path::Path;
-use superscale_spec::{Experiment, RunPoint};
 
 /// A conflict of the store in `dir` with what was asked.
 pub(crate) fn conflict(dir: &Path, message: String) -> Error {
@@ -30,23 +31,24 @@ pub(crate) fn describe(point: (&str, u32), axes: &[(String, String)]) -> String 
     )
 }
 
+/// Inserts pending rows for `runs`.
 pub(crate) fn insert_pending(
     tx: &Transaction<'_>,
-    points: &[&RunPoint],
+    runs: &[&PlannedRow],
     path: &Path,
 ) -> Result<()> {
     let mut insert = tx
         .prepare("INSERT INTO runs (run_id, replicate, idx, seed, spec_json, axes_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         .map_err(sqlite(path))?;
-    for p in points {
-        let axes = serde_json::to_string(&p.axes).expect("axes are strings");
+    for run in runs {
+        let axes = serde_json::to_string(&run.axes).expect("axes are strings");
         insert
             .execute(params![
-                p.run_id,
-                p.replicate,
-                p.index as i64,
-                p.seed.to_string(),
-                p.spec.canonical_json(),
+                run.run_id,
+                run.replicate,
+                run.index as i64,
+                run.seed.to_string(),
+                run.spec_json,
                 axes
             ])
             .map_err(sqlite(path))?;
@@ -54,10 +56,19 @@ pub(crate) fn insert_pending(
     Ok(())
 }
 
-pub(crate) type Key = (String, u32);
+/// What planning a study into an existing store did.
+pub(crate) struct Reconciled {
+    /// runs added (`--extend`)
+    pub added: usize,
+    /// runs left `running` by a killed process, now pending again
+    pub interrupted: usize,
+    /// the store's metadata after the update
+    pub meta: Meta,
+    /// the state of every run the store held before
+    pub states: HashMap<Key, RunState>,
+}
 
-/// Checks an existing store against the experiment and brings it up to date. Returns
-/// (runs added, runs interrupted, the store's new meta, the states of its runs).
+/// Checks an existing store against the plan and brings it up to date.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn reconcile(
     tx: &Transaction<'_>,
@@ -65,10 +76,31 @@ pub(crate) fn reconcile(
     path: &Path,
     old: Meta,
     new: Meta,
-    experiment: &Experiment,
-    selected: &[&RunPoint],
+    study: &StudyPlan,
+    selected: &[&PlannedRow],
     plan: &Plan,
-) -> Result<(usize, usize, Meta, HashMap<Key, RunState>)> {
+) -> Result<Reconciled> {
+    if old.schema.kind != new.schema.kind {
+        return Err(conflict(
+            dir,
+            format!(
+                "this store holds a study of kind '{}', and {} is of kind '{}': run it into another directory",
+                old.schema.kind,
+                study.source_path.display(),
+                new.schema.kind
+            ),
+        ));
+    }
+    if old.schema != new.schema {
+        return Err(conflict(
+            dir,
+            format!(
+                "this store records kind '{}' in another layout ({}) than this superscale does: it was written by an incompatible version; run the study into another directory",
+                old.schema.kind,
+                schema_difference(&old.schema, &new.schema)
+            ),
+        ));
+    }
     if old.shard != plan.shard {
         return Err(conflict(
             dir,
@@ -101,11 +133,11 @@ pub(crate) fn reconcile(
             stored.insert(key, (state, spec, axes));
         }
     }
-    let wanted: HashMap<Key, &RunPoint> = selected
+    let wanted: HashMap<Key, &PlannedRow> = selected
         .iter()
         .map(|p| ((p.run_id.clone(), p.replicate), *p))
         .collect();
-    let spec = experiment.path.display();
+    let spec = study.source_path.display();
     let mut foreign: Vec<(&Key, &String)> = stored
         .iter()
         .filter(|(key, _)| !wanted.contains_key(*key))
@@ -128,7 +160,7 @@ pub(crate) fn reconcile(
             ),
         ));
     }
-    let mut added: Vec<&RunPoint> = selected
+    let mut added: Vec<&PlannedRow> = selected
         .iter()
         .filter(|p| !stored.contains_key(&(p.run_id.clone(), p.replicate)))
         .copied()
@@ -147,7 +179,7 @@ pub(crate) fn reconcile(
     }
     for point in selected {
         if let Some((_, spec_json, _)) = stored.get(&(point.run_id.clone(), point.replicate)) {
-            if *spec_json != point.spec.canonical_json() {
+            if *spec_json != point.spec_json {
                 return Err(conflict(
                     dir,
                     format!("run {} has another canonical spec in the store than in {spec}: the store was written by an incompatible superscale", point.run_id),
@@ -182,5 +214,45 @@ pub(crate) fn reconcile(
         .into_iter()
         .map(|(key, (state, _, _))| (key, state))
         .collect();
-    Ok((added.len(), interrupted, meta, states))
+    Ok(Reconciled {
+        added: added.len(),
+        interrupted,
+        meta,
+        states,
+    })
+}
+
+/// The first difference between two schemas, for the message.
+fn schema_difference(old: &crate::Schema, new: &crate::Schema) -> String {
+    let names = |schema: &crate::Schema| -> Vec<String> {
+        schema
+            .scalars
+            .iter()
+            .map(|c| format!("scalar {} ({:?})", c.name, c.kind))
+            .chain(
+                schema
+                    .curves
+                    .iter()
+                    .map(|c| format!("curve {} in {}", c.name, c.table)),
+            )
+            .chain(schema.arrays.iter().map(|a| {
+                format!("array {} over {:?} of {}", a.name, a.axes, a.value)
+            }))
+            .chain([format!("headline {:?}", schema.headline)])
+            .collect()
+    };
+    let (old, new) = (names(old), names(new));
+    for i in 0..old.len().max(new.len()) {
+        match (old.get(i), new.get(i)) {
+            (Some(a), Some(b)) if a == b => continue,
+            (a, b) => {
+                return format!(
+                    "the store has {}, this superscale {}",
+                    a.map_or("nothing more", String::as_str),
+                    b.map_or("nothing more", String::as_str)
+                )
+            }
+        }
+    }
+    "the same columns".into()
 }

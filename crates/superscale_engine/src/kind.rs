@@ -82,7 +82,7 @@ pub trait Kind: Send + Sync + Sized {
 
     /// What the study's analysis computes from its finished runs (fits with intervals,
     /// tests, verdict numbers), from which its tables and report sections are drawn.
-    type Analysis;
+    type Analysis: Send;
 
     /// Analyses the finished runs (all of them, or those a partial study has so far).
     /// Runs on the study's thread pool, so rayon calls inside use its threads.

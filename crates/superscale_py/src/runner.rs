@@ -389,7 +389,7 @@ pub fn run(
         Store::open(&dir).map_err(|err| crate::errors::store_error(&err))
     })?;
     let analysed = py
-        .detach(|| experiment.analyse_store(&store, threads))
+        .detach(|| experiment.analyse_store(&{ store }, threads))
         .map_err(|err| engine_error(py, &err))?;
     let interrupted = stopped_by.is_some() || analysed.incomplete;
     let study = PyStudy::new(py, experiment, analysed, Some(dir), interrupted)?;

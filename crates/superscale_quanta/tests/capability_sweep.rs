@@ -44,7 +44,7 @@ fn sweep_of(gamma: &str) -> CapabilitySweep {
         })
         .cloned()
         .collect();
-    let results = run_study(&points, 2, &|_| {}).unwrap();
+    let results = run_study(&points, 2).unwrap();
     let probabilities = power_law_probabilities(200, 1.0, 1.0).unwrap();
     let sampler = FeatureSampler::new(probabilities.clone(), 2.0).unwrap();
     let mut widths = Vec::new();

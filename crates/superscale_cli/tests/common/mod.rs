@@ -115,7 +115,7 @@ pub fn path(p: &Path) -> String {
 /// every stored result reads back and matches its digest.
 pub fn digests(dir: &Path) -> BTreeMap<(String, u32), (RunState, String, String)> {
     let store = Store::open(dir).unwrap();
-    let results = store.results().unwrap();
+    let results = store.outputs().unwrap();
     let runs = store.runs().unwrap();
     assert_eq!(
         results.len(),

@@ -2,7 +2,7 @@
 //!
 //! A superposition-scaling batch has about B·E non-zeros out of B·n (E = 1, n = 1000:
 //! 0.1 %), so the products with the input, x·W in the forward pass and xᵀ·dH in the
-//! backward, cost B·E·m instead of B·n·m (`superposition_scaling.md` §4, cost model).
+//! backward, cost B·E·m instead of B·n·m (`docs/science/superposition.md` §4.1, cost model).
 
 use crate::error::{check, Result};
 use crate::simd::{dispatch, Arith, Simd};

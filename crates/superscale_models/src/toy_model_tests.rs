@@ -120,7 +120,8 @@ fn fused_f32_gradient_matches_the_reference_in_both_backward_modes() {
 
 #[test]
 fn initial_loss_matches_the_spec() {
-    // C0 of §4: initial training MSE with b ~ N(0,1) in [0.40, 0.65], expected ≈ ½(1 + 4E/(3m)).
+    // C0 of docs/science/superposition.md §4: initial training MSE with b ~ N(0,1) in
+    // [0.40, 0.65], expected ≈ ½(1 + 4E/(3m)).
     let n = 1000;
     let mut sampler =
         FeatureSampler::new(power_law_probabilities(n, 1.0, 1.0).unwrap(), 2.0).unwrap();

@@ -1,5 +1,5 @@
 //! `superscale platonic FILE --out DIR`: runs a declared alignment study of the Platonic
-//! Representation Hypothesis (`experiments/platonic_*.toml`, `measurements.md` §A.4) and
+//! Representation Hypothesis (`experiments/platonic_*.toml`, `docs/science/alignment.md` §4) and
 //! writes every (cell, pair, metric) row, the summaries with CIs over seeds, the
 //! competence–alignment regression, SVG figures and `report.html` (`docs/alignment.md`).
 //!

@@ -1,6 +1,7 @@
 //! `superscale weights`: the superposition geometry of real weight matrices
 //! (`docs/science/superposition.md` §2, §3.6; `docs/science/tms.md` §4): one file in detail,
-//! or a family of widths as a table with the fits MSO ∝ m^−slope and, where files have losses, loss ∝ m^−α_m.
+//! or a family of widths as a table with the fits MSO ∝ m^−slope and, where files have
+//! losses, loss ∝ m^−α_m.
 
 use crate::weights_family::{family_text, given_losses, loss_of, Member};
 use crate::weights_output::{detail, per_feature_csv, summary_csv};

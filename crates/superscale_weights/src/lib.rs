@@ -7,7 +7,8 @@
 //! or a seeded pair-sampling estimate with a CI for large n), mean |cos|, and the Welch
 //! bound κ², per-feature D_i and interference, and the ambiguity ‖WWᵀ − P‖₂
 //! (`docs/science/superposition.md` §2, §3.6; `docs/science/tms.md` §4). For a family of
-//! widths it fits MSO and loss against m (the loss from arguments, a table or the safetensors metadata).
+//! widths it fits MSO and loss against m (the loss from arguments, a table or the
+//! safetensors metadata).
 //!
 //! ```
 //! use superscale_weights::{measure_matrix, write_npy, MeasureOptions, Orientation, WeightFile};

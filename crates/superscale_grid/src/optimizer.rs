@@ -1,5 +1,5 @@
 //! `torch.optim.AdamW` on a block: decoupled decay λ on W and b, then Adam with bias
-//! correction (`superposition_scaling.md` §6, Training; the TMS notebook's optimiser).
+//! correction (`docs/science/tms.md` §3, the TMS notebook's optimiser).
 //!
 //! The arithmetic is written exactly as `superscale_kernels::adam_update` and
 //! `decay_uniform` write it (same operations, same f32/f64 roundings, no fused multiply-add),

@@ -1,7 +1,7 @@
 //! Figures of the Anthropic toy-model experiments (Elhage et al. 2022;
-//! `superposition_scaling.md` §6 items 3–5, C9/C10 of §4): the n = 2, m = 1 phase diagram,
-//! the 2-D feature vectors of m = 2 models, and D* against 1/(1 − S) with the histogram of
-//! the feature dimensionalities D_i. Each figure appears only for studies it fits.
+//! `docs/science/tms.md` §5.3–5.5, C9/C10 of `docs/science/superposition.md` §4): the n = 2, m = 1
+//! phase diagram, the 2-D feature vectors of m = 2 models, and D* against 1/(1 − S) with the
+//! histogram of the feature dimensionalities D_i. Each figure appears only for studies it fits.
 
 use crate::chart::{xy_chart, Scale, Series, Style};
 use crate::error::Result;
@@ -10,7 +10,7 @@ use superscale_measure::feature_dimensionality;
 use superscale_run::{RunResult, RunStatus};
 use superscale_spec::{AnthropicSpec, ModelSpec};
 
-/// The phase of an n = 2, m = 1 model (§6 item 4).
+/// The phase of an n = 2, m = 1 model (tms.md §5.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// W ≈ (±1, 0): the extra feature is not represented
@@ -302,7 +302,7 @@ fn dimensionality(best: &[&RunResult]) -> Result<String> {
 
 /// The pooled D_i in fixed 0.005-wide bins over [0, 1] (C9's binning; the generic
 /// histogram stretches its bins to the data's range), drawn as a step outline, with thin
-/// vertical marks at the tegum-product fractions of §6 item 5.
+/// vertical marks at the tegum-product fractions of tms.md §5.5.
 fn dimensionality_histogram(pooled: &[f64]) -> Vec<Series> {
     const BINS: usize = 200;
     let width = 1.0 / BINS as f64;

@@ -2,7 +2,7 @@
 
 Writes crates/superscale_models/tests/data/tms_golden.json. Everything is float64 numpy with a
 fixed seed; small shapes n = 7 features, m = 3 hidden, B = 5 batch. Science references are to
-shared/science/superposition_scaling.md.
+docs/science/superposition.md (the Anthropic model: docs/science/tms.md).
 
 JSON layout (see reference/README.md). Every array is {"shape": [...], "data": [row-major flat list]};
 scalars are plain numbers. Top-level keys:
@@ -11,7 +11,7 @@ scalars are plain numbers. Top-level keys:
   inputs      x (B×n, sparse, values in (0,2)), w (n×m), b (n), importance (n, I_i = 0.7^i)
   mit         unweighted MSE (1.3): z = x W Wᵀ + b (B×n), y = relu(z) (B×n),
               loss_mse = mean_{B·n} (y − x)², grad_w (n×m), grad_b (n)
-  anthropic   importance-weighted (6): loss = mean_{B·n} I_i (y − x)², grad_w, grad_b
+  anthropic   importance-weighted (tms.md §2): loss = mean_{B·n} I_i (y − x)², grad_w, grad_b
   adamw_signed  one step (t = 1) of the authors' AdamW (1.4) from inputs.w / inputs.b with the
               "mit" gradients; lr 0.01, betas (0.9, 0.999), eps 1e-8, norm eps 1e-8, b not decayed.
               "cases": list of {gamma, w_decayed, w_new, b_new, exp_avg_w, exp_avg_sq_w, exp_avg_b, exp_avg_sq_b}
@@ -53,7 +53,7 @@ def forward(x, w, b):
 
 
 def loss_and_grads(x, w, b, imp):
-    """loss = mean over B·n of imp_i (relu(z) − x)²; imp = 1 gives nn.MSELoss (1.3), imp = I gives TMS (6)."""
+    """loss = mean over B·n of imp_i (relu(z) − x)²; imp = 1 gives nn.MSELoss (1.3), imp = I gives TMS (tms.md §2)."""
     z, y = forward(x, w, b)
     r = y - x
     loss = float(np.mean(imp * r * r))
@@ -134,7 +134,7 @@ def main():
     x = mask * rng.uniform(0.05, 1.95, size=(B, N))  # zeros where inactive, values in (0, 2) otherwise
     w = rng.standard_normal((N, M)) / math.sqrt(M)  # 1.2 init scale
     b = rng.standard_normal(N)
-    imp = 0.7 ** np.arange(N)  # TMS demo importances (6)
+    imp = 0.7 ** np.arange(N)  # TMS demo importances (tms.md §5.2)
     assert (x == 0).sum() >= 5 and (x > 0).sum() >= 5 and (x > 0).any(axis=1).all()
 
     out = {

@@ -1,5 +1,5 @@
 """The reference approach to mutual k-NN and unbiased CKA (platonic-rep metrics.py, as
-described in shared/science/measurements.md §A.1), timed on CPU in torch and in numpy, for
+described in docs/science/alignment.md §1), timed on CPU in torch and in numpy, for
 comparison with `superscale align` on the same files (bench/run_align.sh).
 
 Dense n × n similarity and mask matrices throughout, as the reference does: that is the

@@ -1,12 +1,17 @@
 """The reference approach to mutual k-NN and unbiased CKA (platonic-rep metrics.py, as
-described in shared/science/measurements.md §A.1), timed on CPU in torch and in numpy, for
+described in docs/science/alignment.md §1), timed on CPU in torch and in numpy, for
 comparison with `superscale align` on the same files (bench/run_align.sh).
 
-Dense n × n similarity and mask matrices throughout, as the reference does: that is the
-point of the comparison (memory grows as n²).
+Two methods for mutual k-NN (--method):
+  dense  the reference's: the full n × n similarity, a full argsort of every row, dense n × n
+         masks (memory grows as n²)
+  topk   what a practitioner would write instead: similarities of a block of rows at a time
+         (--block rows × n), torch.topk / np.argpartition for the k largest, and the
+         intersection of the two neighbour lists per row (memory O(block · n + n · k))
+Unbiased CKA is the reference's dense n × n kernels in both.
 
     python bench/align_reference.py make DIR --n 10000 --d 1024   # writes DIR/a.npy, DIR/b.npy
-    python bench/align_reference.py torch DIR --metric mutual_knn --k 10
+    python bench/align_reference.py torch DIR --metric mutual_knn --k 10 [--method topk]
     python bench/align_reference.py numpy DIR --metric unbiased_cka
 """
 
@@ -27,13 +32,45 @@ def make(args):
     np.save(f"{args.dir}/b.npy", b)
 
 
-def torch_metric(a, b, metric, k):
+def torch_topk_knn(x, k, block):
+    """The k nearest neighbours (by cosine, itself excluded) of every row, a block of rows at a time."""
+    import torch
+
+    n = x.shape[0]
+    neighbours = torch.empty(n, k, dtype=torch.long)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        s = x[start:stop] @ x.T
+        s[torch.arange(stop - start), torch.arange(start, stop)] = -1e8
+        neighbours[start:stop] = s.topk(k, dim=1).indices
+    return neighbours
+
+
+def numpy_topk_knn(x, k, block):
+    n = x.shape[0]
+    neighbours = np.empty((n, k), dtype=np.int64)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        s = x[start:stop] @ x.T
+        s[np.arange(stop - start), np.arange(start, stop)] = -1e8
+        neighbours[start:stop] = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    return neighbours
+
+
+def shared_fraction(ka, kb, k):
+    """Mean over rows of |knn_a(i) ∩ knn_b(i)| / k, from two n × k neighbour lists."""
+    return float((ka[:, :, None] == kb[:, None, :]).any(axis=2).sum(axis=1).mean() / k)
+
+
+def torch_metric(a, b, metric, k, method="dense", block=1024):
     import torch
     import torch.nn.functional as F
 
     a = F.normalize(torch.from_numpy(a), dim=-1)
     b = F.normalize(torch.from_numpy(b), dim=-1)
     n = a.shape[0]
+    if metric == "mutual_knn" and method == "topk":
+        return shared_fraction(torch_topk_knn(a, k, block).numpy(), torch_topk_knn(b, k, block).numpy(), k)
     if metric == "mutual_knn":
         def knn(x):
             return (x @ x.T).fill_diagonal_(-1e8).argsort(dim=1, descending=True)[:, :k]
@@ -53,10 +90,12 @@ def torch_metric(a, b, metric, k):
     return (hsic_u(K, L) / (torch.sqrt(hsic_u(K, K) * hsic_u(L, L)) + 1e-6)).item()
 
 
-def numpy_metric(a, b, metric, k):
+def numpy_metric(a, b, metric, k, method="dense", block=1024):
     a = a / np.linalg.norm(a, axis=1, keepdims=True)
     b = b / np.linalg.norm(b, axis=1, keepdims=True)
     n = a.shape[0]
+    if metric == "mutual_knn" and method == "topk":
+        return shared_fraction(numpy_topk_knn(a, k, block), numpy_topk_knn(b, k, block), k)
     if metric == "mutual_knn":
         def knn(x):
             s = x @ x.T
@@ -89,13 +128,21 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--metric", default="mutual_knn", choices=["mutual_knn", "unbiased_cka"])
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--method", default="dense", choices=["dense", "topk"],
+                        help="mutual k-NN: the reference's full sort and dense masks, or blockwise top-k")
+    parser.add_argument("--block", type=int, default=1024, help="rows per block of the topk method")
+    parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default)")
     args = parser.parse_args()
     if args.mode == "make":
         return make(args)
     a, b = np.load(f"{args.dir}/a.npy"), np.load(f"{args.dir}/b.npy")
+    if args.mode == "torch" and args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    value = (torch_metric if args.mode == "torch" else numpy_metric)(a, b, args.metric, args.k)
-    print(f"{args.mode} {args.metric}: {value:.6f} in {time.perf_counter() - start:.2f} s")
+    value = (torch_metric if args.mode == "torch" else numpy_metric)(a, b, args.metric, args.k, args.method, args.block)
+    print(f"{args.mode} ({args.method}) {args.metric}: {value:.6f} in {time.perf_counter() - start:.2f} s")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """numpy baseline for the exact mean squared overlap of a Gaussian n x m matrix (default the
 GPT-2 unembedding shape 50257 x 768), blockwise like the paper's LLMs/overlap-0.py (blocks of
-8192 rows; science file section 2), over pairs i < j only, so it does the same work as
+8192 rows; docs/science/superposition.md section 2.6), over pairs i < j only, so it does the same work as
 superscale_measure::pair_statistics:
 
     python bench/geometry_mso.py 50257 768 float32

@@ -1,6 +1,6 @@
 """Time one training step of the Liu, Liu & Gore (2025) toy model under jax.jit (CPU, float32).
 
-The same step as bench/torch_step.py (shared/science/superposition_scaling.md section 1), written the
+The same step as bench/torch_step.py (docs/science/superposition.md section 1), written the
 way a JAX user would: the whole step -- sampling with jax.random, loss, jax.grad, the signed decay and
 Adam -- is one jax.jit-compiled function; the training state (W, b, Adam moments, step count, PRNG
 key) is threaded through it and its buffers are donated, so XLA updates them in place.

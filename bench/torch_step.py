@@ -1,7 +1,7 @@
 """Time one training step of the Liu, Liu & Gore (2025) toy model in PyTorch (CPU, float32).
 
 Reproduces the `exp/exp-10.py` step of github.com/liuyz0/SuperpositionScaling as specified in
-shared/science/superposition_scaling.md section 1:
+docs/science/superposition.md section 1:
   * n = 1000 features, alpha_paper = 1 (code alpha = 0): p_i = i^-1 / H_n, E = sum p = 1   (1.1)
   * fresh dense sampling every step:
       x = (torch.rand(B, n) < prob).float() * torch.rand(B, n) * 2                         (1.1)

@@ -7,7 +7,7 @@ Writes, with a fixed seed:
 
 A and B are two noisy nonlinear renderings of one latent z ∈ R^16 (so they are partly
 aligned), with Student-t noise so that clipping matters. References are to
-shared/science/measurements.md §A.1 (formulas, as in platonic-rep metrics.py) and §A.2
+docs/science/alignment.md §1 (formulas, as in platonic-rep metrics.py) and §2
 (preprocessing). Differences from metrics.py, on purpose (the Rust crate does the same):
   * k-NN ties are broken by index: a stable sort on −similarity (smaller index first);
     the diagonal is −inf (the reference uses −1e8);
@@ -23,7 +23,7 @@ JSON (see reference/README.md for the array convention {"shape", "data"}):
   scores       {metric: value} after the default preprocessing, every metric
   scores_raw   {metric: value} without clipping or normalisation (CKA family, SVCCA, mutual_knn)
   scores_per_row {mutual_knn, unbiased_cka}: per-row clip + L2
-  cknna_full_k unbiased: CKNNA with k = n − 1 (equals scores.unbiased_cka, §A.5 A4)
+  cknna_full_k unbiased: CKNNA with k = n − 1 (equals scores.unbiased_cka, §5 A4)
   null         {orders (R×n), metric: [R values]}: B's rows re-paired as B[order], everything
                recomputed (neighbours included)
 """

@@ -1,7 +1,8 @@
 """Golden values for the geometry measurements of a weight matrix W (rows = features).
 
 Writes crates/superscale_measure/tests/data/geometry_golden.json. float64 numpy, fixed seed.
-Science references are to shared/science/superposition_scaling.md (sections 1.7, 2 and 6).
+Science references are to docs/science/superposition.md (sections 1.7 and 2) and docs/science/tms.md
+(the Anthropic measures, its section 4; the exact polytopes, its section 5.6).
 
 W is n = 40 rows × m = 6: rows ~ N(0, I/m) (norm ≈ 1, the 1.2 init), then rows 0–3 scaled to tiny
 norms (1e-3 … 1e-5; all stay above the 1e-6 clamp, so plain and clamped normalisation coincide
@@ -25,7 +26,7 @@ JSON layout (see reference/README.md). Every array is {"shape": [...], "data": [
   welch                {nu: n, m, kappa: sqrt((ν−m)/(m(ν−1))), kappa_sq}
   welch_strong         the same with ν = count_one (number of rows with norm > 1)
   polytopes            list of {name, w (k×d), feature_dimensionality (k), expected (exact value)}:
-                       exact polytope cases of section 6 item 6
+                       exact polytope cases of tms.md section 5.6
   ambiguity            ‖W Wᵀ − P‖₂ (section 2, App. D.5), P = n×n zeros with I_m top-left, by
                        numpy's dense 2-norm (largest singular value)
 """
@@ -48,7 +49,7 @@ def arr(a):
 
 
 def unit_rows(w):
-    # Section 6 (notebook cell 19): W_unit = W / clamp(‖W_i‖, 1e-6); section 2 overlaps use W_i/‖W_i‖.
+    # tms.md section 4 (notebook cell 19): W_unit = W / clamp(‖W_i‖, 1e-6); section 2 overlaps use W_i/‖W_i‖.
     return w / np.maximum(np.linalg.norm(w, axis=1, keepdims=True), CLAMP)
 
 
@@ -63,7 +64,7 @@ def pair_overlaps(w):
 
 
 def feature_dimensionality(w):
-    """Section 6 metrics: D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² (j = i included) and Σ_{j≠i} (Ŵ_i·W_j)²."""
+    """tms.md section 4 metrics: D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² (j = i included) and Σ_{j≠i} (Ŵ_i·W_j)²."""
     proj_sq = (unit_rows(w) @ w.T) ** 2  # [i, j] = (Ŵ_i·W_j)²
     norms_sq = (w * w).sum(axis=1)
     return norms_sq / proj_sq.sum(axis=1), proj_sq.sum(axis=1) - np.diag(proj_sq)
@@ -84,7 +85,7 @@ def ambiguity(w):
 
 
 def polytopes():
-    """Section 6 item 6: exact D_i for basis vector, antipodal pair, triangle, tetrahedron, pentagon, square antiprism."""
+    """tms.md section 5.6: exact D_i for basis vector, antipodal pair, triangle, tetrahedron, pentagon, square antiprism."""
     ang = lambda k: [(math.cos(2 * math.pi * j / k), math.sin(2 * math.pi * j / k)) for j in range(k)]
     tet = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / math.sqrt(3)
     r, h = math.sqrt(2 / 3), 1 / math.sqrt(3)
@@ -133,9 +134,9 @@ def main():
         "overlaps_strong": pair_overlaps(w[strong]),  # section 2, App. D.6 / Fig. 5c (‖W_i‖ > 1)
         "beta_reference": {"mean": 1 / M, "var": 2 * (M - 1) / (M * M * (M + 2))},  # section 1.7
         "frobenius_sq": fro_sq,
-        "dims_per_feature": M / fro_sq,  # section 6: D* = m / ‖W‖²_F
-        "feature_dimensionality": arr(d_i),  # section 6
-        "interference": arr(interf),  # section 6: "superposition" of feature i
+        "dims_per_feature": M / fro_sq,  # tms.md section 4.3: D* = m / ‖W‖²_F
+        "feature_dimensionality": arr(d_i),  # tms.md section 4.4
+        "interference": arr(interf),  # tms.md section 4.2: "superposition" of feature i
         "welch": welch(N, M),  # section 1.7 Eq. 5 (referenced from section 2)
         "welch_strong": welch(int(strong.sum()), M),
         "polytopes": polytopes(),

@@ -2,7 +2,7 @@
 
 Writes crates/superscale_models/tests/data/tms_golden.json. Everything is float64 numpy with a
 fixed seed; small shapes n = 7 features, m = 3 hidden, B = 5 batch. Science references are to
-shared/science/superposition_scaling.md.
+docs/science/superposition.md (the Anthropic model: docs/science/tms.md).
 
 JSON layout (see reference/README.md). Every array is {"shape": [...], "data": [row-major flat list]};
 scalars are plain numbers. Top-level keys:
@@ -11,7 +11,7 @@ scalars are plain numbers. Top-level keys:
   inputs      x (B×n, sparse, values in (0,2)), w (n×m), b (n), importance (n, I_i = 0.7^i)
   mit         unweighted MSE (1.3): z = x W Wᵀ + b (B×n), y = relu(z) (B×n),
               loss_mse = mean_{B·n} (y − x)², grad_w (n×m), grad_b (n)
-  anthropic   importance-weighted (6): loss = mean_{B·n} I_i (y − x)², grad_w, grad_b
+  anthropic   importance-weighted (tms.md §2): loss = mean_{B·n} I_i (y − x)², grad_w, grad_b
   adamw_signed  one step (t = 1) of the authors' AdamW (1.4) from inputs.w / inputs.b with the
               "mit" gradients; lr 0.01, betas (0.9, 0.999), eps 1e-8, norm eps 1e-8, b not decayed.
               "cases": list of {gamma, w_decayed, w_new, b_new, exp_avg_w, exp_avg_sq_w, exp_avg_b, exp_avg_sq_b}
@@ -19,6 +19,12 @@ scalars are plain numbers. Top-level keys:
   adamw_torch one step of torch.optim.AdamW (weight_decay 0.01 on w and b: p ← p(1 − lr·λ), then Adam)
               with lr 1e-3 from inputs.w / inputs.b with the "anthropic" gradients: w_new, b_new
   schedule    get_lr(step, 1e-2, 20000), warmup 2000 (1.5): steps (list of ints), lr (list)
+  adamw_signed_steps  six steps (t = 1..6) of the authors' AdamW from inputs.w / inputs.b, each
+              gradient the "mit" gradient at the current parameters, lr varying per step (lrs);
+              "cases": for gamma = -0.5556 and +0.3333, "steps": one entry per step with the
+              gradients it used (grad_w, grad_b) and, after it, w, b and the four moments
+  adamw_torch_steps   the same for torch.optim.AdamW (decay 0.01 on w and b) with the
+              "anthropic" gradients: "steps" as above
 
 Gradients are derived analytically (G = 2 I ⊙ (relu(z) − x) ⊙ 1[z > 0] / (B n),
 dW = Gᵀ(xW) + xᵀ(GW), db = Σ_batch G) and checked here against central finite differences.
@@ -47,7 +53,7 @@ def forward(x, w, b):
 
 
 def loss_and_grads(x, w, b, imp):
-    """loss = mean over B·n of imp_i (relu(z) − x)²; imp = 1 gives nn.MSELoss (1.3), imp = I gives TMS (6)."""
+    """loss = mean over B·n of imp_i (relu(z) − x)²; imp = 1 gives nn.MSELoss (1.3), imp = I gives TMS (tms.md §2)."""
     z, y = forward(x, w, b)
     r = y - x
     loss = float(np.mean(imp * r * r))
@@ -81,6 +87,28 @@ def adam_update(p, g, lr, betas=(0.9, 0.999), eps=1e-8, t=1):
     return p - (lr / (1 - betas[0] ** t)) * m / denom, m, v
 
 
+def adam_step(p, g, m, v, lr, t, betas=(0.9, 0.999), eps=1e-8):
+    """Adam step t from moments m, v (torch.optim.AdamW after its decay; 1.4 step 3)."""
+    m = betas[0] * m + (1 - betas[0]) * g
+    v = betas[1] * v + (1 - betas[1]) * g * g
+    denom = np.sqrt(v) / math.sqrt(1 - betas[1] ** t) + eps
+    return p - (lr / (1 - betas[0] ** t)) * m / denom, m, v
+
+
+def trajectory(x, w, b, imp, lrs, decay_w, decay_b):
+    """Several optimizer steps, each from the gradient at the current parameters: decay with
+    the step's lr first, then Adam with that gradient (1.4). Returns one dict per step."""
+    mw, vw, mb, vb = np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)
+    steps = []
+    for t, lr in enumerate(lrs, start=1):
+        _, _, _, gw, gb = loss_and_grads(x, w, b, imp)
+        w, mw, vw = adam_step(decay_w(w, lr), gw, mw, vw, lr, t)
+        b, mb, vb = adam_step(decay_b(b, lr), gb, mb, vb, lr, t)
+        steps.append({"grad_w": arr(gw), "grad_b": arr(gb), "w": arr(w), "b": arr(b),
+                      "exp_avg_w": arr(mw), "exp_avg_sq_w": arr(vw), "exp_avg_b": arr(mb), "exp_avg_sq_b": arr(vb)})
+    return steps
+
+
 def signed_decay(w, gamma, lr, eps=1e-8):
     """Authors' decay (1.4 step 2), applied first with the current lr."""
     if gamma >= 0:
@@ -106,7 +134,7 @@ def main():
     x = mask * rng.uniform(0.05, 1.95, size=(B, N))  # zeros where inactive, values in (0, 2) otherwise
     w = rng.standard_normal((N, M)) / math.sqrt(M)  # 1.2 init scale
     b = rng.standard_normal(N)
-    imp = 0.7 ** np.arange(N)  # TMS demo importances (6)
+    imp = 0.7 ** np.arange(N)  # TMS demo importances (tms.md §5.2)
     assert (x == 0).sum() >= 5 and (x > 0).sum() >= 5 and (x > 0).any(axis=1).all()
 
     out = {
@@ -157,6 +185,28 @@ def main():
     assert np.allclose(lrs, [5e-6, 5e-3, 9.995e-3, 1e-2, 5.25e-3, 5e-4], rtol=1e-12, atol=0)  # table in 1.5
     out["schedule"] = {"peak_lr": 1e-2, "n_steps": 20000, "warmup_steps": 2000, "min_lr_ratio": 0.05,
                        "steps": steps, "lr": lrs}
+
+    # Several steps, so the moments carry over and the bias corrections change with t; the lr
+    # varies (rising, then falling, as a warm-up and cosine would) so each step's decay must
+    # use its own lr. Every step's gradients are written: the Rust test feeds them as given,
+    # so f32 rounding of the gradients cannot compound through the trajectory.
+    lrs = [0.004, 0.008, 0.01, 0.009, 0.006, 0.003]
+    keep = lambda p, lr: p
+    cases = []
+    for gamma in (-0.5556, 0.3333):
+        steps_signed = trajectory(x, w, b, np.ones(N), lrs, lambda p, lr: signed_decay(p, gamma, lr), keep)
+        cases.append({"gamma": gamma, "steps": steps_signed})
+    out["adamw_signed_steps"] = {"lrs": lrs, "betas": [0.9, 0.999], "eps": 1e-8, "norm_eps": 1e-8,
+                                 "grads_from": "mit", "b_weight_decay": 0.0, "cases": cases}
+    lam = 0.01
+    uniform = lambda p, lr: p * (1 - lr * lam)
+    torch_lrs = [1e-3 * f for f in (0.5, 1.0, 1.0, 0.8, 0.6, 0.4)]
+    out["adamw_torch_steps"] = {"lrs": torch_lrs, "weight_decay": lam, "betas": [0.9, 0.999], "eps": 1e-8,
+                                "grads_from": "anthropic",
+                                "steps": trajectory(x, w, b, imp, torch_lrs, uniform, uniform)}
+    # From zero moments, the stepwise Adam is the one-step Adam of the cases above.
+    gw, gb = grads["mit"]
+    assert np.allclose(adam_step(w, gw, 0.0, 0.0, 0.01, 1)[0], adam_update(w, gw, 0.01)[0], rtol=1e-15, atol=0)
 
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as fh:

@@ -1,4 +1,4 @@
-"""C9 of superposition_scaling.md §4 on saved weights: PyTorch's (npz from
+"""C9 of docs/science/superposition.md §4 on saved weights: PyTorch's (npz from
 tms_uniform_torch.py) and superscale's (a `superscale run ... --save-weights --out DIR`
 study directory, safetensors read with numpy alone).
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The TMS notebook's protocol in PyTorch as the reference for C9 and C10
-# (superposition_scaling.md §4, §6), then the C9 comparison with superscale's weights.
+# (docs/science/superposition.md §4; docs/science/tms.md §3), then the C9 comparison with superscale's weights.
 # Uses bench/.venv (created by bench/run_torch.sh with pinned torch + numpy from PyPI;
 # never run in CI). Threads: TORCH_THREADS (default 2). Outputs go to runs/tms_reference/.
 #   bash bench/tms_reference/run.sh            # C10 cells, then C9 (20 levels, 10 000 steps)

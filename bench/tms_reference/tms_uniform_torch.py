@@ -1,5 +1,5 @@
-"""The Anthropic TMS notebook's protocol in PyTorch (superposition_scaling.md §6), as the
-reference for C9 and C10 of §4.
+"""The Anthropic TMS notebook's protocol in PyTorch (docs/science/tms.md §3), as the
+reference for C9 and C10 of docs/science/superposition.md §4.
 
 The notebook (toy_models.ipynb, cells 3-4): W is one [instances, n, m] parameter initialised
 by `nn.init.xavier_normal_` on the whole stacked tensor, b_final = 0 of shape [instances, n];

@@ -1,5 +1,5 @@
 """Alignment between two representations of the same items (Platonic Representation
-Hypothesis metrics, ``shared/science/measurements.md`` §A).
+Hypothesis metrics, ``docs/science/alignment.md``).
 
     import superscale
     result = superscale.align(A, B, metric="mutual_knn", k=10, permutations=100,

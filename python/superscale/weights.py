@@ -10,7 +10,7 @@ the ``superscale weights`` command does, on ``.safetensors``, ``.npy``, ``.npz``
 (row norms, φ, D*, exact or sampled overlaps with a 95 % interval, per-feature D_i and
 interference as numpy arrays, the Welch bound, the ambiguity), and for a family of widths
 the power-law fits of the mean squared overlap and of the loss against m
-(``superposition_scaling.md`` §2, §3.4, §3.6). They release the GIL while they read and
+(``docs/science/superposition.md`` §2, §3.4, §3.6). They release the GIL while they read and
 compute; errors are :class:`superscale.MeasureError` with the command's messages.
 
 Example::

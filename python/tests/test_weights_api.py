@@ -1,5 +1,6 @@
 """``superscale.weights``: what ``superscale weights`` does, from Python, checked against
-numpy references (``superposition_scaling.md`` §2, §3.4, §3.6, §6) and against the CLI."""
+numpy references (``docs/science/superposition.md`` §2, §3.4, §3.6; ``docs/science/tms.md``
+§4) and against the CLI."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def tegum(*blocks: np.ndarray) -> np.ndarray:
 
 
 def test_exact_polytopes_have_their_dimensionalities() -> None:
-    # 1-D antipodal pair ½, triangle ⅔, pentagon ⅖, tetrahedron ¾, cube ⅜ (§6, C0): each a
+    # 1-D antipodal pair ½, triangle ⅔, pentagon ⅖, tetrahedron ¾, cube ⅜ (tms.md §5.6, C0): each a
     # tight frame of equal vectors, so D_i = m/n of its block.
     tetrahedron = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / np.sqrt(3)
     cube = np.array([[x, y, z] for x in (1, -1) for y in (1, -1) for z in (1, -1)]) / np.sqrt(3)
@@ -141,7 +142,7 @@ def test_rows_columns_thresholds_and_ambiguity() -> None:
     assert rows["phi"] == {0.25: np.mean(norms > 0.25), 0.8: np.mean(norms > 0.8)}
     assert rows["phi_half"] == np.mean(norms > 0.5) and rows["phi_one"] == np.mean(norms > 1)
     assert rows["dims_per_feature"] == pytest.approx(6 / np.sum(w**2), rel=1e-13)
-    # ‖WWᵀ − P‖₂ with P = I_m in the top-left corner (§2, App. D.5), dense numpy reference.
+    # ‖WWᵀ − P‖₂ with P = I_m in the top-left corner (§2.3, App. D.5), dense numpy reference.
     p = np.zeros((30, 30))
     p[:6, :6] = np.eye(6)
     reference = np.max(np.abs(np.linalg.eigvalsh(w @ w.T - p)))

@@ -1,5 +1,5 @@
 //! Centered kernel alignment (Kornblith et al. 2019; metrics.py L95–125,
-//! `measurements.md` §A.1): CKA = HSIC(K, L) / √(HSIC(K, K)·HSIC(L, L)), with the biased
+//! `docs/science/alignment.md` §1.5): CKA = HSIC(K, L) / √(HSIC(K, K)·HSIC(L, L)), with the biased
 //! estimator tr(KHLH) or the unbiased HSIC_u of Song et al. (2012).
 //!
 //! Unlike the reference, no 1e-6 is added to the denominator: it made CKA depend on the
@@ -13,7 +13,7 @@ use crate::hsic::{kernel_sums, Kernel, Pair, Route};
 /// Which HSIC estimator CKA uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Estimator {
-    /// tr(KHLH): biased upwards for wide, few-sample matrices (§A.5 A3: ≈ 0.99 on noise)
+    /// tr(KHLH): biased upwards for wide, few-sample matrices (§5 A3: ≈ 0.99 on noise)
     Biased,
     /// HSIC_u: unbiased, ≈ 0 for independent matrices
     Unbiased,

@@ -1,5 +1,5 @@
 //! CKNNA: CKA restricted to mutual nearest neighbours (metrics.py L179–227,
-//! `measurements.md` §A.1), on sparse masks.
+//! `docs/science/alignment.md` §1.6), on sparse masks.
 //!
 //! With M = M_K ⊙ M_L (j among the k nearest of i under both kernels, i excluded),
 //! sim(K, L) = HSIC_u(M⊙K, M⊙L) and CKNNA = sim(K, L)/√(sim(K, K)·sim(L, L)), where the
@@ -7,7 +7,7 @@
 //! symmetric, so HSIC_u's terms are taken as written: Σ_ij K̃_ij L̃_ji (pairs that are
 //! neighbours both ways), 1ᵀK̃1, 1ᵀL̃1 and 1ᵀK̃L̃1 = Σ_j colsum(K̃)_j rowsum(L̃)_j.
 //! Memory is O(n·k). `topk = None` means k = n − 1, where CKNNA equals unbiased linear CKA
-//! (§A.5 A4); the reference's `topk < 2` test before `topk is None` (a TypeError) and its
+//! (§5 A4); the reference's `topk < 2` test before `topk is None` (a TypeError) and its
 //! `distance_agnostic` matrix return are not reproduced.
 
 use crate::cka::normalised;

@@ -1,11 +1,11 @@
-//! Universality of learned dictionaries across seeds (`measurements.md` §E.2 item 4): atoms
+//! Universality of learned dictionaries across seeds (`docs/science/model_shape.md` §2 item 4): atoms
 //! are rows (feature directions), compared by |cosine|, so up to sign and permutation.
 //!
 //! * MMCS (mean max cosine similarity; Sharkey et al. 2022): mean over atoms of A of the
 //!   largest |cos| with any atom of B (atoms of B may be reused).
 //! * One-to-one matching: the permutation maximising Σ |cos| (Hungarian / Kuhn–Munkres from
 //!   the `pathfinding` crate), its mean |cos| and the fraction of atoms above a threshold
-//!   ("features recovered", 0.9 in §E.2).
+//!   ("features recovered", 0.9 in §2).
 
 use crate::error::{Error, Result};
 use crate::features::Features;
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn e2_permuted_sign_flipped_dictionary_is_fully_recovered() {
-        // §E.3 E2: a dictionary against itself with atoms permuted and signs flipped.
+        // model_shape.md §3 E2: a dictionary against itself with atoms permuted and signs flipped.
         let a = dictionary();
         let order: Vec<u32> = (0..12u32).map(|i| (i * 5) % 12).collect();
         let shuffled = a.gather(&order);

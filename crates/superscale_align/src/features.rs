@@ -1,5 +1,5 @@
 //! Row-paired feature matrices in f64, and the preprocessing of the reference pipeline
-//! (`measurements.md` §A.2): clipping at a quantile of |x|, then row L2 normalisation.
+//! (`docs/science/alignment.md` §2): clipping at a quantile of |x|, then row L2 normalisation.
 
 use crate::error::{Error, Result};
 
@@ -97,14 +97,14 @@ pub enum Clip {
     /// no clipping
     None,
     /// clamp to ±the q-th order statistic of |x| over all entries: sorted(|x|)[⌊q·n·d⌋]
-    /// (`exact=True`, the `platonic.Alignment` API and the golden protocol of §A.5)
+    /// (`exact=True`, the `platonic.Alignment` API and the golden protocol of §5)
     Exact(f64),
     /// clamp to ±the mean over rows of each row's q-quantile of |x| (linear interpolation,
     /// `torch.quantile`; `exact=False`, the reference CLI's default)
     PerRow(f64),
 }
 
-/// The preprocessing of §A.2, each step switchable.
+/// The preprocessing of alignment.md §2, each step switchable.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Preprocess {
     /// outlier clipping

@@ -1,5 +1,5 @@
 //! The sums over kernel matrices K (of A) and L (of B) that biased and unbiased HSIC need,
-//! computed without holding an n × n matrix (`measurements.md` §A.1).
+//! computed without holding an n × n matrix (`docs/science/alignment.md` §1.5).
 //!
 //! With r_K = K·1 (row sums), both estimators depend only on Σ_ij K_ij L_ij, the diagonals
 //! and the row sums (K and L are symmetric):

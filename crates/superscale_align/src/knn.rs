@@ -1,5 +1,5 @@
 //! Exact k-nearest-neighbour lists by inner product (`compute_nearest_neighbors`,
-//! metrics.py L272–285, `measurements.md` §A.1), computed in row blocks through GEMM so
+//! metrics.py L272–285, `docs/science/alignment.md` §1.1), computed in row blocks through GEMM so
 //! memory is O(block·n + n·k), never n².
 //!
 //! Ties are broken deterministically: among equal similarities the smaller index comes first

@@ -1,10 +1,10 @@
 //! Neighbourhood agreement between two k-NN structures (metrics.py L38–92, L163–176;
-//! `measurements.md` §A.1). All take the lists of [`Neighbours`], so a permutation null
+//! `docs/science/alignment.md` §1.2–1.4). All take the lists of [`Neighbours`], so a permutation null
 //! only relabels B's lists.
 
 use crate::knn::Neighbours;
 
-/// m_NN = (1/n) Σ_i |knn_A(i) ∩ knn_B(i)| / k (§A.1, the paper's main metric). Chance
+/// m_NN = (1/n) Σ_i |knn_A(i) ∩ knn_B(i)| / k (§1.2, the paper's main metric). Chance
 /// level k/(n−1) when the two structures are independent.
 pub fn mutual_knn(a: &Neighbours, b: &Neighbours) -> f64 {
     let (n, k) = (a.n(), a.k());
@@ -23,7 +23,7 @@ pub fn mutual_knn(a: &Neighbours, b: &Neighbours) -> f64 {
 }
 
 /// cycle_knn: the fraction of items i found among the A-neighbours of i's B-neighbours
-/// (`compute_knn_accuracy(knn_A[knn_B])`, §A.1). With `origin` (a bootstrap draw) any
+/// (`compute_knn_accuracy(knn_A[knn_B])`, §1.3). With `origin` (a bootstrap draw) any
 /// copy of item i counts as finding it.
 pub fn cycle_knn(a: &Neighbours, b: &Neighbours, origin: Option<&[u32]>) -> f64 {
     let n = a.n();
@@ -76,7 +76,7 @@ fn edit_distance(x: &[u32], y: &[u32], previous: &mut [usize], current: &mut [us
 }
 
 /// lcs_knn: mean over items of LCS(knn_A(i), knn_B(i)) **divided by k**, so it lies in
-/// [0, 1] like the other scores (the reference leaves it unnormalised, §A.1 quirk).
+/// [0, 1] like the other scores (the reference leaves it unnormalised, §1.4).
 pub fn lcs_knn(a: &Neighbours, b: &Neighbours) -> f64 {
     let k = a.k();
     let (mut previous, mut current) = (vec![0; k + 1], vec![0; k + 1]);
@@ -86,7 +86,7 @@ pub fn lcs_knn(a: &Neighbours, b: &Neighbours) -> f64 {
     total as f64 / (a.n() * k) as f64
 }
 
-/// edit_distance_knn = 1 − mean_i Levenshtein(knn_A(i), knn_B(i)) / k (§A.1).
+/// edit_distance_knn = 1 − mean_i Levenshtein(knn_A(i), knn_B(i)) / k (§1.4).
 pub fn edit_distance_knn(a: &Neighbours, b: &Neighbours) -> f64 {
     let k = a.k();
     let (mut previous, mut current) = (vec![0; k + 1], vec![0; k + 1]);

@@ -1,12 +1,12 @@
 //! Representation alignment (Huh, Cheung, Wang & Isola 2024, the Platonic Representation
-//! Hypothesis; `measurements.md` §A): how alike two representations A (n × d_A) and
+//! Hypothesis; `docs/science/alignment.md`): how alike two representations A (n × d_A) and
 //! B (n × d_B) of the same n items are.
 //!
-//! Metrics (§A.1): mutual k-NN, cycle k-NN, LCS and edit-distance k-NN, linear CKA (biased
-//! and unbiased), RBF CKA, CKNNA and SVCCA; the preprocessing of §A.2 (clip at a quantile,
+//! Metrics (§1): mutual k-NN, cycle k-NN, LCS and edit-distance k-NN, linear CKA (biased
+//! and unbiased), RBF CKA, CKNNA and SVCCA; the preprocessing of §2 (clip at a quantile,
 //! exact or per row, then row L2 normalisation, each switchable); and for every score the
 //! chance level, a seeded permutation null with a calibrated score and a bootstrap interval
-//! over items (§A.3–A.4).
+//! over items (§3–4).
 //!
 //! Inputs are f32 or f64, held and accumulated in f64. k-NN lists are exact (partial
 //! selection per row, ties to the smaller index) and computed in row blocks through GEMM, so

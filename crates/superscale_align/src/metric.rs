@@ -10,7 +10,7 @@ use crate::knn::Neighbours;
 use crate::knn_metrics::{cycle_knn, edit_distance_knn, lcs_knn, mutual_knn};
 use crate::svcca::{mean_canonical_correlation, singular_basis, SingularBasis};
 
-/// An alignment metric of `measurements.md` §A.1.
+/// An alignment metric of `docs/science/alignment.md` §1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metric {
     /// mutual k-NN overlap m_NN, the paper's main metric

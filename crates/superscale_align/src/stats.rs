@@ -1,5 +1,4 @@
-//! A score with its reference levels (`measurements.md` §A.3–A.4, cross-cutting
-//! recommendations): the chance level, a seeded permutation null with a calibrated score,
+//! A score with its reference levels (`docs/science/alignment.md` §3–4): the chance level, a seeded permutation null with a calibrated score,
 //! and a seeded bootstrap interval over items.
 //!
 //! * Permutation null: B's rows are shuffled R times (the pairing is broken, each matrix's

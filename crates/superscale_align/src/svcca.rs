@@ -1,4 +1,4 @@
-//! SVCCA (Raghu et al. 2017; metrics.py L128–160, `measurements.md` §A.1), made exact and
+//! SVCCA (Raghu et al. 2017; metrics.py L128–160, `docs/science/alignment.md` §1.7), made exact and
 //! deterministic.
 //!
 //! The reference takes U of `torch.svd_lowrank(X, q)` (randomised) and runs sklearn's

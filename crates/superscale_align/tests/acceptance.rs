@@ -1,4 +1,4 @@
-//! The acceptance checks A1–A5 of `measurements.md` §A.5, with the table's tolerances.
+//! The acceptance checks A1–A5 of `docs/science/alignment.md` §5, with the table's tolerances.
 //! Random draws are seeded (Xoshiro256++), so these tests are deterministic; where the
 //! table quotes a single draw of the reference (A3), we average 40 seeds, since one draw's
 //! spread is of the size of the tolerance.

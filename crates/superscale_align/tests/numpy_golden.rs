@@ -143,7 +143,7 @@ fn every_metric_matches_numpy() {
 
 #[test]
 fn cknna_with_every_neighbour_is_unbiased_cka() {
-    // §A.5 A4, on the golden pair: numpy's dense CKNNA at k = n − 1 and our sparse one.
+    // Check A4 of docs/science/alignment.md §5, on the golden pair: numpy's dense CKNNA at k = n − 1 and our sparse one.
     let g = golden();
     let a = features("align_a.npy", "A")
         .preprocessed(&Preprocess::default())

@@ -1,5 +1,5 @@
 //! `superscale align A B`: how alike two representations of the same items are
-//! (`measurements.md` §A): mutual k-NN and the other metrics of `superscale_align`, with the
+//! (`docs/science/alignment.md`): mutual k-NN and the other metrics of `superscale_align`, with the
 //! chance level, a permutation null and a bootstrap interval.
 
 use crate::output::{print_out, UserError};

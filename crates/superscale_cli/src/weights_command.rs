@@ -1,6 +1,7 @@
 //! `superscale weights`: the superposition geometry of real weight matrices
-//! (`superposition_scaling.md` §2, §3.6, §6): one file in detail, or a family of widths as a
-//! table with the fits MSO ∝ m^−slope and, where files have losses, loss ∝ m^−α_m.
+//! (`docs/science/superposition.md` §2, §3.6; `docs/science/tms.md` §4): one file in detail,
+//! or a family of widths as a table with the fits MSO ∝ m^−slope and, where files have
+//! losses, loss ∝ m^−α_m.
 
 use crate::weights_family::{family_text, given_losses, loss_of, Member};
 use crate::weights_output::{detail, per_feature_csv, summary_csv};
@@ -75,7 +76,7 @@ pub struct WeightsArgs {
     #[arg(long, value_name = "CSV")]
     pub per_feature: Option<PathBuf>,
     /// Write SVG figures here: each file's row-norm histogram, and for several files MSO
-    /// against m with the fitted line (§3.6).
+    /// against m with the fitted line (docs/science/superposition.md §3.6).
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
     /// Write `weights.csv` (one row per file) to this directory.

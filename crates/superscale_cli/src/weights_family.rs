@@ -1,5 +1,5 @@
-//! A family of widths in `superscale weights` (`superposition_scaling.md` §3.4, §3.6): each
-//! file's loss (from `--loss`, `--losses` or the safetensors metadata), the table, and the
+//! A family of widths in `superscale weights` (`docs/science/superposition.md` §3.4, §3.6):
+//! each file's loss (from `--loss`, `--losses` or the safetensors metadata), the table, and the
 //! power-law fits of MSO and loss against m.
 
 use crate::weights_command::WeightsArgs;

@@ -1,6 +1,7 @@
 //! SVG figures of `superscale weights --plot DIR` (plotters): the row-norm histogram of one
-//! matrix, and for a family of widths the §3.6 figure: MSO against m on log-log axes with
-//! the fitted power law, the Welch bound κ² and 1/m, and beside it the loss against m.
+//! matrix, and for a family of widths the figure of `docs/science/superposition.md` §3.6:
+//! MSO against m on log-log axes with the fitted power law, the Welch bound κ² and 1/m, and
+//! beside it the loss against m.
 
 use crate::weights_family::Member;
 use anyhow::{anyhow, Result};
@@ -148,7 +149,7 @@ fn draw_panel<DB: DrawingBackend>(
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(1)));
     }
     if let Some(fit) = panel.fit {
-        // ln y = intercept − slope·ln m (OLS, `superposition_scaling.md` §2).
+        // ln y = intercept − slope·ln m (OLS, `docs/science/superposition.md` §2.4).
         let line = across(&|m: f64| (fit.intercept - fit.exponent * m.ln()).exp());
         chart
             .draw_series(LineSeries::new(line, RED.stroke_width(2)))

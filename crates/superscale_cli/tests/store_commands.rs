@@ -248,8 +248,8 @@ fn ls_and_show_describe_the_runs() {
     for needle in [
         run_id.as_str(),
         "status     done",
-        "L_heldout",
-        "curve      8 points",
+        "loss_heldout_n_mse",
+        "curve loss_batch_n_mse (8 points",
         "\"n_hidden\":3",
     ] {
         assert!(stdout.contains(needle), "{needle} in {stdout}");

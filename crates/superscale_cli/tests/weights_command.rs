@@ -80,7 +80,7 @@ fn lists_measures_and_fits_a_family() {
     );
     let csv = std::fs::read_to_string(out_dir.join("weights.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4);
-    // With --plot, the §3.6 figure and a histogram per file.
+    // With --plot, the figure of docs/science/superposition.md §3.6 and a histogram per file.
     let plots = dir.join("plots");
     let mut args = vec!["weights"];
     args.extend(files.iter().map(|p| s(p)));

@@ -2,7 +2,7 @@
 //!
 //! Errors are reserved for input that cannot be fitted at all. A fit that runs but does not
 //! converge is a numeric *outcome*, reported through the `converged` field of the result
-//! structs together with the best attempt (style guide §7).
+//! structs together with the best attempt (`docs/science/conventions.md` §7).
 
 /// Everything that can go wrong when fitting a law to data.
 #[derive(Debug, thiserror::Error)]

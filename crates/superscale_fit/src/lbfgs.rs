@@ -6,7 +6,7 @@
 //! launches L-BFGS from 4500 starts, many far from any minimum (a = 25, α = 0, …). argmin's
 //! executor propagates a failed line search as an `Err` and drops the iterate reached so far,
 //! whereas the fitters here must report a non-converged start *with its best attempt*
-//! (style guide §7). The problems are tiny (3 to 5 parameters), so ~200 lines of textbook
+//! (`docs/science/conventions.md` §7). The problems are tiny (3 to 5 parameters), so ~200 lines of textbook
 //! code also keep the dependency tree and compile time small and the result deterministic.
 
 /// Settings of one L-BFGS run.

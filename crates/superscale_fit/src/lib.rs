@@ -2,7 +2,7 @@
 //!
 //! Forms, each with the protocol of the paper it comes from:
 //! - pure power law y = A·x^(−α) by log-log OLS, the superposition paper's α_m protocol
-//!   (Liu, Liu & Gore 2025, App. D; `shared/science/superposition_scaling.md` §2);
+//!   (Liu, Liu & Gore 2025, App. D; `docs/science/superposition.md` §2.4);
 //! - power law with offset y = E + A·x^(−α), robust log-space fit ([`fit_offset_power_law`]);
 //! - the Chinchilla form L = E + A/N^α + B/D^β fitted as Besiroglu et al. 2024 refit
 //!   Hoffmann et al. 2022 ([`fit_chinchilla`]);

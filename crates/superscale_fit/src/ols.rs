@@ -2,7 +2,7 @@
 //!
 //! ln y = c − α ln x, fitted by OLS with no weighting over all points; the standard error
 //! of the slope is the textbook sqrt(SSR / (N − 2) / Σ (ln x − mean)²) and R² = 1 − SSR/SST
-//! (`superposition_scaling.md` §2: "Error bars are the standard errors of the slope";
+//! (`docs/science/superposition.md` §2.4: "Error bars are the standard errors of the slope";
 //! "R² of the same log-log fit is the power-law-ness measure").
 
 use crate::error::{Error, Result};

@@ -1,4 +1,4 @@
-//! D1 and D2 of `shared/science/measurements.md`: the BNSL fits of Caballero et al. 2022.
+//! D1 and D2 of `docs/science/fitting.md` §5: the BNSL fits of Caballero et al. 2022.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Coverage of the BNSL prediction intervals (`bnsl/interval.rs`) on synthetic data from a
-//! known one-break BNSL (Caballero et al. 2022, eq. 1; `measurements.md` §D.3) with
+//! known one-break BNSL (Caballero et al. 2022, eq. 1; `docs/science/fitting.md` §3) with
 //! Gaussian noise in ln(y + 1), the space the fit works in.
 //!
 //! 30 log-spaced x in [1, 1000]; the first 24 (x ≤ 240) are fitted, the last 6 (x up to

@@ -1,11 +1,11 @@
-//! D3 of `shared/science/measurements.md`: Approach 3 on the Epoch data, full 4500-start grid.
+//! D3 of `docs/science/fitting.md` §5: Approach 3 on the Epoch data, full 4500-start grid.
 
 mod common;
 
 use std::time::Instant;
 use superscale_fit::{fit_chinchilla, ChinchillaOptions};
 
-/// Reference (measurements.md D.4, rerun with an analytic gradient, scipy 1.17 L-BFGS-B):
+/// Reference (`docs/science/fitting.md` §4.4, rerun with an analytic gradient, scipy 1.17 L-BFGS-B):
 ///
 /// ```python
 /// for al, be, e, a, b in itertools.product(np.arange(0,2.5,.5), np.arange(0,2.5,.5),
@@ -64,7 +64,7 @@ fn hoffmann_parameters_score_as_reported() {
 
 /// D4: 4000 resamples, each refitted from Hoffmann's parameters (cells 15, 21). Besiroglu et
 /// al. 2024 report bootstrap SEs A 124.58, B 1293.23, E 0.03, α 0.02, β 0.02 and a = 0.513
-/// (SE 0.020) (measurements.md D.4); this compares loosely and prints ours.
+/// (SE 0.020) (`docs/science/fitting.md` §4.4); this compares loosely and prints ours.
 #[test]
 fn d4_bootstrap_standard_errors_are_close_to_epoch() {
     use superscale_fit::{bootstrap_law, fit_law, BootstrapOptions, Form, LawOptions, Points};

@@ -7,7 +7,7 @@
 //! Both train the same 8·threads models: `grid` as one block per thread, `alone` one model
 //! after another on each thread, both drawing batches with the sampler named last (`gaps`,
 //! the default, or `entries`; `superscale_models::Sampling`). All features share the
-//! probability p and importance 1 (C9's setting, `superposition_scaling.md` §4 C9). Measure on one thread (`RAYON_NUM_THREADS` is not
+//! probability p and importance 1 (C9's setting, `docs/science/superposition.md` §4 C9). Measure on one thread (`RAYON_NUM_THREADS` is not
 //! read: pass threads = 1) and under `perf stat -e task-clock` when the machine is shared.
 //! FLOPs: the five n·m products of a step, 10·B·n·m per model-step, counted dense.
 

@@ -1,5 +1,5 @@
 //! The arithmetic and memory traffic of one training step of one model in a grid, for
-//! rates and rooflines (issue 6 item 1; `superposition_scaling.md` §4, cost model).
+//! rates and rooflines (issue 6 item 1; `docs/science/superposition.md` §4.1, cost model).
 
 /// FLOPs and bytes of one step of one model.
 #[derive(Debug, Clone, Copy, PartialEq)]

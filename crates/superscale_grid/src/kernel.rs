@@ -1,7 +1,7 @@
 //! The fused forward and backward pass of a block of [`LANES`] tied toy models over one batch.
 //!
-//! For every sample, entirely in registers and L1 for tiny n, m (`superposition_scaling.md`
-//! §6, ReLU output model; gradients as in `superscale_models::toy_model`):
+//! For every sample, entirely in registers and L1 for tiny n, m (`docs/science/tms.md`
+//! §2, ReLU output model; gradients as in `superscale_models::toy_model`):
 //! h = x·W; z = h·Wᵀ + b; y = ReLU(z); loss Σ_i I_i (y_i − x_i)²;
 //! G_i = (2/(B·n))·I_i·(y_i − x_i)·1[z_i > 0]; ∂b += G; dH = G·W; ∂W += Gᵀ·h; and after the
 //! batch ∂W += xᵀ·dH (W sits on both sides of the tied model).

@@ -48,7 +48,7 @@ fn gradient_matches_the_f64_reference_in_every_lane() {
     // superscale_models::reference is the plain f64 definition (itself checked against
     // central finite differences there). Tolerance: relative Frobenius error < 2e-5 for f32
     // sums of ≤ 700 rows; the loss to 1e-5 relative.
-    for simd in Simd::available() {
+    for simd in Simd::under_test() {
         for &(n, m, batch) in &[(2, 1, 64), (5, 2, 700), (20, 5, 130), (3, 3, 1)] {
             let (params, mut work) = random_block(n, m, batch, (n * 100 + m) as u64);
             block_gradient(simd, &params, &mut work);
@@ -80,7 +80,7 @@ fn gradient_matches_the_f64_reference_in_every_lane() {
 fn scalar_twin_and_simd_agree() {
     // Plain multiply-add against fused: the same sums in the same order, differing only by
     // the FMA's single rounding, so relative Frobenius error < 1e-6 and equal counts.
-    let simds = Simd::available();
+    let simds = Simd::under_test();
     for &(n, m, batch) in &[(2, 1, 33), (5, 2, 1024), (12, 7, 77)] {
         let (params, work) = random_block(n, m, batch, 9 + n as u64);
         let mut results = Vec::new();
@@ -119,7 +119,7 @@ fn a_lane_does_not_depend_on_its_neighbours() {
     copy(&params.bias, &mut other_params.bias);
     copy(&params.importance, &mut other_params.importance);
     copy(&work.x, &mut other_work.x);
-    for simd in Simd::available() {
+    for simd in Simd::under_test() {
         let mut first = work.clone();
         block_gradient(simd, &params, &mut first);
         let mut second = other_work.clone();

@@ -4,7 +4,7 @@
 //! model index fastest: W as [n][m][LANES], b and the importances as [n][LANES], the Adam
 //! moments like their parameters, so one 256-bit register holds one entry of eight models
 //! and the kernel's arithmetic is one instruction per entry for all of them
-//! (`shared/style.md` §5). A grid is a list of blocks; the last is padded with silent lanes.
+//! (`docs/science/conventions.md` §5). A grid is a list of blocks; the last is padded with silent lanes.
 
 use superscale_models::ToyModel;
 

@@ -1,5 +1,5 @@
 //! `torch.optim.AdamW` on a block: decoupled decay λ on W and b, then Adam with bias
-//! correction (`superposition_scaling.md` §6, Training; the TMS notebook's optimiser).
+//! correction (`docs/science/tms.md` §3, the TMS notebook's optimiser).
 //!
 //! The arithmetic is written exactly as `superscale_kernels::adam_update` and
 //! `decay_uniform` write it (same operations, same f32/f64 roundings, no fused multiply-add),
@@ -114,7 +114,7 @@ mod tests {
             vec![0.0; n],
         );
         let hyper = AdamHyper::default();
-        for simd in Simd::available() {
+        for simd in Simd::under_test() {
             for step in 1..=30u64 {
                 let gw: Vec<f32> = (0..n * m)
                     .map(|k| ((step * 7 + k as u64) as f32).sin() * 1e-2)

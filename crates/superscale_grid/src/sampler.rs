@@ -13,7 +13,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_models::geometric_gap;
 
 /// The data distribution of one model: x_i = u_i·v_i, u_i ~ Bernoulli(p_i), v_i ~ U(0, value_max)
-/// (`superposition_scaling.md` §6, Data; `superscale_models::data`).
+/// (`docs/science/tms.md` §1; `superscale_models::data`).
 #[derive(Debug, Clone)]
 pub(crate) struct LaneSampler {
     /// ln(1 − p_i) per feature (−∞ when p_i = 1, 0 when p_i = 0)

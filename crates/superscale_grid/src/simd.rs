@@ -6,7 +6,7 @@
 //! eight-element arrays (the scalar twin: separate multiply and add) and once inside a
 //! function compiled with AVX2+FMA where the vector is one `__m256` (eight models, one per
 //! lane, fused multiply-add), chosen at run time; never `target-cpu=native`
-//! (`shared/style.md` §4). The compiler does not vectorise the lane loops of this kernel
+//! (`docs/science/conventions.md` §4). The compiler does not vectorise the lane loops of this kernel
 //! on its own (profiled: scalar `vmulss`), hence the explicit vector type.
 #![allow(unsafe_code)]
 

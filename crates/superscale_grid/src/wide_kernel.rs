@@ -1,6 +1,6 @@
 //! The block kernel for mid-size shapes (C9's n = 200, m = 20; up to n = 512, m = 64).
 //!
-//! It computes what `kernel.rs`'s tiny kernel computes (`superposition_scaling.md` §6, ReLU
+//! It computes what `kernel.rs`'s tiny kernel computes (`docs/science/tms.md` §2, ReLU
 //! output model; gradients as in `superscale_models::toy_model`):
 //! h = x·W; z = h·Wᵀ + b; y = ReLU(z); loss Σ_i I_i (y_i − x_i)²;
 //! G_i = (2/(B·n))·I_i·(y_i − x_i)·1[z_i > 0]; ∂b = Σ_rows G; ∂W = Gᵀ·h + xᵀ·(G·W),

@@ -1,7 +1,7 @@
 //! AdamW with the signed row-norm decay of Liu, Liu & Gore 2025 (Eq. 2; their
 //! `exp/adamw.py`), and the plain decoupled decay of `torch.optim.AdamW`.
 //!
-//! Order per step, as in the authors' optimiser (`superposition_scaling.md` §1.4): the
+//! Order per step, as in the authors' optimiser (`docs/science/superposition.md` §1.4): the
 //! gradient was taken at W_t; the decay is applied first with the scheduled lr η_t; then
 //! the Adam update with bias correction uses that gradient.
 
@@ -106,7 +106,8 @@ pub fn decay_uniform(params: &mut [f32], lr: f32, decay: f32) {
 ///
 /// γ ≥ 0: W ← (1 − ηγ)W. γ < 0: W_i ← W_i + ηγ W_i (1 − 1/(‖W_i‖₂ + 1e-8)) for every row,
 /// a gradient step on (|γ|/2)(‖W_i‖ − 1)² that pulls each row norm toward 1 (Eq. 2; the
-/// 1e-8 is the Adam ε the authors add to the norm). Not anti-decay: see §5 pitfall 3.
+/// 1e-8 is the Adam ε the authors add to the norm). Not anti-decay: see
+/// `docs/science/superposition.md` §5 pitfall 3.
 pub fn decay_rows_signed(weights: &mut [f32], width: usize, gamma: f32, lr: f32) {
     if gamma >= 0.0 {
         decay_uniform(weights, lr, gamma);
@@ -125,7 +126,7 @@ mod tests {
 
     #[test]
     fn decay_examples_of_the_spec() {
-        // superposition_scaling.md §1.4, η = 0.01: γ = −1 sends (2,0) → (1.99,0) and
+        // docs/science/superposition.md §1.4, η = 0.01: γ = −1 sends (2,0) → (1.99,0) and
         // (0.5,0) → (0.505,0); γ = +1 sends (2,0) → (1.98,0).
         let mut rows = vec![2.0, 0.0, 0.5, 0.0];
         decay_rows_signed(&mut rows, 2, -1.0, 0.01);

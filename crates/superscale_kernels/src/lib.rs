@@ -2,7 +2,7 @@
 //! hand-fused sparse and element-wise passes of a toy-model training step.
 //!
 //! Every kernel takes explicit output buffers and never allocates, so a training loop can
-//! allocate once and run millions of steps (`shared/style.md` §3). Kernels that profit from
+//! allocate once and run millions of steps (`docs/science/conventions.md` §3). Kernels that profit from
 //! AVX2/FMA are compiled twice, once for the baseline target and once with those features
 //! enabled, and chosen at run time through [`Simd`]; a test checks that both agree.
 #![deny(missing_docs)]

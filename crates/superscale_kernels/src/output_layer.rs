@@ -2,11 +2,11 @@
 //! importance-weighted squared error Σ_b Σ_i I_i (y_bi − x_bi)² with its gradient.
 //!
 //! One pass over the B × n pre-activations adds the bias, applies the ReLU, accumulates
-//! the loss and overwrites the buffer with G = ∂L/∂z (`style.md` §3: no second B × n
+//! the loss and overwrites the buffer with G = ∂L/∂z (`docs/science/conventions.md` §3: no second B × n
 //! buffer). The input x is sparse, so the pass first treats every x_bi as zero (a dense,
 //! vectorisable loop) and then corrects the few active entries of each row.
-//! Loss and model: Liu, Liu & Gore 2025, Eq. 1 and `superposition_scaling.md` §1.2–1.3;
-//! importance weights: Elhage et al. 2022 (§6).
+//! Loss and model: Liu, Liu & Gore 2025, Eq. 1 and `docs/science/superposition.md` §1.2–1.3;
+//! importance weights: Elhage et al. 2022 (`docs/science/tms.md` §2).
 
 use crate::error::{check, Result};
 use crate::matmul::{matmul, MatMut, MatRef};

@@ -55,7 +55,7 @@ fn reference(c: &Case, scale: f64) -> (f64, Vec<f64>, Vec<f64>) {
 
 #[test]
 fn fused_pass_matches_reference_for_every_length_and_instruction_set() {
-    for simd in Simd::available() {
+    for simd in Simd::under_test() {
         for n in (0..=64).chain([129, 1000]) {
             let c = case(3, n, 4);
             let scale = 2.0 / (c.batch * n.max(1)) as f32;
@@ -131,7 +131,7 @@ fn fused_pass_matches_reference_for_every_length_and_instruction_set() {
 
 #[test]
 fn sparse_and_dense_backward_agree() {
-    for simd in Simd::available() {
+    for simd in Simd::under_test() {
         for (batch, n, width) in [(4, 9, 3), (16, 70, 10), (5, 33, 17)] {
             let c = case(batch, n, width);
             let mut g = c.pre.clone();

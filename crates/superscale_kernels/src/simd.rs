@@ -28,7 +28,7 @@ impl Simd {
         Simd::Scalar
     }
 
-    /// All instruction sets this CPU can run (for differential tests).
+    /// All instruction sets this CPU can run.
     pub fn available() -> Vec<Self> {
         let mut all = vec![Simd::Scalar];
         if Simd::detect() == Simd::Avx2Fma {
@@ -36,7 +36,29 @@ impl Simd {
         }
         all
     }
+
+    /// The instruction sets a differential test must compare: [`Simd::available`], except
+    /// that on x86-64 a CPU without AVX2+FMA panics instead of returning the scalar twin
+    /// alone, unless the environment sets `SUPERSCALE_TEST_SCALAR_ONLY=1`.
+    ///
+    /// Without this, a scalar-versus-AVX2 test run on such a CPU (an old CI runner, an
+    /// emulator) compares the scalar twin with itself and passes while testing nothing.
+    pub fn under_test() -> Vec<Self> {
+        let all = Self::available();
+        let opted_out = std::env::var(SCALAR_ONLY_VARIABLE).is_ok_and(|value| value == "1");
+        assert!(
+            !cfg!(target_arch = "x86_64") || all.len() == 2 || opted_out,
+            "this x86-64 CPU has no AVX2+FMA, so the AVX2 twins of the kernels cannot be \
+             compared with their scalar twins; set {SCALAR_ONLY_VARIABLE}=1 to test the \
+             scalar twins alone"
+        );
+        all
+    }
 }
+
+/// The environment variable that lets differential tests run on an x86-64 CPU without
+/// AVX2+FMA, testing the scalar twins alone (see [`Simd::under_test`]).
+const SCALAR_ONLY_VARIABLE: &str = "SUPERSCALE_TEST_SCALAR_ONLY";
 
 /// The arithmetic a kernel body is generic over: fused or separate multiply-add.
 ///
@@ -102,3 +124,22 @@ macro_rules! dispatch {
     };
 }
 pub(crate) use dispatch;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differential_tests_compare_both_instruction_sets_on_x86_64() {
+        // The list every scalar-versus-AVX2 test iterates over: on x86-64 both twins, in
+        // the order scalar then AVX2 (tests compare the later entries with the first),
+        // unless the scalar-only opt-out is set on a CPU that lacks AVX2+FMA.
+        let variants = Simd::under_test();
+        assert_eq!(variants[0], Simd::Scalar);
+        if cfg!(target_arch = "x86_64") && Simd::detect() == Simd::Avx2Fma {
+            assert_eq!(variants, [Simd::Scalar, Simd::Avx2Fma]);
+        } else {
+            assert_eq!(variants, [Simd::Scalar]);
+        }
+    }
+}

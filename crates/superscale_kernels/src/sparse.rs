@@ -2,7 +2,7 @@
 //!
 //! A superposition-scaling batch has about B·E non-zeros out of B·n (E = 1, n = 1000:
 //! 0.1 %), so the products with the input, x·W in the forward pass and xᵀ·dH in the
-//! backward, cost B·E·m instead of B·n·m (`superposition_scaling.md` §4, cost model).
+//! backward, cost B·E·m instead of B·n·m (`docs/science/superposition.md` §4.1, cost model).
 
 use crate::error::{check, Result};
 use crate::simd::{dispatch, Arith, Simd};
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn products_match_dense_loops_for_every_instruction_set() {
-        for simd in Simd::available() {
+        for simd in Simd::under_test() {
             for width in [1, 3, 8, 17, 64] {
                 let (rows, k) = (6, 11);
                 let mut x = example(rows, k);

@@ -1,5 +1,5 @@
 //! Full reproductions of Liu, Liu & Gore 2025 with the acceptance checks C1–C6 of
-//! `shared/science/superposition_scaling.md` §4, on the experiment files in `experiments/`.
+//! `docs/science/superposition.md` §4, on the experiment files in `experiments/`.
 //! Each takes 8–40 minutes on 2 cores, so they are ignored by default:
 //! `cargo test --release -p superscale_kinds --test paper_reproduction -- --ignored --nocapture`
 //! (or one of them by name). Measured results are in BENCHMARKS.md.

@@ -1,7 +1,7 @@
 //! The paper's headline in a reduced sweep (issue 2): strong superposition (γ < 0) gives a
 //! model exponent α_m about 1, weak superposition (γ > 0) one near α − 1 ≈ 0.3 at α = 1,
 //! so strong α_m must exceed weak α_m by more than 0.3 (Liu, Liu & Gore 2025, Fig. 5e;
-//! `superposition_scaling.md` §3.2). Reduced from the flagship (batch 1024, 2000 steps,
+//! `docs/science/superposition.md` §3.2). Reduced from the flagship (batch 1024, 2000 steps,
 //! four widths); measured here: strong 0.851 ± 0.124, weak 0.208 ± 0.019 (27 s, 2 cores).
 
 use std::path::Path;

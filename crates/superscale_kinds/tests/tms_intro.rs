@@ -1,4 +1,4 @@
-//! The introductory figure of Elhage et al. 2022 (`superposition_scaling.md` §6 item 3):
+//! The introductory figure of Elhage et al. 2022 (`docs/science/tms.md` §5.3):
 //! n = 5, m = 2, I_i = 0.9^i, the full protocol of experiments/tms_intro_n5_m2.toml
 //! (AdamW lr 1e-3, weight decay 0.01, batch 1024, 10 000 steps, 8 replicates, the replicate
 //! with the lowest held-out loss per density), trained through the grid path (seconds).

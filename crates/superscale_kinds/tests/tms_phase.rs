@@ -1,4 +1,4 @@
-//! C10 of `superposition_scaling.md` §4: the n = 2, m = 1 phase change, on a few cells of
+//! C10 of `docs/science/superposition.md` §4: the n = 2, m = 1 phase change, on a few cells of
 //! experiments/tms_phase_n2_m1.toml (same protocol, trained through the grid path), with
 //! replicates and the best held-out loss per cell as in the paper.
 

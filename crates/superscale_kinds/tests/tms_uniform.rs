@@ -1,4 +1,4 @@
-//! C9 of `superposition_scaling.md` §4: uniform superposition in the Anthropic toy model
+//! C9 of `docs/science/superposition.md` §4: uniform superposition in the Anthropic toy model
 //! (n = 200, m = 20, equal importances, 20 levels p_k = 20^(−k/19); AdamW lr 1e-3, weight
 //! decay 0.01, batch 1024, 10 000 steps), checked as §4 words it. The full protocol with
 //! three seeds pooled runs by default through the grid (entry sampler, ≈ 7–8 min on 2
@@ -10,7 +10,7 @@ use superscale_measure::feature_dimensionality;
 use superscale_kinds::{run_study, RunResult, RunStatus};
 use superscale_spec::Experiment;
 
-/// p_k = 20^(−k/19) for the given k (§6 item 5), five significant digits as in
+/// p_k = 20^(−k/19) for the given k (docs/science/tms.md §5.5), five significant digits as in
 /// experiments/tms_uniform_n200_m20.toml.
 fn levels(ks: &[u32]) -> Vec<String> {
     ks.iter()
@@ -268,7 +268,7 @@ fn c9_uniform_superposition_three_seeds_pooled() {
 }
 
 /// The reduced default protocol: the dense level and two levels on the 1/2 plateau
-/// (k = 6, 7: 1/(1−S) = 2.6, 3.0), 3000 steps instead of 10 000, everything else as in §6.
+/// (k = 6, 7: 1/(1−S) = 2.6, 3.0), 3000 steps instead of 10 000, everything else as in tms.md §3.
 /// Measured (shared machine): D* = 1.0022, 0.5107, 0.5048 and 49 features in the 1/2 bin
 /// against 0 in each neighbour; the 1/2 plateau has formed by 3000 steps (the full run gives
 /// 0.511 and 0.505 at these levels), while the second-peak polytopes need the full run and

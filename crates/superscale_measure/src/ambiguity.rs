@@ -1,4 +1,4 @@
-//! The ambiguity ‖WWᵀ − P‖₂ of `superposition_scaling.md` §2 (App. D.5): how far the
+//! The ambiguity ‖WWᵀ − P‖₂ of `docs/science/superposition.md` §2.3 (App. D.5): how far the
 //! features are from the ideal weak-superposition arrangement, in which the first m
 //! features hold orthonormal directions and the rest are absent.
 //!
@@ -45,7 +45,7 @@ pub struct Ambiguity {
     pub converged: bool,
 }
 
-/// ‖WWᵀ − P‖₂ for a row-major n × width matrix W (§2, App. D.5), by Lanczos.
+/// ‖WWᵀ − P‖₂ for a row-major n × width matrix W (§2.3, App. D.5), by Lanczos.
 pub fn ambiguity(weights: &[f64], width: usize, options: AmbiguityOptions) -> Result<Ambiguity> {
     let n = check_shape(weights, width)?;
     let identity_rows = n.min(width);

@@ -39,7 +39,8 @@ fn jacobi_eigenvalues(mut a: Vec<f64>, n: usize) -> Vec<f64> {
     (0..n).map(|i| a[i * n + i]).collect()
 }
 
-/// ‖WWᵀ − P‖₂ formed densely: the definition of §2, for small n.
+/// ‖WWᵀ − P‖₂ formed densely: the definition of docs/science/superposition.md §2.3, for
+/// small n.
 fn dense_ambiguity(weights: &[f64], n: usize, width: usize) -> f64 {
     let mut a = vec![0.0; n * n];
     for i in 0..n {

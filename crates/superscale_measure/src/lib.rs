@@ -1,6 +1,7 @@
 //! Measurements of a trained toy model's weight matrix W (rows = features): row norms,
 //! represented fractions, overlaps of the normalised rows, the Anthropic dimensionality
-//! measures and the ambiguity ‖WWᵀ − P‖₂ (`superposition_scaling.md` §2 and §6).
+//! measures and the ambiguity ‖WWᵀ − P‖₂ (`docs/science/superposition.md` §2 and
+//! `docs/science/tms.md` §4).
 //!
 //! Pairwise quantities go through blocks of the Gram matrix computed by GEMM in f64, so
 //! memory stays O(block²) for any number of rows and the exact polytope values of the

@@ -1,7 +1,7 @@
 use super::*;
 
 /// Rows of polytopes placed in mutually orthogonal subspaces (a tegum product), with the
-/// D_i each must have (superposition_scaling.md §6, fact 6).
+/// D_i each must have (docs/science/tms.md §5.6).
 fn tegum_product() -> (Vec<f64>, usize, Vec<f64>) {
     let width = 12;
     let mut rows: Vec<(Vec<(usize, f64)>, f64)> = Vec::new();
@@ -113,7 +113,7 @@ fn blocked_statistics_match_a_naive_loop_across_block_edges() {
 #[test]
 fn random_directions_have_mean_squared_overlap_one_over_m() {
     // Squared overlaps of random unit vectors in R^m are Beta(1/2, (m−1)/2): mean 1/m,
-    // variance 2(m−1)/(m²(m+2)) (superposition_scaling.md §1.7). 2000 rows → 2·10⁶ pairs.
+    // variance 2(m−1)/(m²(m+2)) (docs/science/superposition.md §1.7). 2000 rows → 2·10⁶ pairs.
     let (n, width) = (2000, 20);
     let weights = pseudo_gaussian(n * width, 9);
     let all: Vec<usize> = (0..n).collect();

@@ -1,6 +1,7 @@
 //! Everything pairwise from one pass over the upper triangle of the normalised Gram matrix:
-//! the squared-overlap statistics of §2 (App. D.6) and the per-feature interference and
-//! dimensionality of §6, exact for every pair.
+//! the squared-overlap statistics of `docs/science/superposition.md` §2.2 (App. D.6) and
+//! the per-feature interference and dimensionality of `docs/science/tms.md` §4.2 and §4.4,
+//! exact for every pair.
 
 use crate::error::{check_shape, Result};
 use crate::gram::fold_block_rows;
@@ -22,11 +23,11 @@ pub enum Precision {
 /// Pair statistics and per-feature measures of a matrix (rows = features).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairStatistics {
-    /// (Ŵ_i·Ŵ_j)² over all pairs i < j (§2, Fig. 17)
+    /// (Ŵ_i·Ŵ_j)² over all pairs i < j (superposition.md §2.2, Fig. 17)
     pub overlap: OverlapStats,
-    /// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)², j = i included (§6, notebook cell 19)
+    /// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)², j = i included (tms.md §4.4, notebook cell 19)
     pub dimensionality: Vec<f64>,
-    /// Σ_{j≠i} (Ŵ_i·W_j)² (§6, the "superposition" of feature i)
+    /// Σ_{j≠i} (Ŵ_i·W_j)² (tms.md §4.2, the "superposition" of feature i)
     pub interference: Vec<f64>,
 }
 

@@ -1,6 +1,6 @@
 //! A seeded pair-sampling estimate of the squared-overlap statistics, for matrices too
-//! large for the exact O(n²m) pass (§2, App. D.6; the LLM script of §2 is exact but runs on
-//! a GPU).
+//! large for the exact O(n²m) pass (`docs/science/superposition.md` §2.2, App. D.6; the LLM
+//! script of §2.6 is exact but runs on a GPU).
 
 use crate::error::{check_shape, Result};
 use crate::overlap::OverlapStats;

@@ -10,7 +10,7 @@ use std::ops::Range;
 ///
 /// `layer_sizes = [input, hidden₁, …, output]`; the depth (number of Linear layers) is
 /// `layer_sizes.len() − 1`, so `[600, 500, 2]` is the depth-2 network of the quanta paper
-/// (`measurements.md` §C.1: Linear(n_tasks + n → w), ReLU, Linear(w → 2)).
+/// (`docs/science/quanta.md` §1: Linear(n_tasks + n → w), ReLU, Linear(w → 2)).
 ///
 /// Parameter layout, in one buffer, layer after layer: the weight W_l as a row-major
 /// `in_l × out_l` matrix (row j holds input j's outgoing weights, the transpose of torch's
@@ -78,7 +78,8 @@ impl Mlp {
     }
 
     /// Total number of parameters, Σ_l (in_l + 1)·out_l. For `[n_tasks + n, w, 2]` this is
-    /// (n_tasks + n + 1)·w + 2w + 2 (`measurements.md` §C.1; 603w + 2 at 500 tasks, n = 100).
+    /// (n_tasks + n + 1)·w + 2w + 2 (`docs/science/quanta.md` §1; 603w + 2 at 500 tasks,
+    /// n = 100).
     pub fn n_params(&self) -> usize {
         self.n_params
     }
@@ -120,7 +121,7 @@ mod tests {
     fn layout_is_contiguous_and_counts_match_the_quanta_formula() {
         for width in [1usize, 9, 300, 500] {
             let mlp = Mlp::new(&[600, width, 2]).unwrap();
-            // measurements.md §C.1: P = 603w + 2 for n_tasks = 500, n = 100.
+            // docs/science/quanta.md §1: P = 603w + 2 for n_tasks = 500, n = 100.
             assert_eq!(mlp.n_params(), 603 * width + 2);
         }
         let mlp = Mlp::new(&[5, 4, 3, 2]).unwrap();

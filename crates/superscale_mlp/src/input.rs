@@ -12,7 +12,7 @@ pub enum Input<'a, T> {
     /// Compressed sparse rows (f32 values, converted to `T`). The first layer then costs
     /// rows·(non-zeros per row)·width instead of rows·input_dim·width: the multitask
     /// sparse-parity input (one-hot task ⊕ bits) has about 1 + n/2 non-zeros out of
-    /// n_tasks + n (`measurements.md` §C.1).
+    /// n_tasks + n (`docs/science/quanta.md` §1).
     Sparse(&'a SparseRows),
 }
 
@@ -86,6 +86,6 @@ pub struct RowOutcome {
     pub correct: bool,
     /// softmax probability of the label
     pub probability: f64,
-    /// Brier score Σ_k (p_k − 1[k = label])², a continuous metric (`measurements.md` §D.2)
+    /// Brier score Σ_k (p_k − 1[k = label])², a continuous metric (`docs/science/quanta.md` §6.1)
     pub brier: f64,
 }

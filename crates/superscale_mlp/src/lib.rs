@@ -1,5 +1,5 @@
 //! A dense ReLU MLP for superscale's small-network experiments (multitask sparse parity,
-//! `measurements.md` §C.1; alignment probes).
+//! `docs/science/quanta.md` §1; alignment probes).
 //!
 //! - [`Mlp`]: Linear → ReLU → … → Linear of any depth, all parameters in one contiguous
 //!   buffer (layout in [`Mlp`]'s doc), torch-default initialisation from a seed.

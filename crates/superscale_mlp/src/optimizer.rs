@@ -6,7 +6,7 @@ use superscale_kernels::{decay_uniform, AdamHyper, AdamState};
 /// `torch.optim.AdamW` on one parameter buffer: decay p ← p(1 − ηλ) first, then the Adam
 /// update with bias correction (the order of `superscale_kernels::adam_update`'s doc and of
 /// torch). The decay applies to every parameter, biases included, as torch does for a
-/// model's default parameter group (the quanta code uses λ = 0: `measurements.md` §C.1).
+/// model's default parameter group (the quanta code uses λ = 0: `docs/science/quanta.md` §1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdamW {
     /// learning rate η (may be changed between steps for a schedule)

@@ -3,7 +3,7 @@
 //!
 //! The batch is drawn sparse: for each feature, the gaps between active rows are
 //! geometric, so a batch costs about n + B·E random draws instead of 2·B·n uniforms
-//! (`superposition_scaling.md` §4, cost model), and the result is exactly i.i.d.
+//! (`docs/science/superposition.md` §4.1, cost model), and the result is exactly i.i.d.
 //! Bernoulli(p_i) per entry.
 
 use crate::error::{invalid, Result};
@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn reference_values_for_alpha_one() {
-        // superposition_scaling.md §1.1: H_1000 = 7.485471, p_1 = 0.13359, p_1000 = 1.336e-4.
+        // docs/science/superposition.md §1.1: H_1000 = 7.485471, p_1 = 0.13359, p_1000 = 1.336e-4.
         let p = power_law_probabilities(1000, 1.0, 1.0).unwrap();
         assert!((p[0] - 1.0 / 7.485471).abs() < 1e-6);
         assert!((p[0] - 0.13359).abs() < 1e-5);
@@ -194,8 +194,8 @@ mod tests {
 
     #[test]
     fn sampler_moments_match_the_spec() {
-        // C0 of §4: over 10⁶ samples, α = 1, n = 1000: mean active count 1.000 ± 0.003,
-        // E[x_1] = p_1 ± 1 %, E[x_1²]/p_1 = 4/3 ± 1 %.
+        // C0 of docs/science/superposition.md §4: over 10⁶ samples, α = 1, n = 1000: mean
+        // active count 1.000 ± 0.003, E[x_1] = p_1 ± 1 %, E[x_1²]/p_1 = 4/3 ± 1 %.
         let p = power_law_probabilities(1000, 1.0, 1.0).unwrap();
         let mut sampler = FeatureSampler::new(p.clone(), 2.0).unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);

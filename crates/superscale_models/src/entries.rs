@@ -2,7 +2,7 @@
 //!
 //! The distribution is [`FeatureSampler`](crate::FeatureSampler)'s: x_i = u_i·v_i with
 //! u_i ~ Bernoulli(p_i) and v_i ~ U(0, value_max), all independent (Elhage et al. 2022;
-//! `superposition_scaling.md` §6, Data). Only the drawing differs. Each batch seeds a
+//! `docs/science/tms.md` §1). Only the drawing differs. Each batch seeds a
 //! xoshiro128++ stream (Blackman & Vigna 2021, "Scrambled linear pseudorandom number
 //! generators", the 32-bit `++` scrambler) from two 64-bit words of the run's data stream;
 //! then every entry (row, feature), in row-major order, takes two 32-bit words of it:

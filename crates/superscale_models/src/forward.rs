@@ -5,7 +5,7 @@
 //! *Gram*: the rows K_j = W_j·Wᵀ of K = W·Wᵀ for the features j active somewhere in the
 //! batch (2·a·n·m FLOP for a active features), then z_b = Σ_{j: x_bj ≠ 0} x_bj·K_j, a sparse
 //! combination of those rows (2·nnz(x)·n FLOP). The superposition-scaling input has
-//! E = Σ p_i ≈ 1 non-zero per sample (`superposition_scaling.md` §1.1), and a batch of
+//! E = Σ p_i ≈ 1 non-zero per sample (`docs/science/superposition.md` §1.1), and a batch of
 //! B = 2048 touches a ≈ 506 of n = 1000 features at α = 1 (Σ_i 1 − (1 − p_i)^B), 61 at α = 2;
 //! so the Gram form does a quarter of the direct forward's arithmetic at α = 1, in a few
 //! large products instead of B/64 small ones that each repack W. For dense inputs (the

@@ -4,7 +4,8 @@
 //! features): the superposition-scaling model of Liu, Liu & Gore 2025 (power-law feature
 //! frequencies, values U(0,2), W ~ N(0, 1/m), b ~ N(0,1), unweighted MSE) and the
 //! Anthropic model of Elhage et al. 2022 (uniform sparsity, values U(0,1), importance
-//! weights, xavier-normal W, b = 0). See `shared/science/superposition_scaling.md` §1, §6.
+//! weights, xavier-normal W, b = 0). See `docs/science/superposition.md` §1 and
+//! `docs/science/tms.md` §1–3.
 #![deny(missing_docs)]
 
 mod backward;

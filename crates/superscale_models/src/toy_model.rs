@@ -6,7 +6,7 @@
 //! x is sparse, so x·W and xᵀ·(G·W) cost B·E·m; x·W·Wᵀ is either h·Wᵀ per row block or
 //! rows of K = W·Wᵀ combined by the sparse input, whichever counts fewer FLOP
 //! (`forward.rs`); G·W and Gᵀ·h are dense products early in training and sparse scans once
-//! ReLU switches most outputs off (`superposition_scaling.md` §4, cost model).
+//! ReLU switches most outputs off (`docs/science/superposition.md` §4.1, cost model).
 
 use crate::backward::add_projected_gradient;
 use crate::error::{invalid, Result};

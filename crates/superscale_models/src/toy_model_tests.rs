@@ -68,7 +68,7 @@ fn reference_gradient_matches_central_finite_differences_in_f64() {
 
 #[test]
 fn fused_f32_gradient_matches_the_reference_in_both_backward_modes() {
-    for simd in Simd::available() {
+    for simd in Simd::under_test() {
         // 150 rows span three row blocks, the last one partial.
         for (seed, decay, batch) in [(5, 1.0, 6), (6, 0.8, 6), (7, 1.0, 150)] {
             let (x, w, b, importance, width) = problem(seed, decay, batch);
@@ -120,7 +120,8 @@ fn fused_f32_gradient_matches_the_reference_in_both_backward_modes() {
 
 #[test]
 fn initial_loss_matches_the_spec() {
-    // C0 of §4: initial training MSE with b ~ N(0,1) in [0.40, 0.65], expected ≈ ½(1 + 4E/(3m)).
+    // C0 of docs/science/superposition.md §4: initial training MSE with b ~ N(0,1) in
+    // [0.40, 0.65], expected ≈ ½(1 + 4E/(3m)).
     let n = 1000;
     let mut sampler =
         FeatureSampler::new(power_law_probabilities(n, 1.0, 1.0).unwrap(), 2.0).unwrap();

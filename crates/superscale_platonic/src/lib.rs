@@ -1,5 +1,5 @@
 //! The synthetic world of the Platonic Representation Hypothesis and its studies
-//! (`measurements.md` §A.4–A.5, §E.2–E.3):
+//! (`docs/science/alignment.md` §4–5, `docs/science/model_shape.md` §2–3):
 //!
 //! - [`World`]: latent z, modalities x_m = g_m(z) + noise, readout tasks y_t = h_t(z), and the
 //!   1-d control whose tasks read only ⟨z, v⟩v.

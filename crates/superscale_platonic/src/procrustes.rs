@@ -1,7 +1,8 @@
-//! Rotation-invariant comparison of two toy models' feature matrices (`measurements.md`
-//! §A.4 item 2, §E.2 item 4). The loss of y = ReLU(W Wᵀ x + b) is unchanged by W → WQ for
-//! any orthogonal Q, so the hidden basis is not privileged and two seeds' W (n × m, row i =
-//! feature i's direction) can only be compared after removing that gauge:
+//! Rotation-invariant comparison of two toy models' feature matrices
+//! (`docs/science/alignment.md` §4 item 2; `docs/science/model_shape.md` §2 item 4). The loss
+//! of y = ReLU(W Wᵀ x + b) is unchanged by W → WQ for any orthogonal Q, so the hidden basis is
+//! not privileged and two seeds' W (n × m, row i = feature i's direction) can only be compared
+//! after removing that gauge:
 //!
 //! * orthogonal Procrustes (Schönemann 1966): R = argmin_{RᵀR = I} ‖W_B R − W_A‖_F is
 //!   R = U Vᵀ for the SVD W_Bᵀ W_A = U Σ Vᵀ (exact SVD by faer, sequential);

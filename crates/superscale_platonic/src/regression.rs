@@ -1,7 +1,8 @@
-//! The competence–alignment law of `measurements.md` §A.4 item 4 (PRH Fig. 3): across all
+//! The competence–alignment law of `docs/science/alignment.md` §4 item 4 (PRH Fig. 3): across all
 //! runs, alignment to a fixed strong reference network against competence
 //! 1 − normalised test loss, by ordinary least squares; the slope's interval is a
-//! percentile bootstrap over runs (as §D's fits: Efron & Tibshirani 1993 ch. 13).
+//! percentile bootstrap over runs (as the fits of `docs/science/fitting.md` §2: Efron & Tibshirani
+//! 1993 ch. 13).
 
 use crate::error::Result;
 use superscale_align::Metric;

@@ -210,7 +210,7 @@ pub fn html(result: &StudyResult, figure: &str, regression: &str) -> String {
     out.push_str(&markdown_to_html(&summary_markdown(result, true)));
     let _ = write!(
         out,
-        "<h2>Competence–alignment regression (§A.4 item 4)</h2>{regression}"
+        "<h2>Competence–alignment regression (docs/science/alignment.md §4 item 4)</h2>{regression}"
     );
     out.push_str(&markdown_to_html(&csv_to_markdown(&regression_csv(result))));
     let _ = write!(

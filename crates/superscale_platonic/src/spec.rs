@@ -1,5 +1,5 @@
 //! The study spec (`experiments/platonic_*.toml`): a world, a model, and which variable a
-//! study sweeps (`measurements.md` §A.4 items 1–3), with every mistake located by file,
+//! study sweeps (`docs/science/alignment.md` §4 items 1–3), with every mistake located by file,
 //! line and field before anything runs.
 
 use crate::error::{Error, Result};
@@ -69,7 +69,7 @@ impl Default for ModelSpec {
     }
 }
 
-/// Which hypothesis of §A.4 a study tests, i.e. what `values` sweeps.
+/// Which hypothesis of alignment.md §4 a study tests, i.e. what `values` sweeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StudyKind {
@@ -127,7 +127,8 @@ pub struct StudySection {
     /// metrics by name (`superscale_align`'s names)
     #[serde(default = "default_metrics")]
     pub metrics: Vec<String>,
-    /// width of the fixed strong reference model of the competence regression (§A.4 item 4)
+    /// width of the fixed strong reference model of the competence regression
+    /// (alignment.md §4 item 4)
     #[serde(default = "default_reference_width")]
     pub reference_width: usize,
 }
@@ -191,7 +192,7 @@ pub struct StudySpec {
 pub enum Condition {
     /// tasks read all of z
     Multitask,
-    /// every task reads ⟨z, v⟩v (§A.4 item 1's control)
+    /// every task reads ⟨z, v⟩v (alignment.md §4 item 1's control)
     Control1d,
 }
 

@@ -1,4 +1,4 @@
-//! Running a declared study (`measurements.md` §A.4 items 1–4): every network of every cell
+//! Running a declared study (`docs/science/alignment.md` §4 items 1–4): every network of every cell
 //! trained in parallel, every pair scored with its chance level and permutation null, the
 //! mean over pairs with a seed-bootstrap CI, and the competence–alignment regression.
 //!
@@ -150,7 +150,7 @@ fn data(spec: &StudySpec, world: &World) -> Data {
 }
 
 /// The alignment options of every pair: no clipping, rows L2-normalised (cosine
-/// neighbours, as the pilot and §A.2's normalisation), the spec's k and permutations.
+/// neighbours, as the pilot and alignment.md §2's normalisation), the spec's k and permutations.
 pub fn align_options(spec: &StudySpec, permutations: usize, seed: u64) -> AlignOptions {
     AlignOptions {
         params: MetricParams {

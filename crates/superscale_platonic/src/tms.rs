@@ -1,9 +1,10 @@
-//! Feature universality of the toy model of superposition across seeds (`measurements.md`
-//! §A.4 item 2, §E.2 item 4, §E.3 E2): the replicates of every sweep point of a `superscale
-//! run` experiment (e.g. `experiments/align_tms_universality.toml`) are trained here, and
-//! every pair of replicates is compared with rotation-invariant tools (`procrustes.rs`),
-//! each against a shuffled-feature null (B's rows permuted, i.e. feature identities broken,
-//! then aligned and scored the same way), with the mean over pairs and a seed-bootstrap CI.
+//! Feature universality of the toy model of superposition across seeds
+//! (`docs/science/alignment.md` §4 item 2; `docs/science/model_shape.md` §2 item 4, §3 E2): the
+//! replicates of every sweep point of a `superscale run` experiment (e.g.
+//! `experiments/align_tms_universality.toml`) are trained here, and every pair of replicates is
+//! compared with rotation-invariant tools (`procrustes.rs`), each against a shuffled-feature null
+//! (B's rows permuted, i.e. feature identities broken, then aligned and scored the same way), with
+//! the mean over pairs and a seed-bootstrap CI.
 //!
 //! Scores of a pair (A, B), rows = features:
 //! * `procrustes_cosine`: mean over features of cos(a_i, (B R)_i) after Procrustes;

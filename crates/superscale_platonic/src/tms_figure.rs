@@ -1,6 +1,7 @@
 //! The figure of the toy-model universality study (plotters SVG): per metric, each sweep
 //! point's mean over seed pairs with its 95 % seed-bootstrap interval, next to the mean of
-//! its shuffled-feature null (`measurements.md` §A.4 item 2, §E.2 item 4).
+//! its shuffled-feature null (`docs/science/alignment.md` §4 item 2;
+//! `docs/science/model_shape.md` §2 item 4).
 
 use crate::error::{Error, Result};
 use crate::tms::{TmsResult, TMS_METRICS};

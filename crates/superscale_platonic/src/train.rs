@@ -1,5 +1,6 @@
 //! Training one network of a study and reading out what the comparisons need: its last
-//! hidden layer on the probe items, and its test loss (competence, §A.4 item 4).
+//! hidden layer on the probe items, and its test loss (competence, `docs/science/alignment.md` §4
+//! item 4).
 
 use crate::error::Result;
 use crate::world::{Batch, World};
@@ -48,7 +49,7 @@ pub struct Trained {
 }
 
 impl Trained {
-    /// 1 − normalised test loss (the R² of the readouts; §A.4 item 4's competence).
+    /// 1 − normalised test loss (the R² of the readouts; alignment.md §4 item 4's competence).
     pub fn competence(&self) -> f64 {
         1.0 - self.normalised_loss
     }

@@ -1,6 +1,6 @@
-//! A reduced multitask study (`measurements.md` §A.4 item 1) that can fail on the direction:
-//! seed-to-seed mutual k-NN at T = 8 must exceed T = 1 with non-overlapping 95 % CIs over
-//! seeds, and so must alignment to z.
+//! A reduced multitask study (`docs/science/alignment.md` §4 item 1) that can fail on the
+//! direction: seed-to-seed mutual k-NN at T = 8 must exceed T = 1 with non-overlapping 95 % CIs
+//! over seeds, and so must alignment to z.
 //!
 //! Verified before it was written: at this scale (width 32, 300 steps, 3 seeds, n = 256)
 //! the study run by `superscale platonic` gave seeds 0.265 [0.248, 0.293] at T = 1 vs

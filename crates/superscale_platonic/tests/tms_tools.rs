@@ -1,4 +1,4 @@
-//! Rotation-invariant universality tools on known answers (`measurements.md` §E.3 E2):
+//! Rotation-invariant universality tools on known answers (`docs/science/model_shape.md` §3 E2):
 //! a toy-model W against a rotated copy of itself, and MMCS on permuted, sign-flipped atoms.
 
 use rand::{Rng, SeedableRng};

@@ -1,5 +1,5 @@
 //! Alignment metrics between two representations of the same items, through
-//! `superscale_align` (`measurements.md` §A). The pure-Python `superscale.align` wraps the
+//! `superscale_align` (`docs/science/alignment.md`). The pure-Python `superscale.align` wraps the
 //! returned dict in a dataclass.
 
 use crate::errors::{detached, MeasureError};

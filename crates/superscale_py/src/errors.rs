@@ -1,5 +1,5 @@
-//! The exception hierarchy (safetensors' `create_exception!` layout, `docs/architecture.md`)
-//! and the mapping of every crate's errors onto it, variant by variant.
+//! The exception hierarchy (safetensors' `create_exception!` layout, `docs/science/conventions.md`
+//! §7) and the mapping of every crate's errors onto it, variant by variant.
 //!
 //! Messages are the crates' `Display` text, so Python shows exactly what the CLI prints
 //! after `error: ` (for a spec: `file:line: field `name`: why`). No Rust panic reaches

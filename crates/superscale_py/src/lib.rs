@@ -1,5 +1,6 @@
 //! `superscale._superscale`: the native module behind the Python package `superscale`
-//! (`python/superscale/`), a thin PyO3 layer over the Rust crates (`shared/style.md` §11–12).
+//! (`python/superscale/`), a thin PyO3 layer over the Rust crates (`docs/science/conventions.md`
+//! §11–12).
 //!
 //! Python inputs are extracted into Rust values while the GIL is held; training, fitting and
 //! measuring then run with the GIL released. Docstrings (numpy style) are written here and

@@ -1,5 +1,5 @@
 //! `superscale.weights.family`: a family of widths, its table and the fits of MSO and loss
-//! against m (`superposition_scaling.md` §3.6), as `superscale weights FILE…` prints them.
+//! against m (`docs/science/superposition.md` §3.6), as `superscale weights FILE…` prints them.
 
 use crate::errors::{detached, MeasureError};
 use crate::weights::{options, orientation, read_matrix, stats_dict, weights_error};

@@ -1,13 +1,13 @@
 //! Per-feature importance and sparsity of the Anthropic model.
 //!
 //! By default feature i has importance I_i = r^i (`importance_decay` r) and probability
-//! 1 − S = `feature_probability` (Elhage et al. 2022; `superposition_scaling.md` §6). Two
+//! 1 − S = `feature_probability` (Elhage et al. 2022; `docs/science/tms.md` §1–2). Two
 //! optional fields, absent from the canonical JSON when unset so older specs keep their
 //! run ids:
 //! * `importance = [I_0, …, I_{n−1}]`, an explicit list (then `importance_decay` must stay 1);
 //! * `[model.extra_feature] importance = r, probability = p`: the last feature's own
 //!   importance (and, if given, its own probability; otherwise it shares
-//!   `feature_probability`). With n = 2 this is the phase-change experiment of §6 item 4,
+//!   `feature_probability`). With n = 2 this is the phase-change experiment of tms.md §5.4,
 //!   swept as `"model.extra_feature.importance"` and `"model.feature_probability"` (the TMS
 //!   figure varies the density of both features) or `"model.extra_feature.probability"`.
 

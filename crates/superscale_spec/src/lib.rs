@@ -4,7 +4,7 @@
 //! paths to lists of values; the study is the cross product of those lists times the
 //! replicates. Every point is validated, serialised to canonical JSON and hashed into a
 //! run id; a replicate's seed is hashed from that id and the replicate number, never from
-//! the clock (`shared/style.md` §6). Errors name the file, line and field.
+//! the clock (`docs/science/conventions.md` §6). Errors name the file, line and field.
 #![deny(missing_docs)]
 
 mod anthropic;

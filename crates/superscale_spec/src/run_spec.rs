@@ -22,9 +22,9 @@ pub struct RunSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "variant", rename_all = "snake_case")]
 pub enum ModelSpec {
-    /// Liu, Liu & Gore 2025 (`superposition_scaling.md` §1).
+    /// Liu, Liu & Gore 2025 (`docs/science/superposition.md` §1).
     SuperpositionScaling(SuperpositionScalingSpec),
-    /// Elhage et al. 2022 (`superposition_scaling.md` §6).
+    /// Elhage et al. 2022 (`docs/science/tms.md`).
     Anthropic(AnthropicSpec),
 }
 
@@ -66,7 +66,8 @@ pub struct AnthropicSpec {
     /// explicit importances I_0..I_{n−1}, instead of importance_decay (see `anthropic.rs`)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub importance: Option<Vec<f64>>,
-    /// the last feature's own importance and probability (the phase diagram, §6 item 4)
+    /// the last feature's own importance and probability (the phase diagram,
+    /// docs/science/tms.md §5.4)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_feature: Option<ExtraFeatureSpec>,
     /// how batches are drawn (same distribution either way; absent from the canonical JSON
@@ -116,7 +117,7 @@ pub enum ScheduleSpec {
         /// the rate
         lr: f64,
     },
-    /// the authors' warm-up + cosine schedule (`superposition_scaling.md` §1.5)
+    /// the authors' warm-up + cosine schedule (`docs/science/superposition.md` §1.5)
     WarmupCosine {
         /// the peak rate
         peak_lr: f64,

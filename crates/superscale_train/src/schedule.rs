@@ -9,7 +9,7 @@ pub enum Schedule {
         lr: f64,
     },
     /// Linear warm-up then cosine decay to `min_ratio·peak` at the last step: the authors'
-    /// `get_lr` (`exp-10.py` l.30–40; `superposition_scaling.md` §1.5). With s = step + 1:
+    /// `get_lr` (`exp-10.py` l.30–40; `docs/science/superposition.md` §1.5). With s = step + 1:
     /// s < warmup: peak·s/warmup; else (peak − min)·½(1 + cos(π(s − warmup)/(total − warmup))) + min.
     WarmupCosine {
         /// the peak rate (1e-2 in the paper)
@@ -54,7 +54,7 @@ mod tests {
 
     #[test]
     fn golden_values_of_the_paper_schedule() {
-        // superposition_scaling.md §1.5: get_lr(step, 1e-2, 20000), warm-up 2000.
+        // docs/science/superposition.md §1.5: get_lr(step, 1e-2, 20000), warm-up 2000.
         let schedule = Schedule::WarmupCosine {
             peak: 1e-2,
             warmup: 2000,

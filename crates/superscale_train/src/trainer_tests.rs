@@ -85,7 +85,8 @@ fn training_lowers_the_loss_and_is_bit_reproducible() {
 
 #[test]
 fn signed_decay_controls_how_many_features_are_represented() {
-    // C1 of §4 in miniature: γ < 0 represents (almost) every feature, γ > 0 few.
+    // C1 of docs/science/superposition.md §4 in miniature: γ < 0 represents (almost) every
+    // feature, γ > 0 few.
     let represented = |gamma: f32| {
         let (mut model, mut sampler, mut rng) = setup(6, 3);
         let ones = vec![1.0; model.n_features];

@@ -1,4 +1,4 @@
-//! A family of widths (`superposition_scaling.md` §3.4, §3.6): where each member's loss comes
+//! A family of widths (`docs/science/superposition.md` §3.4, §3.6): where each member's loss comes
 //! from, and the power-law fits of the mean squared overlap and of the loss against m.
 //!
 //! Precedence of a member's loss: an explicit value (`--loss FILE=VALUE`, Python `losses=`),
@@ -53,7 +53,7 @@ fn loss_error(origin: &str, reason: impl Into<String>) -> Error {
     }
 }
 
-/// Parses a loss: a finite positive number, since its logarithm is fitted (§2: OLS of ln L
+/// Parses a loss: a finite positive number, since its logarithm is fitted (§2.4: OLS of ln L
 /// on ln m).
 pub fn parse_loss(origin: &str, text: &str) -> Result<f64> {
     let text = text.trim();
@@ -243,7 +243,7 @@ pub fn assign_losses(
     Ok(out)
 }
 
-/// y ∝ m^−exponent by log-log OLS (the paper's protocol, §2) with the standard error of the
+/// y ∝ m^−exponent by log-log OLS (the paper's protocol, §2.4) with the standard error of the
 /// slope and a bootstrap percentile interval of the exponent (`superscale_fit`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PowerLawFit {

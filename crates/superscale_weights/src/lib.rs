@@ -6,8 +6,9 @@
 //! D* = m/‖W‖²_F, the mean and variance of squared overlaps of the normalised rows (exact,
 //! or a seeded pair-sampling estimate with a CI for large n), mean |cos|, and the Welch
 //! bound κ², per-feature D_i and interference, and the ambiguity ‖WWᵀ − P‖₂
-//! (`superposition_scaling.md` §2, §3.6, §6). For a family of widths it fits MSO and loss
-//! against m (the loss from arguments, a table or the safetensors metadata).
+//! (`docs/science/superposition.md` §2, §3.6; `docs/science/tms.md` §4). For a family of
+//! widths it fits MSO and loss against m (the loss from arguments, a table or the
+//! safetensors metadata).
 //!
 //! ```
 //! use superscale_weights::{measure_matrix, write_npy, MeasureOptions, Orientation, WeightFile};

@@ -1,4 +1,5 @@
-//! The geometry of one weight matrix (`superposition_scaling.md` §2, §3.4, §3.6, §6).
+//! The geometry of one weight matrix (`docs/science/superposition.md` §2, §3.4, §3.6;
+//! `docs/science/tms.md` §4).
 
 use crate::error::Result;
 use crate::file::Matrix;
@@ -91,7 +92,7 @@ pub struct NormSummary {
     pub histogram: Vec<(f64, f64, usize)>,
 }
 
-/// Per-feature measures of §6 (exact path only).
+/// Per-feature measures of tms.md §4.2 and §4.4 (exact path only).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerFeature {
     /// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)²
@@ -103,7 +104,7 @@ pub struct PerFeature {
     /// mean interference
     pub mean_interference: f64,
     /// the largest local maxima of the D_i histogram (0.005-wide bins on [0, 1], as C9 of
-    /// §4): `(bin centre, count)`, most populated first, at most five
+    /// superposition.md §4): `(bin centre, count)`, most populated first, at most five
     pub peaks: Vec<(f64, usize)>,
 }
 
@@ -130,7 +131,7 @@ pub struct WeightStats {
     pub overlap: Overlap,
     /// D_i and interference per feature (`None` on the sampled path)
     pub per_feature: Option<PerFeature>,
-    /// ‖WWᵀ − P‖₂ (§2, App. D.5)
+    /// ‖WWᵀ − P‖₂ (superposition.md §2.3, App. D.5)
     pub ambiguity: Option<Ambiguity>,
     /// the Welch bound κ² for ν = n unit vectors in R^m
     pub welch_sq: f64,

@@ -1,4 +1,4 @@
-//! The LLM overlap routine on random Gaussian matrices (`superposition_scaling.md` §4 C0):
+//! The LLM overlap routine on random Gaussian matrices (`docs/science/superposition.md` §4 C0):
 //! rows of a Gaussian matrix are uniformly random directions, so E[cos²] = 1/m and
 //! E|cos| = Γ(m/2)/(√π Γ((m+1)/2)) ≈ √(2/(πm)) (0.02879 for m = 768), and the exact
 //! blockwise path and the seeded pair sample must agree within the sample's 95 % CI.

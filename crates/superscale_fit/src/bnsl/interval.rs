@@ -1,16 +1,17 @@
 //! Prediction intervals for BNSL extrapolations by a residual bootstrap with warm-started
 //! Levenberg–Marquardt refits.
 //!
-//! Why this method: the brute-force grid is what makes a BNSL fit slow (`measurements.md`
-//! §D.6), and a bootstrap that reruns it per resample was too slow for a report. Once the
-//! full-data optimum θ̂ is known, a resample's optimum lies close to it, so LM started at θ̂
-//! (the refinement step of Caballero et al.'s recipe, §D.3) finds it in a few iterations.
+//! Why this method: the brute-force grid is what makes a BNSL fit slow
+//! (`docs/science/fitting.md` §6), and a bootstrap that reruns it per resample was too slow
+//! for a report. Once the full-data optimum θ̂ is known, a resample's optimum lies close to
+//! it, so LM started at θ̂ (the refinement step of Caballero et al.'s recipe, fitting.md
+//! §3.2) finds it in a few iterations.
 //! A delta-method interval from the LM Jacobian would be cheaper still, but it linearises
 //! the model around θ̂, and an extrapolation past a break is exactly where a BNSL is far
 //! from linear in its break parameters; the bootstrap keeps that non-linearity.
 //!
-//! The fit's objective is least squares in t = ln(y + 1) (§D.3 step 1), so the bootstrap
-//! works there (Davison & Hinkley 1997, "Bootstrap methods and their application", ch. 6:
+//! The fit's objective is least squares in t = ln(y + 1) (fitting.md §3.2 step 1), so the
+//! bootstrap works there (Davison & Hinkley 1997, "Bootstrap methods and their application", ch. 6:
 //! model-based resampling with modified residuals, and bootstrap prediction intervals):
 //! 1. residuals eⱼ = tⱼ − t̂ⱼ, centred and inflated by √(n/(n − p)) (p parameters), since
 //!    least-squares residuals are smaller than the errors they estimate;

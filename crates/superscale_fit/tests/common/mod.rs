@@ -1,4 +1,4 @@
-//! Loaders for the reference data in `tests/data/` (copies of the workplace's `shared/data/`
+//! Loaders for the reference data in `tests/data/` (copies of public data
 //! files, sources in `tests/data/SOURCES.md`, kept in the repository so a clone tests alone).
 
 #![allow(dead_code)]

@@ -1,14 +1,14 @@
 //! What a toy-model study computes from its finished runs before anything is drawn: the
 //! model exponent α_m per group (`exponents.rs`), the phase of each n = 2, m = 1 model, the
 //! best replicate of each sweep point, and the dimensions per feature and feature
-//! dimensionalities D_i of the uniform-superposition studies (`docs/science/tms.md` §4–5).
+//! dimensionalities D_i of the uniform-superposition studies (`docs/science/tms.md` §4.3–4.4, §5.5).
 
 use super::execute::{RunResult, RunStatus};
 use super::exponents::{fit_width_exponents, WidthExponent};
 use superscale_measure::feature_dimensionality;
 use superscale_spec::{AnthropicSpec, ModelSpec};
 
-/// The phase of an n = 2, m = 1 model (§6 item 4).
+/// The phase of an n = 2, m = 1 model (`docs/science/tms.md` §5.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// W ≈ (±1, 0): the extra feature is not represented
@@ -64,7 +64,7 @@ pub fn best_per_point(results: &[RunResult]) -> Vec<&RunResult> {
 
 
 /// D* against 1/(1 − S) over the sweep points (sorted by 1/(1 − S)), and the pooled D_i
-/// of the rows of every level with D* < 0.95 (C9's protocol; `docs/science/tms.md` §5).
+/// of the rows of every level with D* < 0.95 (C9 of `docs/science/superposition.md` §4; `docs/science/tms.md` §5.5).
 /// Needs each run's W.
 pub fn dimensionality(best: &[&RunResult]) -> (Vec<(f64, f64)>, Vec<f64>) {
     let mut points = Vec::new();

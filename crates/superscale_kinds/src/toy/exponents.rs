@@ -1,5 +1,5 @@
 //! The model exponent α_m of each sweep group: OLS of ln L on ln m (the paper's protocol,
-//! `superposition_scaling.md` §2), through the fitting crate.
+//! `docs/science/superposition.md` §2.4), through the fitting crate.
 
 use super::execute::{RunResult, RunStatus};
 use superscale_fit::{ols_log_log, LogLogFit};

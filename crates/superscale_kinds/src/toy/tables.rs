@@ -1,5 +1,5 @@
 //! CSV tables. Loss columns carry their unit in the name: `_n_mse` is the paper's
-//! L = n × MSE (sum over features, mean over samples; `superposition_scaling.md` §1.3).
+//! L = n × MSE (sum over features, mean over samples; `docs/science/superposition.md` §1.3).
 
 use super::execute::{RunResult, RunStatus};
 use super::exponents::WidthExponent;

@@ -3,7 +3,7 @@
 //!
 //! Superposition scaling (n = 1000, B = 2048, m ∈ {10, 25, 100, 400}): at initialisation
 //! (ReLU gradient dense) and after 3000 warm steps at γ = −0.5556 (gradient sparse, as for
-//! most of a run). Anthropic TMS (Elhage et al. 2022, `superposition_scaling.md` §6):
+//! most of a run). Anthropic TMS (Elhage et al. 2022, `docs/science/tms.md` §3):
 //! n = 20, m = 5 and n = 200, m = 20, B = 1024, importance 0.7^i, feature probability 0.1,
 //! AdamW lr 1e-3 with decoupled decay 0.01, after 1000 warm steps.
 

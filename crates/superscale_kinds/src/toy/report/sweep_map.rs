@@ -1,10 +1,10 @@
 //! The heat map of a two-axis Anthropic sweep, such as importance × sparsity over a grid of
-//! n = 5, m = 2 models (Elhage et al. 2022, the phase diagrams of §6; issue 6's 32 × 32
-//! grid): each cell is one sweep point (its best replicate by held-out loss), coloured by
-//! ‖W‖²_F / m = 1/D*, the features stored per hidden dimension (`superposition_scaling.md`
-//! §2: D* = m/‖W‖²_F). It is 1 where m features take one dimension each and rises towards
-//! n/m as sparsity packs more features into superposition. Hovering a cell shows its D*,
-//! held-out loss and run id.
+//! n = 5, m = 2 models (Elhage et al. 2022, the phase diagrams of `docs/science/tms.md` §5;
+//! issue 6's 32 × 32 grid): each cell is one sweep point (its best replicate by held-out loss),
+//! coloured by ‖W‖²_F / m = 1/D*, the features stored per hidden dimension (tms.md §4.3:
+//! D* = m/‖W‖²_F). It is 1 where m features take one dimension each and rises towards n/m as
+//! sparsity packs more features into superposition. Hovering a cell shows its D*, held-out loss
+//! and run id.
 
 use super::tms::significant;
 use crate::toy::analysis::{anthropic, best_per_point};

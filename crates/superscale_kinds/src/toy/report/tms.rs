@@ -1,7 +1,7 @@
 //! Figures of the Anthropic toy-model experiments (Elhage et al. 2022;
-//! `superposition_scaling.md` §6 items 3–5, C9/C10 of §4): the n = 2, m = 1 phase diagram,
-//! the 2-D feature vectors of m = 2 models, and D* against 1/(1 − S) with the histogram of
-//! the feature dimensionalities D_i. Each figure appears only for studies it fits.
+//! `docs/science/tms.md` §5.3–5.5, C9/C10 of `docs/science/superposition.md` §4): the n = 2, m = 1
+//! phase diagram, the 2-D feature vectors of m = 2 models, and D* against 1/(1 − S) with the
+//! histogram of the feature dimensionalities D_i. Each figure appears only for studies it fits.
 
 use crate::toy::analysis::{anthropic, best_per_point, dimensionality, Phase};
 use crate::toy::execute::RunResult;
@@ -244,7 +244,7 @@ fn dimensionality_figures(best: &[&RunResult]) -> Result<Vec<Block>> {
 
 /// The pooled D_i in fixed 0.005-wide bins over [0, 1] (C9's binning; the generic
 /// histogram stretches its bins to the data's range), drawn as a step outline, with thin
-/// vertical marks at the tegum-product fractions of §6 item 5.
+/// vertical marks at the tegum-product fractions of tms.md §5.5.
 fn dimensionality_histogram(pooled: &[f64]) -> Vec<Series> {
     const BINS: usize = 200;
     let width = 1.0 / BINS as f64;

@@ -5,7 +5,7 @@ Writes crates/superscale_quanta/tests/data/capability_golden.json. float64 numpy
 weights and inputs come from a seeded numpy generator and are stored in the file (as f32
 values), so the Rust test reads the same numbers.
 
-- outputs: the tied toy model y = ReLU(x W W^T + b) (superposition_scaling.md §1.2),
+- outputs: the tied toy model y = ReLU(x W W^T + b) (docs/science/superposition.md §1.2),
   evaluated densely, for feature i with x_i replaced by a value and with x_i set to 0;
 - spearman: Pearson correlation of average ranks (ties get their mean rank), including
   +inf entries ranked last.

@@ -1,4 +1,4 @@
-"""Golden values for crates/superscale_quanta (measurements.md §C.1, §C.3 C1, §D.2/D5).
+"""Golden values for crates/superscale_quanta (docs/science/quanta.md §1, §3 C1, §6/D5).
 
 Writes crates/superscale_quanta/tests/data/quanta_golden.json (conventions:
 reference/README.md). float64 numpy, no randomness.
@@ -29,7 +29,7 @@ def main():
         cases.append({"n_tasks": n_tasks, "alpha": alpha, "offset": offset, "test_points": test_points,
                       "frequencies": [float(v) for v in p], "test_sizes": [int(v) for v in sizes]})
     c1 = cases[0]
-    # The values quoted in measurements.md §C.3 C1 (5 significant digits) must follow.
+    # The values quoted in docs/science/quanta.md §3 C1 (5 significant digits) must follow.
     quoted = {1: 0.34513, 2: 0.13078, 10: 0.013740, 100: 5.470e-4, 500: 5.747e-5}
     for t, value in quoted.items():
         assert abs(c1["frequencies"][t - 1] - value) <= 0.5e-4 * value, (t, c1["frequencies"][t - 1])

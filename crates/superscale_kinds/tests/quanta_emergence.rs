@@ -1,4 +1,4 @@
-//! C3 of `measurements.md` §C.3 at reduced scale (a test that can fail on the qualitative
+//! C3 of `docs/science/quanta.md` §3 at reduced scale (a test that can fail on the qualitative
 //! result), with the full configuration as an ignored test.
 
 use superscale_fit::ols_log_log;
@@ -22,7 +22,7 @@ fn pooled_emergence(
         let summary = summarize_emergence(&tasks).unwrap();
         eprintln!("seed {seed}: {summary:?}");
         // Aggregate loss is smooth: a power law in steps after the first task is learned
-        // (the §D.2 contrast with per-task jumps), R² ≥ 0.9.
+        // (the contrast with per-task jumps, quanta.md §6.2), R² ≥ 0.9.
         let first = tasks[0].learning_step.unwrap_or(u64::MAX);
         let (steps, losses): (Vec<f64>, Vec<f64>) = run
             .eval_steps
@@ -77,7 +77,7 @@ fn c3_reduced_abrupt_learning_in_order_of_frequency() {
     assert!((-1.3..=-0.7).contains(&summary.slope), "{summary:?}");
 }
 
-/// The C3 configuration of §C.3: 500 tasks, n = 100, width 400, batch 20 000, 1e5 steps.
+/// The C3 configuration of §3: 500 tasks, n = 100, width 400, batch 20 000, 1e5 steps.
 /// Days on this machine; run on a cluster node with `--ignored`.
 #[test]
 #[ignore]

@@ -1,4 +1,4 @@
-//! Checks C1, C2 and C5 of `measurements.md` §C.3 on the multitask sparse-parity generator.
+//! Checks C1, C2 and C5 of `docs/science/quanta.md` §3 on the multitask sparse-parity generator.
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -46,7 +46,7 @@ fn c1_frequencies_and_test_sizes() {
             .collect();
         assert_eq!(sizes, want);
     }
-    // The values quoted in §C.3 C1 (5 significant digits, so within half a unit of the
+    // The values quoted in §3 C1 (5 significant digits, so within half a unit of the
     // fifth digit; the spec's "1e-5 relative" is what 5 digits can carry).
     let p = zipf_frequencies(500, 1.4, 0.0);
     for (t, quoted) in [
@@ -127,7 +127,7 @@ fn c2_shapes_labels_and_untrained_loss() {
     // Bits are fair coins: about n/2 of 100 set per row (±1 % over 2e6 bits).
     let ones = batch.input.entries() - batch.len();
     assert!((ones as f64 / (batch.len() * 100) as f64 - 0.5).abs() < 0.01);
-    // Untrained loss ≈ ln 2 nats ± 0.02 (§C.3 C2) for the paper's width.
+    // Untrained loss ≈ ln 2 nats ± 0.02 (§3 C2) for the paper's width.
     let config = TrainConfig {
         width: 500,
         depth: 2,

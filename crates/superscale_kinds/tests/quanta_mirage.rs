@@ -1,4 +1,4 @@
-//! D5 of `measurements.md` §D.5: the analytic mirage of Schaeffer et al. 2023.
+//! D5 of `docs/science/quanta.md` §6.2: the analytic mirage of Schaeffer et al. 2023.
 
 use serde_json::Value;
 use superscale_quanta::{inflections, log_grid, Mirage};

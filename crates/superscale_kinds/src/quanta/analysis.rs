@@ -138,7 +138,8 @@ pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> 
                 )?,
             });
         }
-        // α_S: the runs of the largest width (§C.2 uses the width ≈ 300 runs), steps in the window.
+        // α_S: the runs of the largest width (docs/science/quanta.md §2.2 uses the width ≈ 300
+        // runs), steps in the window.
         let widest = widths.iter().copied().max().unwrap_or(0);
         let largest_data = data.iter().copied().max().flatten();
         let step_runs: Vec<&FinishedRun> = group
@@ -178,7 +179,7 @@ pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> 
         let fraction = spec.analysis.forecast_fit_fraction;
         if let Some(run) = step_runs.first() {
             // Fit from the end of the initial plateau (aggregate 10 % below its step-1
-            // value), as the paper's α_S window starts after it (§C.2: steps 500–15 000).
+            // value), as the paper's α_S window starts after it (quanta.md §2.2: steps 500–15 000).
             let losses = &run.result.test_loss_bits;
             let after_zero = run
                 .result

@@ -1,17 +1,17 @@
 //! Per-subtask emergence: learning times, the single-drop test and the learning-time vs
-//! frequency law (`measurements.md` §C.2 "Emergence", §C.3 C3).
+//! frequency law (`docs/science/quanta.md` §2.3, §3 C3).
 
 use crate::error::{Error, Result};
 use crate::train::RunResult;
 use serde::{Deserialize, Serialize};
 use superscale_fit::ols_log_log;
 
-/// A subtask counts as learned at the first eval step with loss below this (bits; §C.2:
+/// A subtask counts as learned at the first eval step with loss below this (bits; §2.3:
 /// "Converged means subtask loss < 0.1 bits").
 pub const LEARNED_BELOW_BITS: f64 = 0.1;
-/// Loss above this is "at chance" (chance is 1 bit; §C.3 C3: "drops from > 0.9 bits").
+/// Loss above this is "at chance" (chance is 1 bit; §3 C3: "drops from > 0.9 bits").
 pub const CHANCE_ABOVE_BITS: f64 = 0.9;
-/// A single drop goes from chance to learned within this factor of steps (§C.3 C3: ≤ 1 decade).
+/// A single drop goes from chance to learned within this factor of steps (§3 C3: ≤ 1 decade).
 pub const DROP_WITHIN_FACTOR: f64 = 10.0;
 /// After it is learned, a single-drop subtask never climbs back above this (bits).
 pub const RELAPSE_ABOVE_BITS: f64 = 0.5;
@@ -43,7 +43,7 @@ pub struct DropProfile {
     pub single_drop: bool,
 }
 
-/// The single-drop test of §C.3 C3 on one curve. Single drop: (1) the loss was above 0.9
+/// The single-drop test of §3 C3 on one curve. Single drop: (1) the loss was above 0.9
 /// at some scale before it first fell below 0.1, (2) the last such scale is within a factor
 /// 10 of the learning scale (scale 0 counts as 1, so a curve learned in the first decade
 /// qualifies), and (3) afterwards the loss never climbs above 0.5. A curve learned while
@@ -86,7 +86,7 @@ pub fn task_emergence(run: &RunResult, frequencies: &[f64]) -> Vec<TaskEmergence
         .collect()
 }
 
-/// The emergence summary of a run (§C.3 C3).
+/// The emergence summary of a run (§3 C3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmergenceSummary {
     /// tasks learned by the end of the run
@@ -109,7 +109,7 @@ impl EmergenceSummary {
 }
 
 /// Counts learned and single-drop tasks and fits learning time vs frequency by OLS on
-/// log-log (the notebook's fit against the `80/x` line, §C.2). Needs ≥ 3 learned tasks.
+/// log-log (the notebook's fit against the `80/x` line, §2.3). Needs ≥ 3 learned tasks.
 pub fn summarize_emergence(tasks: &[TaskEmergence]) -> Result<EmergenceSummary> {
     let learned: Vec<&TaskEmergence> = tasks.iter().filter(|t| t.learning_step.is_some()).collect();
     let frequency: Vec<f64> = learned.iter().map(|t| t.frequency).collect();

@@ -12,7 +12,7 @@ pub enum Error {
         /// what is wrong
         message: String,
     },
-    /// Rejection sampling of distinct subsets gave up (`measurements.md` §C.1: at most
+    /// Rejection sampling of distinct subsets gave up (`docs/science/quanta.md` §1: at most
     /// 10·n_tasks attempts).
     #[error("drew only {found} distinct {k}-subsets of {n} bits in {attempts} attempts, needed {n_tasks}")]
     Subsets {

@@ -1,5 +1,6 @@
 //! Forecasting backtests: fit on the scales up to a cutoff, predict the larger ones, and
-//! compare with what happened (`measurements.md` §D.1, §D.3; issue 9 item 4).
+//! compare with what happened (`docs/science/quanta.md` §5, `docs/science/fitting.md` §3;
+//! issue 9 item 4).
 //!
 //! The aggregate loss is extrapolated with a power law (log-log OLS, 95 % prediction
 //! interval) and a one-break BNSL (95 % residual-bootstrap prediction interval with
@@ -7,7 +8,7 @@
 //! first scale with loss < 0.1 bits) is predicted two ways:
 //! - **own curve**: a power law fitted to that task's losses up to the cutoff, extended to
 //!   0.1 bits. A task still at chance has a flat curve and no finite crossing;
-//! - **frequency law**: the quanta model's order (§C.2), ln(crossing) = a + b·ln p_t,
+//! - **frequency law**: the quanta model's order (quanta.md §2.3), ln(crossing) = a + b·ln p_t,
 //!   fitted on the tasks that crossed by the cutoff and applied to the rest, with a 95 %
 //!   OLS prediction interval.
 //!

@@ -1,10 +1,10 @@
-//! The analytic "mirage" of Schaeffer, Miranda & Koyejo 2023 (`measurements.md` §D.2, check
-//! D5 of §D.5): a smooth power-law per-token loss looks emergent under exact match and
+//! The analytic "mirage" of Schaeffer, Miranda & Koyejo 2023 (`docs/science/quanta.md` §6,
+//! check D5 of §6.2): a smooth power-law per-token loss looks emergent under exact match and
 //! smooth under token edit distance.
 
 use serde::{Deserialize, Serialize};
 
-/// ℓ(N) = (N/c)^(−a), the per-token cross-entropy (§D.2, written with a > 0).
+/// ℓ(N) = (N/c)^(−a), the per-token cross-entropy (§6.1, written with a > 0).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Mirage {
     /// c, the scale where ℓ = 1
@@ -35,12 +35,12 @@ impl Mirage {
         (-self.token_loss(parameters)).exp()
     }
 
-    /// Exact match Acc(N) = p^L = exp(−L·ℓ(N)), nonlinear in ℓ (§D.2).
+    /// Exact match Acc(N) = p^L = exp(−L·ℓ(N)), nonlinear in ℓ (§6.1).
     pub fn exact_match(&self, parameters: f64) -> f64 {
         (-self.target_tokens * self.token_loss(parameters)).exp()
     }
 
-    /// Token edit distance ≈ L·(1 − p(N)), linear in p (§D.2).
+    /// Token edit distance ≈ L·(1 − p(N)), linear in p (§6.1).
     pub fn edit_distance(&self, parameters: f64) -> f64 {
         -self.target_tokens * (-self.token_loss(parameters)).exp_m1()
     }

@@ -1,5 +1,6 @@
 //! The quantization model of neural scaling (Michaud et al. 2023) on multitask sparse
-//! parity, and what it teaches about emergence and forecasting (`measurements.md` §C, §D).
+//! parity, and what it teaches about emergence and forecasting (`docs/science/quanta.md`;
+//! fits: `docs/science/fitting.md`).
 #![deny(missing_docs)]
 
 mod analysis;

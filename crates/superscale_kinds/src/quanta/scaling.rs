@@ -1,16 +1,16 @@
 //! Aggregate loss against parameters, steps and data: exponents by log-log OLS with SE and
-//! bootstrap intervals, next to the quanta-model theory (`measurements.md` §C.2).
+//! bootstrap intervals, next to the quanta-model theory (`docs/science/quanta.md` §2).
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use superscale_fit::{ols_log_log, run_bootstrap, BootstrapOptions};
 
-/// α_N = α with α = code alpha − 1 (§C.2: n ∝ N and L(n) − L_∞ ∝ n^−α).
+/// α_N = α with α = code alpha − 1 (§2.1: n ∝ N and L(n) − L_∞ ∝ n^−α).
 pub fn theory_parameter_exponent(code_alpha: f64) -> f64 {
     code_alpha - 1.0
 }
 
-/// α_S = α_D = α/(α + 1) (§C.2: a quantum needs ≈ τ examples, n ∝ (D/τ)^{1/(α+1)}).
+/// α_S = α_D = α/(α + 1) (§2.1: a quantum needs ≈ τ examples, n ∝ (D/τ)^{1/(α+1)}).
 pub fn theory_step_exponent(code_alpha: f64) -> f64 {
     let alpha = code_alpha - 1.0;
     alpha / (alpha + 1.0)
@@ -39,7 +39,7 @@ pub struct ExponentEstimate {
     pub theory: f64,
 }
 
-/// Fits ln y = c − α ln x by OLS (the paper's protocol, §C.2) and bootstraps α over points,
+/// Fits ln y = c − α ln x by OLS (the paper's protocol, §2.2) and bootstraps α over points,
 /// or over whole groups (e.g. runs, when one run gives several points) when `groups` is set.
 pub fn fit_exponent(
     name: &str,

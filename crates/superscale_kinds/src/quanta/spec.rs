@@ -59,7 +59,8 @@ pub struct AnalysisSpec {
     /// bootstrap resamples for exponent intervals
     #[serde(default = "default_resamples")]
     pub bootstrap_resamples: usize,
-    /// α_S is fitted on eval steps in [from, to]·steps (§C.2: 500–15 000 of 1e5 steps)
+    /// α_S is fitted on eval steps in [from, to]·steps (`docs/science/quanta.md` §2.2: 500–15 000
+    /// of 1e5 steps)
     #[serde(default = "default_steps_window")]
     pub steps_window: [f64; 2],
 }

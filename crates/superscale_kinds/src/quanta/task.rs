@@ -1,13 +1,13 @@
-//! Multitask sparse parity (Michaud et al. 2023; `measurements.md` §C.1, their
+//! Multitask sparse parity (Michaud et al. 2023; `docs/science/quanta.md` §1, their
 //! `scripts/sparse-parity-v4.py`).
 //!
 //! Task t ∈ 0..n_tasks has a k-subset S_t of the n data bits; a sample of task t is
 //! x = one-hot(t) ⊕ bits with label (Σ_{j∈S_t} bits_j) mod 2. Tasks are drawn with
 //! Zipf frequencies p_t ∝ (t + 1 + offset)^(−alpha) (the code's 1-based t).
 //!
-//! Exponent conventions (§C.1, NB): `alpha` here is the **code's** alpha, which is the
+//! Exponent conventions (§1): `alpha` here is the **code's** alpha, which is the
 //! paper's α + 1; the paper's quanta law p_k ∝ k^−(α+1) has α = alpha − 1, so code
-//! alpha = 1.4 is paper α = 0.4, predicting α_N = 0.4 and α_S = α_D = 0.4/1.4 (§C.2).
+//! alpha = 1.4 is paper α = 0.4, predicting α_N = 0.4 and α_S = α_D = 0.4/1.4 (§2.1).
 
 use crate::error::{invalid, Error, Result};
 use rand::{Rng, SeedableRng};
@@ -33,7 +33,7 @@ pub struct TaskConfig {
 }
 
 impl TaskConfig {
-    /// The paper's α = alpha − 1 (`measurements.md` §C.1 NB).
+    /// The paper's α = alpha − 1 (`docs/science/quanta.md` §1, exponent convention).
     pub fn paper_alpha(&self) -> f64 {
         self.alpha - 1.0
     }
@@ -71,7 +71,7 @@ impl TaskConfig {
     }
 }
 
-/// Zipf frequencies p_t = (t + offset)^(−alpha) / Σ, t = 1..n_tasks (§C.1, L238–240).
+/// Zipf frequencies p_t = (t + offset)^(−alpha) / Σ, t = 1..n_tasks (§1, L238–240).
 pub fn zipf_frequencies(n_tasks: usize, alpha: f64, offset: f64) -> Vec<f64> {
     let weights: Vec<f64> = (1..=n_tasks)
         .map(|t| (t as f64 + offset).powf(-alpha))
@@ -80,7 +80,7 @@ pub fn zipf_frequencies(n_tasks: usize, alpha: f64, offset: f64) -> Vec<f64> {
     weights.into_iter().map(|w| w / total).collect()
 }
 
-/// Test-set rows per task, `int(p_t · test_points)` (§C.1, L242: truncated).
+/// Test-set rows per task, `int(p_t · test_points)` (§1, L242: truncated).
 pub fn test_sizes(frequencies: &[f64], test_points: usize) -> Vec<usize> {
     frequencies
         .iter()
@@ -158,7 +158,7 @@ pub struct MultitaskParity {
 impl MultitaskParity {
     /// Draws the subsets from `seed`: each is k distinct bits in random order, sorted;
     /// duplicates of an earlier subset are rejected, with at most 10·n_tasks attempts
-    /// (§C.1, L228–235; Xoshiro256++ instead of Python's `random`, so the subsets differ
+    /// (§1, L228–235; Xoshiro256++ instead of Python's `random`, so the subsets differ
     /// from the paper's but follow the same law).
     pub fn new(config: &TaskConfig, seed: u64) -> Result<Self> {
         config.validate()?;
@@ -236,7 +236,7 @@ impl MultitaskParity {
             .min(self.config.n_tasks - 1)
     }
 
-    /// Histogram of `count` inverse-CDF task draws into `counts` (§C.1, L284–286).
+    /// Histogram of `count` inverse-CDF task draws into `counts` (§1, L284–286).
     pub fn draw_task_counts(&self, rng: &mut impl Rng, count: usize, counts: &mut Vec<usize>) {
         counts.clear();
         counts.resize(self.config.n_tasks, 0);
@@ -277,7 +277,7 @@ impl MultitaskParity {
     }
 
     /// Appends `counts[t]` fresh samples of every task t, grouped in task order as the
-    /// paper's `get_batch` does (§C.1: not shuffled, harmless for an MLP).
+    /// paper's `get_batch` does (§1: not shuffled, harmless for an MLP).
     pub fn push_counts(&self, counts: &[usize], rng: &mut impl Rng, batch: &mut Batch) {
         for (task, &count) in counts.iter().enumerate() {
             for _ in 0..count {
@@ -287,7 +287,7 @@ impl MultitaskParity {
     }
 
     /// A training batch of the infinite-data mode: `batch_size` task draws, histogrammed,
-    /// then fresh bits (§C.1, D = −1).
+    /// then fresh bits (§1, D = −1).
     pub fn fill_batch(
         &self,
         rng: &mut impl Rng,

@@ -1,5 +1,6 @@
-//! Training the §C.1 MLP on multitask sparse parity with AdamW and cross-entropy, and
-//! logging per-task test loss (bits), accuracy and Brier score on a log-spaced step grid.
+//! Training the MLP of `docs/science/quanta.md` §1 on multitask sparse parity with AdamW and
+//! cross-entropy, and logging per-task test loss (bits), accuracy and Brier score on a
+//! log-spaced step grid.
 
 use crate::error::{invalid, Result};
 use crate::task::{derive_seed, test_sizes, Batch, MultitaskParity};
@@ -13,7 +14,7 @@ use superscale_mlp::{
 };
 
 /// How one network is trained (the `[train]` table of an experiment spec). Defaults are
-/// the paper's (§C.1: AdamW lr 1e-3, no decay, depth 2, 1000 fresh samples per task).
+/// the paper's (§1: AdamW lr 1e-3, no decay, depth 2, 1000 fresh samples per task).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
@@ -106,7 +107,7 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// The MLP of §C.1: [n_tasks + n, w, …, w, 2].
+    /// The MLP of §1: [n_tasks + n, w, …, w, 2].
     pub fn mlp(&self, task: &MultitaskParity) -> Result<Mlp> {
         let mut sizes = vec![task.input_dim()];
         sizes.extend(std::iter::repeat_n(self.width, self.depth - 1));
@@ -138,7 +139,7 @@ pub fn eval_steps(steps: u64, points: usize) -> Vec<u64> {
 /// The two fixed test sets of a study, shared by all its runs so per-task curves compare.
 #[derive(Debug, Clone)]
 pub struct TestSets {
-    /// int(p_t·test_points) rows of each task t (aggregate test loss, §C.1 L242)
+    /// int(p_t·test_points) rows of each task t (aggregate test loss, §1 L242)
     pub weighted: Batch,
     /// test_points_per_task fresh rows of every task (per-task losses)
     pub per_task: Batch,
@@ -164,7 +165,7 @@ impl TestSets {
     }
 }
 
-/// Everything one run logs; serialised as the run's JSON (§C.4: resumable per-run JSON).
+/// Everything one run logs; serialised as the run's JSON (§4: resumable per-run JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
     /// parameter count P
@@ -189,7 +190,7 @@ impl RunResult {
         *self.test_loss_bits.last().unwrap_or(&f64::NAN)
     }
 
-    /// Smallest logged weighted test loss, bits (the α_D protocol: `min(losses)`, §C.2).
+    /// Smallest logged weighted test loss, bits (the α_D protocol: `min(losses)`, §2.2).
     pub fn min_test_loss_bits(&self) -> f64 {
         self.test_loss_bits
             .iter()

@@ -408,7 +408,7 @@ fn escape(text: &str) -> String {
 pub fn html(spec: &StudySpec, runs: &[FinishedRun], analysis: &StudyAnalysis) -> Result<String> {
     let mut page = String::new();
     writeln!(page, "<!doctype html><html><head><meta charset=\"utf-8\"><title>{0} — quanta</title><style>body{{font-family:sans-serif;max-width:1000px;margin:auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}</style></head><body><h1>{0}</h1>", escape(&spec.name))?;
-    writeln!(page, "<p>Multitask sparse parity (Michaud et al. 2023; measurements.md §C): {} tasks, n = {}, k = {}, code alpha = {} (paper α = alpha − 1). {} runs. Theory: α_N = α, α_S = α_D = α/(α+1).</p>", spec.task.n_tasks, spec.task.n_bits, spec.task.k, spec.task.alpha, runs.len())?;
+    writeln!(page, "<p>Multitask sparse parity (Michaud et al. 2023; docs/science/quanta.md): {} tasks, n = {}, k = {}, code alpha = {} (paper α = alpha − 1). {} runs. Theory: α_N = α, α_S = α_D = α/(α+1).</p>", spec.task.n_tasks, spec.task.n_bits, spec.task.k, spec.task.alpha, runs.len())?;
     writeln!(page, "<h2>Exponents</h2><table><tr><th>alpha</th><th>exponent</th><th>value ± SE</th><th>95% bootstrap CI</th><th>R²</th><th>points</th><th>theory</th></tr>")?;
     for row in &analysis.exponents {
         let e = &row.estimate;

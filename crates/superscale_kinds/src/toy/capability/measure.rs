@@ -2,14 +2,14 @@
 //! clause): is feature i reconstructed when it is present?
 //!
 //! The loss of the toy model y = ReLU(x·W·Wᵀ + b) is L = Σᵢ E[(ŷᵢ − xᵢ)²]
-//! (`superposition_scaling.md` §1.3, L = n × MSE). Splitting each term on whether feature i
+//! (`docs/science/superposition.md` §1.3, L = n × MSE). Splitting each term on whether feature i
 //! is active (features are independent, §1.1):
 //!
 //! L = Σᵢ [ pᵢ·eᵢ + (1 − pᵢ)·fᵢ ],  eᵢ = E[(ŷᵢ − xᵢ)² | xᵢ ≠ 0],  fᵢ = E[ŷᵢ² | xᵢ = 0].
 //!
 //! eᵢ is the feature's own reconstruction error, which does not depend on how often the
-//! feature occurs, so it is the analogue of a quantum's per-task loss (`measurements.md`
-//! §C.2). Its chance level is the model that ignores the feature (Wᵢ = 0, bᵢ ≤ 0: ŷᵢ = 0),
+//! feature occurs, so it is the analogue of a quantum's per-task loss (`docs/science/quanta.md`
+//! §2.3). Its chance level is the model that ignores the feature (Wᵢ = 0, bᵢ ≤ 0: ŷᵢ = 0),
 //! whose error is E[xᵢ² | xᵢ ≠ 0]. The **relative error** rᵢ = eᵢ / E[xᵢ² | xᵢ ≠ 0] is 1 at
 //! chance and 0 for a perfect reconstruction, like the quanta loss in bits (chance 1 bit).
 //!
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use superscale_kernels::SparseRows;
 use superscale_models::{power_law_probabilities, FeatureSampler};
 
-/// The sampler of the superposition-scaling data (`superposition_scaling.md` §1.1):
+/// The sampler of the superposition-scaling data (`docs/science/superposition.md` §1.1):
 /// pᵢ = E·i^−α / Σⱼ j^−α, values U(0, 2), the sampler the runs were trained with.
 pub fn power_law_sampler(
     n_features: usize,

@@ -32,7 +32,7 @@ pub struct MeasuredModel {
     pub width: usize,
     /// held-out loss of the run (n × MSE)
     pub loss_heldout: f64,
-    /// features with row norm > 1/2 (φ½·n, `superposition_scaling.md` §2 Eq. 3)
+    /// features with row norm > 1/2 (φ½·n, `docs/science/superposition.md` §2.1, Eq. 3)
     pub represented: usize,
     /// the per-feature errors
     pub errors: FeatureErrors,

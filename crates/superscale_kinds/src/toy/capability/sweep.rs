@@ -1,10 +1,10 @@
 //! Capability vs width across a sweep of trained toy models: which features become capable,
 //! in which order, and whether each one jumps (issue 9 item 2; the quanta conventions of
-//! `measurements.md` §C.2–C.3 carried over to `superposition_scaling.md` §2).
+//! `docs/science/quanta.md` §2.3 and §3 carried over to `docs/science/superposition.md` §2).
 //!
 //! Feature i is **capable** at width m when its relative error rᵢ (see
 //! [`crate::FeatureErrors::relative_error`]; chance = 1) is below 0.1: the quanta model's
-//! "converged" tolerance, 0.1 bits against a chance level of 1 bit (§C.2), as the same
+//! "converged" tolerance, 0.1 bits against a chance level of 1 bit (quanta.md §2.3), as the same
 //! fraction of chance. The per-feature profile over widths goes through the same
 //! single-drop test as a subtask's loss over steps ([`crate::drop_profile`]: > 0.9 before,
 //! < 0.1 within a factor 10 of width, never back above 0.5).
@@ -14,7 +14,7 @@ use crate::error::{invalid, Error, Result};
 use serde::{Deserialize, Serialize};
 use superscale_fit::ols_log_log;
 
-/// A feature is capable when its relative error is below this (0.1 of chance; §C.2).
+/// A feature is capable when its relative error is below this (0.1 of chance; quanta.md §2.3).
 pub const CAPABLE_BELOW: f64 = LEARNED_BELOW_BITS;
 
 /// One feature's capability over the widths.
@@ -180,7 +180,7 @@ pub fn capability_sweep(
         .map(|row| row.iter().zip(frequencies).map(|(r, p)| r * p).sum::<f64>() / total)
         .collect();
     // Over the features that became capable, as the learning-time law of the quanta is fitted
-    // over learned tasks (§C.2); the never-capable are counted in `n_capable` instead.
+    // over learned tasks (quanta.md §2.3); the never-capable are counted in `n_capable` instead.
     let (p, w): (Vec<f64>, Vec<f64>) = features
         .iter()
         .filter_map(|f| f.capable_width.map(|w| (f.frequency, w as f64)))

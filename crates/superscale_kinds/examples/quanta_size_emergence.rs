@@ -1,7 +1,7 @@
 //! Sizes the reduced C3 run: trains one network and prints timing and emergence numbers.
-//! `cargo run --release -p superscale_quanta --example size_emergence -- N_TASKS N K ALPHA WIDTH BATCH STEPS [LR]`
+//! `cargo run --release -p superscale_kinds --example quanta_size_emergence -- N_TASKS N K ALPHA WIDTH BATCH STEPS [LR]`
 use std::time::Instant;
-use superscale_quanta::*;
+use superscale_kinds::quanta::*;
 
 fn main() {
     let args: Vec<f64> = std::env::args()

@@ -2,7 +2,7 @@
 //! result), with the full configuration as an ignored test.
 
 use superscale_fit::ols_log_log;
-use superscale_quanta::{
+use superscale_kinds::quanta::{
     summarize_emergence, task_emergence, train_run, MultitaskParity, TaskConfig, TaskEmergence,
     TestSets, TrainConfig,
 };

@@ -4,7 +4,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::Value;
 use superscale_mlp::{evaluate, Input, RowOutcome, Workspace};
-use superscale_quanta::{
+use superscale_kinds::quanta::{
     test_sizes, train_run, zipf_frequencies, Batch, MultitaskParity, TaskConfig, TestSets,
     TrainConfig,
 };
@@ -216,7 +216,7 @@ fn task_draws_follow_the_frequencies() {
 fn small_run(
     threads: usize,
     data: Option<usize>,
-) -> (Vec<Vec<u32>>, Vec<usize>, superscale_quanta::RunResult) {
+) -> (Vec<Vec<u32>>, Vec<usize>, superscale_kinds::quanta::RunResult) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -1,7 +1,7 @@
 //! D5 of `docs/science/quanta.md` §6.2: the analytic mirage of Schaeffer et al. 2023.
 
 use serde_json::Value;
-use superscale_quanta::{inflections, log_grid, Mirage};
+use superscale_kinds::quanta::{inflections, log_grid, Mirage};
 
 #[test]
 fn d5_curves_are_exact_against_numpy_and_their_identities() {

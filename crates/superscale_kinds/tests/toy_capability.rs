@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::path::Path;
 use superscale_kernels::Simd;
 use superscale_models::{power_law_probabilities, FeatureSampler, Init, ToyModel};
-use superscale_quanta::{average_ranks, feature_errors, feature_outputs, spearman};
+use superscale_kinds::toy::capability::{average_ranks, feature_errors, feature_outputs, spearman};
 
 fn golden() -> Value {
     let text = std::fs::read_to_string(

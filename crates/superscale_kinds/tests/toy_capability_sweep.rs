@@ -11,7 +11,7 @@
 
 use std::path::Path;
 use superscale_models::{power_law_probabilities, FeatureSampler};
-use superscale_quanta::{capability_sweep, feature_errors, CapabilitySweep};
+use superscale_kinds::toy::capability::{capability_sweep, feature_errors, CapabilitySweep};
 use superscale_kinds::{run_study, RunStatus};
 use superscale_spec::Experiment;
 

@@ -1,21 +1,21 @@
 //! The analysis of a finished study: emergence per run, exponents per Zipf exponent next
 //! to the theory, and forecasting backtests along every swept scale.
 
-use crate::emergence::{summarize_emergence, task_emergence, EmergenceSummary, TaskEmergence};
-use crate::error::Result;
-use crate::forecast::{backtest, Backtest, ScaleSeries};
-use crate::scaling::{
+use super::emergence::{summarize_emergence, task_emergence, EmergenceSummary, TaskEmergence};
+use super::error::Result;
+use super::forecast::{backtest, Backtest, ScaleSeries};
+use super::scaling::{
     fit_exponent, theory_parameter_exponent, theory_step_exponent, ExponentEstimate,
 };
-use crate::study::{RunPlan, StudySpec};
-use crate::task::zipf_frequencies;
-use crate::train::RunResult;
+use super::spec::{AnalysisSpec, RunPlan};
+use super::task::zipf_frequencies;
+use super::train::RunResult;
 use serde::{Deserialize, Serialize};
 use superscale_fit::BootstrapOptions;
 
-/// A run with its id and results.
+/// A finished run of a quanta study: its id, plan and what it logged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FinishedRun {
+pub struct QuantaRun {
     /// content hash of the run's canonical spec
     pub id: String,
     /// what was run
@@ -65,11 +65,12 @@ fn distinct<T: PartialEq + Copy>(values: impl Iterator<Item = T>) -> Vec<T> {
     out
 }
 
-/// Analyses `runs` (any order) of `spec`. Diverged runs are left out of the fits.
-pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> {
+/// Analyses `runs` (in the study's order) with the study's `analysis` settings; `seed` (the
+/// study's) seeds the bootstrap. Diverged runs are left out of the fits.
+pub fn analyze(analysis: &AnalysisSpec, seed: u64, runs: &[QuantaRun]) -> Result<StudyAnalysis> {
     let options = BootstrapOptions {
-        resamples: spec.analysis.bootstrap_resamples,
-        seed: spec.seed,
+        resamples: analysis.bootstrap_resamples,
+        seed,
         level: 0.95,
     };
     let frequencies_of =
@@ -85,14 +86,14 @@ pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> 
             }
         })
         .collect();
-    let healthy: Vec<&FinishedRun> = runs
+    let healthy: Vec<&QuantaRun> = runs
         .iter()
         .filter(|r| r.result.diverged_at.is_none() && !r.result.test_loss_bits.is_empty())
         .collect();
     let mut exponents = Vec::new();
     let mut backtests = Vec::new();
     for alpha in distinct(healthy.iter().map(|r| r.plan.task.alpha)) {
-        let group: Vec<&FinishedRun> = healthy
+        let group: Vec<&QuantaRun> = healthy
             .iter()
             .copied()
             .filter(|r| r.plan.task.alpha == alpha)
@@ -142,7 +143,7 @@ pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> 
         // runs), steps in the window.
         let widest = widths.iter().copied().max().unwrap_or(0);
         let largest_data = data.iter().copied().max().flatten();
-        let step_runs: Vec<&FinishedRun> = group
+        let step_runs: Vec<&QuantaRun> = group
             .iter()
             .copied()
             .filter(|r| {
@@ -152,7 +153,7 @@ pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> 
             .collect();
         let (mut x, mut y, mut labels) = (Vec::new(), Vec::new(), Vec::new());
         for (label, run) in step_runs.iter().enumerate() {
-            let [from, to] = spec.analysis.steps_window;
+            let [from, to] = analysis.steps_window;
             let steps = run.plan.train.steps as f64;
             for (&step, &loss) in run.result.eval_steps.iter().zip(&run.result.test_loss_bits) {
                 if step as f64 >= from * steps && step as f64 <= to * steps && step > 0 {
@@ -176,7 +177,7 @@ pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> 
                 )?,
             });
         }
-        let fraction = spec.analysis.forecast_fit_fraction;
+        let fraction = analysis.forecast_fit_fraction;
         if let Some(run) = step_runs.first() {
             // Fit from the end of the initial plateau (aggregate 10 % below its step-1
             // value), as the paper's α_S window starts after it (quanta.md §2.2: steps 500–15 000).
@@ -209,12 +210,12 @@ pub fn analyze(spec: &StudySpec, runs: &[FinishedRun]) -> Result<StudyAnalysis> 
             if count < 4 {
                 continue;
             }
-            let mut points: Vec<&FinishedRun> = group
+            let mut points: Vec<&QuantaRun> = group
                 .iter()
                 .copied()
                 .filter(|r| r.plan.replicate == 0)
                 .collect();
-            let key = |r: &FinishedRun| {
+            let key = |r: &QuantaRun| {
                 if axis == "parameters" {
                     r.result.n_params as f64
                 } else {

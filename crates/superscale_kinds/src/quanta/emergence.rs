@@ -1,8 +1,8 @@
 //! Per-subtask emergence: learning times, the single-drop test and the learning-time vs
 //! frequency law (`docs/science/quanta.md` §2.3, §3 C3).
 
-use crate::error::{Error, Result};
-use crate::train::RunResult;
+use super::error::{Error, Result};
+use super::train::RunResult;
 use serde::{Deserialize, Serialize};
 use superscale_fit::ols_log_log;
 

@@ -1,4 +1,4 @@
-//! The one error type of the quanta crate.
+//! The errors of the quanta kind.
 
 /// Errors of task generation, training and analysis. Numeric outcomes (a run whose loss
 /// becomes NaN, a task never learned) are recorded in results, not raised.
@@ -43,7 +43,7 @@ pub enum Error {
     },
 }
 
-/// Result alias of the quanta crate.
+/// Result alias of the quanta kind.
 pub type Result<T> = std::result::Result<T, Error>;
 
 pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Error {

@@ -18,7 +18,7 @@
 //! interval's lower end lies beyond the largest scale). Otherwise it is a miss (early or
 //! late) or, without a law, not forecastable.
 
-use crate::emergence::LEARNED_BELOW_BITS;
+use super::emergence::LEARNED_BELOW_BITS;
 use serde::{Deserialize, Serialize};
 use superscale_fit::bnsl::{bnsl_prediction_intervals, BnslIntervalOptions};
 use superscale_fit::{fit_bnsl, BnslOptions};

@@ -1,7 +1,7 @@
 //! Aggregate loss against parameters, steps and data: exponents by log-log OLS with SE and
 //! bootstrap intervals, next to the quanta-model theory (`docs/science/quanta.md` §2).
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use superscale_fit::{ols_log_log, run_bootstrap, BootstrapOptions};
 

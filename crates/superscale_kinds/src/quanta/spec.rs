@@ -1,52 +1,34 @@
-//! A declared study: one task family and training setup, swept over width, data size
-//! and/or Zipf exponent, with the analysis settings (the `experiments/quanta_*.toml` files).
+//! The experiment file of a quanta study (`kind = "quanta"`, `experiments/quanta_*.toml`):
+//! the point tables `[task]` (the task family) and `[train]` (one network's training), swept
+//! by dotted paths such as `"task.alpha"`, `"train.width"` and `"train.data"`, and the study
+//! table `[analysis]`. The common `seed` seeds the task subsets, the test sets and the
+//! bootstrap.
 
-use crate::error::{invalid, Result};
-use crate::task::TaskConfig;
-use crate::train::TrainConfig;
+use super::error::Error;
+use super::task::TaskConfig;
+use super::train::TrainConfig;
 use serde::{Deserialize, Serialize};
+use superscale_spec::{
+    canonical_json, replicate_seed, run_id, violation, KindSpec, PlannedRun, Violation,
+};
 
-/// The whole experiment file.
+/// The point tables of a quanta experiment: one task family and one training setup.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StudySpec {
-    /// study name (the default output directory is `runs/<name>`)
-    pub name: String,
-    /// seed of the task subsets and test sets (shared by all runs of one task family)
-    #[serde(default)]
-    pub seed: u64,
-    /// independent training runs per sweep point (seeds hash from the run id)
-    #[serde(default = "one")]
-    pub replicates: u32,
+pub struct QuantaSpec {
     /// the task family
     pub task: TaskConfig,
-    /// the base training setup
+    /// how each network is trained
     pub train: TrainConfig,
-    /// the axes swept (cross product); empty means one run
-    #[serde(default)]
-    pub sweep: SweepSpec,
-    /// analysis settings
-    #[serde(default)]
-    pub analysis: AnalysisSpec,
 }
 
-fn one() -> u32 {
-    1
-}
-
-/// Values replacing `train.width`, `train.data` and `task.alpha`.
+/// The study tables of a quanta experiment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SweepSpec {
-    /// hidden widths (α_N)
+pub struct QuantaSettings {
+    /// how the study is analysed
     #[serde(default)]
-    pub width: Vec<usize>,
-    /// finite training-set sizes D (α_D)
-    #[serde(default)]
-    pub data: Vec<usize>,
-    /// code Zipf exponents (exponent vs α)
-    #[serde(default)]
-    pub alpha: Vec<f64>,
+    pub analysis: AnalysisSpec,
 }
 
 /// How the study is analysed.
@@ -85,10 +67,41 @@ impl Default for AnalysisSpec {
     }
 }
 
-/// One training run of the study.
+impl AnalysisSpec {
+    /// Checks every value; the violation names the dotted field.
+    pub fn validate(&self) -> Result<(), Violation> {
+        let fraction = self.forecast_fit_fraction;
+        if !(fraction > 0.0 && fraction < 1.0) {
+            return Err(violation(
+                "analysis.forecast_fit_fraction",
+                format!("{fraction} is not in (0, 1)"),
+            ));
+        }
+        if self.bootstrap_resamples < 2 {
+            return Err(violation(
+                "analysis.bootstrap_resamples",
+                "must be at least 2",
+            ));
+        }
+        let [from, to] = self.steps_window;
+        if !(0.0 <= from && from < to && to <= 1.0) {
+            return Err(violation(
+                "analysis.steps_window",
+                format!("[{from}, {to}] must satisfy 0 ≤ from < to ≤ 1"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One training run of the study: its canonical JSON is hashed into the run id.
+///
+/// The replicate is part of the identity (unlike the toy kind, where replicates share an
+/// id): the quanta studies have always been identified this way, and their published
+/// tables name runs by these ids.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunPlan {
-    /// the study's task seed
+    /// the study's seed (task subsets and test sets)
     pub task_seed: u64,
     /// task family of this point
     pub task: TaskConfig,
@@ -101,106 +114,49 @@ pub struct RunPlan {
 impl RunPlan {
     /// The canonical JSON hashed into the run id (field order is the struct's, fixed).
     pub fn canonical_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        canonical_json(self)
     }
 }
 
-impl StudySpec {
-    /// Checks every value of every sweep point; errors name the spec field.
-    pub fn validate(&self) -> Result<()> {
-        if self.replicates == 0 {
-            return Err(invalid("replicates", "must be at least 1"));
-        }
-        let fraction = self.analysis.forecast_fit_fraction;
-        if !(fraction > 0.0 && fraction < 1.0) {
-            return Err(invalid(
-                "analysis.forecast_fit_fraction",
-                format!("{fraction} is not in (0, 1)"),
-            ));
-        }
-        if self.analysis.bootstrap_resamples < 2 {
-            return Err(invalid(
-                "analysis.bootstrap_resamples",
-                "must be at least 2",
-            ));
-        }
-        let [from, to] = self.analysis.steps_window;
-        if !(0.0 <= from && from < to && to <= 1.0) {
-            return Err(invalid(
-                "analysis.steps_window",
-                format!("[{from}, {to}] must satisfy 0 ≤ from < to ≤ 1"),
-            ));
-        }
-        for (field, empty) in [
-            ("sweep.width", self.sweep.width.contains(&0)),
-            ("sweep.data", self.sweep.data.contains(&0)),
-        ] {
-            if empty {
-                return Err(invalid(field, "values must be at least 1"));
-            }
-        }
-        for plan in self.runs() {
-            let swept_alpha = !self.sweep.alpha.is_empty();
-            plan.task.validate().map_err(|e| {
-                if swept_alpha {
-                    rename(e, "sweep.alpha", "task.alpha")
-                } else {
-                    e
-                }
-            })?;
-            plan.train.validate()?;
-        }
-        Ok(())
-    }
-
-    /// The cross product alpha × width × data × replicate, in that order.
-    pub fn runs(&self) -> Vec<RunPlan> {
-        let alphas = if self.sweep.alpha.is_empty() {
-            vec![self.task.alpha]
-        } else {
-            self.sweep.alpha.clone()
-        };
-        let widths = if self.sweep.width.is_empty() {
-            vec![self.train.width]
-        } else {
-            self.sweep.width.clone()
-        };
-        let data: Vec<Option<usize>> = if self.sweep.data.is_empty() {
-            vec![self.train.data]
-        } else {
-            self.sweep.data.iter().map(|&d| Some(d)).collect()
-        };
-        let mut plans = Vec::new();
-        for &alpha in &alphas {
-            for &width in &widths {
-                for &size in &data {
-                    for replicate in 0..self.replicates {
-                        plans.push(RunPlan {
-                            task_seed: self.seed,
-                            task: TaskConfig {
-                                alpha,
-                                ..self.task.clone()
-                            },
-                            train: TrainConfig {
-                                width,
-                                data: size,
-                                ..self.train.clone()
-                            },
-                            replicate,
-                        });
-                    }
-                }
-            }
-        }
-        plans
-    }
-}
-
-fn rename(error: crate::Error, to: &'static str, from: &'static str) -> crate::Error {
+/// A configuration error of the generator or trainer as a violation of its spec field.
+pub(crate) fn as_violation(error: Error) -> Violation {
     match error {
-        crate::Error::Invalid { field, message } if field == from => {
-            crate::Error::Invalid { field: to, message }
-        }
-        other => other,
+        Error::Invalid { field, message } => violation(field, message),
+        other => violation("task", other.to_string()),
+    }
+}
+
+impl KindSpec for QuantaSpec {
+    const KIND: &'static str = "quanta";
+    const POINT_TABLES: &'static [&'static str] = &["task", "train"];
+    const STUDY_TABLES: &'static [&'static str] = &["analysis"];
+    type Run = RunPlan;
+
+    fn validate(&self) -> Result<(), Violation> {
+        self.task.validate().map_err(as_violation)?;
+        self.train.validate().map_err(as_violation)
+    }
+
+    /// One run per replicate, each with its own id: run_id(canonical JSON of the
+    /// [`RunPlan`]) and seed replicate_seed(id, replicate).
+    fn runs(&self, seed: u64, replicates: u32) -> Result<Vec<PlannedRun<RunPlan>>, Violation> {
+        Ok((0..replicates)
+            .map(|replicate| {
+                let plan = RunPlan {
+                    task_seed: seed,
+                    task: self.task.clone(),
+                    train: self.train.clone(),
+                    replicate,
+                };
+                let id = run_id(&plan.canonical_json());
+                PlannedRun {
+                    seed: replicate_seed(&id, replicate),
+                    run_id: id,
+                    replicate,
+                    spec: plan,
+                    labels: Vec::new(),
+                }
+            })
+            .collect())
     }
 }

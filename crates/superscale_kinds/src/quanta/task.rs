@@ -9,7 +9,7 @@
 //! paper's α + 1; the paper's quanta law p_k ∝ k^−(α+1) has α = alpha − 1, so code
 //! alpha = 1.4 is paper α = 0.4, predicting α_N = 0.4 and α_S = α_D = 0.4/1.4 (§2.1).
 
-use crate::error::{invalid, Error, Result};
+use super::error::{invalid, Error, Result};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};

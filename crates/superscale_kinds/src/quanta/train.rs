@@ -2,8 +2,8 @@
 //! cross-entropy, and logging per-task test loss (bits), accuracy and Brier score on a
 //! log-spaced step grid.
 
-use crate::error::{invalid, Result};
-use crate::task::{derive_seed, test_sizes, Batch, MultitaskParity};
+use super::error::{invalid, Result};
+use super::task::{derive_seed, test_sizes, Batch, MultitaskParity};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -165,7 +165,7 @@ impl TestSets {
     }
 }
 
-/// Everything one run logs; serialised as the run's JSON (§4: resumable per-run JSON).
+/// Everything one run logs (kept in the store through `output.rs`, bit for bit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
     /// parameter count P
@@ -268,6 +268,29 @@ pub fn train_run(
     tests: &TestSets,
     seed: u64,
 ) -> Result<RunResult> {
+    Ok(train_network(task, config, tests, seed, &mut |_| {})?.result)
+}
+
+/// A trained network: what it logged and its final parameters.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// the network's shape (and the layout of `params`)
+    pub mlp: Mlp,
+    /// the parameters after the last step (or at the step that diverged)
+    pub params: Vec<f32>,
+    /// what the run logged
+    pub result: RunResult,
+}
+
+/// [`train_run`], also returning the final parameters and calling `on_step` with the
+/// number of steps done after every step.
+pub fn train_network(
+    task: &MultitaskParity,
+    config: &TrainConfig,
+    tests: &TestSets,
+    seed: u64,
+    on_step: &mut dyn FnMut(u64),
+) -> Result<Trained> {
     config.validate()?;
     let mlp = config.mlp(task)?;
     let n_tasks = task.config().n_tasks;
@@ -323,10 +346,15 @@ pub fn train_run(
             )?;
             if !loss.is_finite() {
                 result.diverged_at = Some(step);
-                return Ok(result);
+                return Ok(Trained {
+                    mlp,
+                    params,
+                    result,
+                });
             }
             optimizer.step(&mut params, &gradient)?;
             step += 1;
+            on_step(step);
         }
         evaluate(
             &mlp,
@@ -354,5 +382,9 @@ pub fn train_run(
         result.task_accuracy.push(accuracy);
         result.task_brier.push(brier);
     }
-    Ok(result)
+    Ok(Trained {
+        mlp,
+        params,
+        result,
+    })
 }

@@ -1,22 +1,18 @@
 //! The aggregate forecast of one backtest against what happened: observed loss at the
 //! held-out scales, the power law's and the BNSL's 95 % prediction intervals (bands).
 
-use anyhow::{anyhow, Result};
+use crate::quanta::forecast::{AggregateForecast, Backtest, Interval};
 use plotters::prelude::*;
-use superscale_quanta::{Backtest, Interval};
-
-const SIZE: (u32, u32) = (640, 380);
+use superscale_report::chart::{figure, tick, CAPTION_FONT, SIZE};
+use superscale_report::palette::{color, GRID};
+use superscale_report::Result;
 
 /// Which interval of a held-out point a band draws.
-type Pick = fn(&superscale_quanta::AggregateForecast) -> Option<Interval>;
+type Pick = fn(&AggregateForecast) -> Option<Interval>;
 
-fn fail(err: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("drawing the aggregate forecast failed: {err}")
-}
-
-/// Log-log bands of both laws' intervals with their central lines, and the observations.
-pub fn aggregate_forecast(backtest: &Backtest) -> Result<String> {
-    let mut svg = String::new();
+/// Log-log bands of both laws' intervals with their central lines, and the observations;
+/// None when fewer than two held-out points can be drawn.
+pub(super) fn aggregate_forecast(backtest: &Backtest) -> Result<Option<String>> {
     let points = &backtest.aggregate;
     let finite = |v: f64| v.is_finite() && v > 0.0;
     let values = points.iter().flat_map(|a| {
@@ -33,7 +29,7 @@ pub fn aggregate_forecast(backtest: &Backtest) -> Result<String> {
         (a.min(p.scale), b.max(p.scale))
     });
     if points.len() < 2 || y0.partial_cmp(&y1) != Some(std::cmp::Ordering::Less) || x0 >= x1 {
-        return Ok(svg);
+        return Ok(None);
     }
     // Bands are clipped to the plotted range: an interval's lower end can be ≤ 0.
     let clip = |v: f64| {
@@ -45,17 +41,13 @@ pub fn aggregate_forecast(backtest: &Backtest) -> Result<String> {
             y0 / 1.5
         }
     };
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!(
-                    "{}: aggregate loss beyond the cutoff {} ({})",
-                    backtest.group, backtest.cutoff, backtest.axis
-                ),
-                ("sans-serif", 14),
-            )
+    let title = format!(
+        "{}: aggregate loss beyond the cutoff {} ({})",
+        backtest.group, backtest.cutoff, backtest.axis
+    );
+    figure(SIZE, &title, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, CAPTION_FONT)
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60)
@@ -63,21 +55,22 @@ pub fn aggregate_forecast(backtest: &Backtest) -> Result<String> {
                 (x0 / 1.1..x1 * 1.1).log_scale(),
                 (y0 / 1.5..y1 * 1.5).log_scale(),
             )
-            .map_err(fail)?;
+            .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .x_desc(backtest.axis.as_str())
             .y_desc("test loss (bits)")
-            .y_label_formatter(&|v| format!("{v:.3}"))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(RGBColor(235, 235, 235))
+            .x_label_formatter(&|v| tick(*v, true))
+            .y_label_formatter(&|v| tick(*v, true))
+            .light_line_style(GRID)
             .draw()
-            .map_err(fail)?;
-        let laws: [(&str, RGBColor, Pick); 2] = [
-            ("power law", RGBColor(31, 119, 180), |a| a.power_law),
-            ("BNSL", RGBColor(214, 39, 40), |a| a.broken_power_law),
+            .map_err(|e| e.to_string())?;
+        let laws: [(&str, usize, Pick); 2] = [
+            ("power law", 0, |a| a.power_law),
+            ("BNSL", 1, |a| a.broken_power_law),
         ];
-        for (name, colour, pick) in laws {
+        for (name, index, pick) in laws {
+            let c = color(index);
             let band: Vec<(f64, Interval)> = points
                 .iter()
                 .filter_map(|a| pick(a).map(|i| (a.scale, i)))
@@ -89,34 +82,36 @@ pub fn aggregate_forecast(backtest: &Backtest) -> Result<String> {
                 band.iter().map(|(x, i)| (*x, clip(i.upper))).collect();
             outline.extend(band.iter().rev().map(|(x, i)| (*x, clip(i.lower))));
             chart
-                .draw_series([Polygon::new(outline, colour.mix(0.18).filled())])
-                .map_err(fail)?;
+                .draw_series([Polygon::new(outline, c.mix(0.18).filled())])
+                .map_err(|e| e.to_string())?;
             chart
                 .draw_series(LineSeries::new(
                     band.iter().map(|(x, i)| (*x, clip(i.predicted))),
-                    colour.stroke_width(2),
+                    c.stroke_width(2),
                 ))
-                .map_err(fail)?
+                .map_err(|e| e.to_string())?
                 .label(format!("{name} [95%]"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
         }
+        let observed = color(7);
         chart
             .draw_series(
                 points
                     .iter()
-                    .map(|a| Circle::new((a.scale, a.observed), 3, BLACK.filled())),
+                    .map(|a| Circle::new((a.scale, a.observed), 3, observed.filled())),
             )
-            .map_err(fail)?
+            .map_err(|e| e.to_string())?
             .label("observed")
-            .legend(|(x, y)| Circle::new((x + 8, y), 3, BLACK.filled()));
+            .legend(move |(x, y)| Circle::new((x + 8, y), 3, observed.filled()));
         chart
             .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(RGBColor(120, 120, 120))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .label_font(("sans-serif", 11))
             .position(SeriesLabelPosition::UpperRight)
             .draw()
-            .map_err(fail)?;
-        root.present().map_err(fail)?;
-    }
-    Ok(svg)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+    .map(Some)
 }

@@ -18,8 +18,8 @@
 //! U(0, value_max) value is exactly a draw of x | xᵢ ≠ 0, and the same row with xᵢ set to 0
 //! is a draw of x | xᵢ = 0. So every feature gets the same number of samples, however rare.
 
-use crate::error::{invalid, Result};
-use crate::task::derive_seed;
+use super::error::{invalid, Result};
+use crate::quanta::derive_seed;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;

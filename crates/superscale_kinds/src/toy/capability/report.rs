@@ -1,24 +1,12 @@
-//! `capability.html`: the figures and tables of `superscale quanta --capability` (inline
-//! SVG through plotters, like the quanta report).
+//! The capability section of a toy-model report: capable features against width, the order
+//! in which features become capable, and per regime a feature × width heat map and the
+//! relative error of a few features against width.
 
-use super::capability::Regime;
-use anyhow::{anyhow, Result};
+use super::{Regime, Slope, CAPABLE_BELOW};
 use plotters::prelude::*;
-use std::fmt::Write as _;
-use superscale_quanta::CAPABLE_BELOW;
-
-const SIZE: (u32, u32) = (640, 420);
-const PALETTE: [RGBColor; 4] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-];
-const GREY: RGBColor = RGBColor(120, 120, 120);
-
-fn fail(err: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("drawing the capability report failed: {err}")
-}
+use superscale_report::chart::{figure, tick, xy_chart, Scale, Series, Style, CAPTION_FONT, SIZE};
+use superscale_report::palette::{color, shade, GRID, REFERENCE};
+use superscale_report::{Block, Result, Section, Table};
 
 fn width_range(regimes: &[Regime]) -> (f64, f64) {
     let widths = regimes
@@ -37,137 +25,116 @@ fn feature_count(regimes: &[Regime]) -> f64 {
         .unwrap_or(1) as f64
 }
 
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> std::result::Result<(), String> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(("sans-serif", 11))
+        .position(position)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Capable features (solid) and represented rows ‖Wᵢ‖ > 1/2 (dashed) vs width, log-log,
 /// with the line n = m (one feature per dimension).
 fn count_plot(regimes: &[Regime]) -> Result<String> {
-    let mut svg = String::new();
     let (x0, x1) = width_range(regimes);
     let n = feature_count(regimes);
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "capable features (solid) and ‖W_i‖ > 1/2 (dashed) vs width",
-                ("sans-serif", 15),
-            )
+    let title = "Capable features (solid) and ‖W_i‖ > 1/2 (dashed) vs width";
+    figure(SIZE, title, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, CAPTION_FONT)
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60)
             .build_cartesian_2d((x0..x1).log_scale(), (0.8..n * 1.3).log_scale())
-            .map_err(fail)?;
+            .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .x_desc("width m")
-            .x_labels(6)
-            .x_label_formatter(&|v| format!("{v:.0}"))
             .y_desc("features")
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(RGBColor(235, 235, 235))
+            .x_label_formatter(&|v| tick(*v, true))
+            .y_label_formatter(&|v| tick(*v, true))
+            .light_line_style(GRID)
             .draw()
-            .map_err(fail)?;
+            .map_err(|e| e.to_string())?;
         chart
-            .draw_series(LineSeries::new([(x0, x0), (x1, x1)], GREY))
-            .map_err(fail)?
+            .draw_series(LineSeries::new([(x0, x0), (x1, x1)], REFERENCE))
+            .map_err(|e| e.to_string())?
             .label("n = m")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY));
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], REFERENCE));
         for (k, regime) in regimes.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
+            let c = color(k);
             let capable: Vec<(f64, f64)> = regime
                 .models
                 .iter()
                 .zip(&regime.sweep.n_capable)
-                .map(|(m, &c)| (m.width as f64, (c as f64).max(0.9)))
+                .map(|(m, &count)| (m.width as f64, (count as f64).max(0.9)))
                 .collect();
             chart
-                .draw_series(LineSeries::new(capable.clone(), colour.stroke_width(2)))
-                .map_err(fail)?
+                .draw_series(LineSeries::new(capable.clone(), c.stroke_width(2)))
+                .map_err(|e| e.to_string())?
                 .label(regime.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
             chart
-                .draw_series(capable.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-                .map_err(fail)?;
+                .draw_series(capable.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                .map_err(|e| e.to_string())?;
             let represented: Vec<(f64, f64)> = regime
                 .models
                 .iter()
                 .map(|m| (m.width as f64, (m.represented as f64).max(0.9)))
                 .collect();
             chart
-                .draw_series(DashedLineSeries::new(represented, 4, 4, colour.into()))
-                .map_err(fail)?;
+                .draw_series(DashedLineSeries::new(represented, 4, 4, c.into()))
+                .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(GREY)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(fail)?;
-        root.present().map_err(fail)?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
+    })
 }
 
 /// The width at which each feature became capable vs its frequency rank, with the line
 /// m = i + 1 of ideal weak superposition (the i + 1 most frequent features stored).
 fn order_plot(regimes: &[Regime]) -> Result<String> {
-    let mut svg = String::new();
     let (y0, y1) = width_range(regimes);
-    let n = feature_count(regimes);
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "width at which feature i becomes capable",
-                ("sans-serif", 15),
-            )
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d((0.8..n * 1.2).log_scale(), (y0..y1).log_scale())
-            .map_err(fail)?;
-        chart
-            .configure_mesh()
-            .x_desc("frequency rank i + 1")
-            .y_desc("first capable width")
-            .y_labels(6)
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(fail)?;
-        chart
-            .draw_series(LineSeries::new([(y0, y0), (y1, y1)], GREY))
-            .map_err(fail)?;
-        for (k, regime) in regimes.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
-            let points = regime.sweep.features.iter().filter_map(|f| {
-                f.capable_width
-                    .map(|w| ((f.feature + 1) as f64, w as f64 * (1.0 + 0.04 * k as f64)))
-            });
-            chart
-                .draw_series(points.map(|p| Circle::new(p, 2, colour.filled())))
-                .map_err(fail)?
-                .label(regime.label.clone())
-                .legend(move |(x, y)| Circle::new((x + 8, y), 3, colour.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(GREY)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(fail)?;
-        root.present().map_err(fail)?;
+    let mut series = vec![Series {
+        label: "m = i + 1".into(),
+        points: vec![(y0, y0), (y1, y1)],
+        style: Style::Reference,
+        color: 0,
+    }];
+    for (k, regime) in regimes.iter().enumerate() {
+        series.push(Series {
+            label: regime.label.clone(),
+            // Regimes are nudged apart vertically so coinciding points stay visible.
+            points: regime
+                .sweep
+                .features
+                .iter()
+                .filter_map(|f| {
+                    f.capable_width
+                        .map(|w| ((f.feature + 1) as f64, w as f64 * (1.0 + 0.04 * k as f64)))
+                })
+                .collect(),
+            style: Style::Points,
+            color: k,
+        });
     }
-    Ok(svg)
+    xy_chart(
+        "Width at which feature i becomes capable",
+        "frequency rank i + 1",
+        "first capable width",
+        Scale::LogLog,
+        &series,
+    )
 }
 
 /// Feature × width heat map of the relative error (white: capable, dark: at chance), the
 /// feature axis logarithmic so the frequent features are visible.
-fn heat_map(regime: &Regime) -> Result<String> {
-    let mut svg = String::new();
+fn heat_map(regime: &Regime) -> Result<Option<String>> {
     let widths: Vec<f64> = regime
         .models
         .iter()
@@ -175,7 +142,7 @@ fn heat_map(regime: &Regime) -> Result<String> {
         .collect();
     let n = regime.frequencies.len();
     if widths.len() < 2 || n == 0 {
-        return Ok(svg);
+        return Ok(None);
     }
     let edge = |k: usize| -> (f64, f64) {
         let left = if k == 0 {
@@ -193,114 +160,94 @@ fn heat_map(regime: &Regime) -> Result<String> {
     };
     let (x0, x1) = (edge(0).0, edge(widths.len() - 1).1);
     let top = ((n + 1) as f64).log10();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!(
-                    "relative error r_i, {} (white: r < {CAPABLE_BELOW})",
-                    regime.label
-                ),
-                ("sans-serif", 14),
-            )
+    let title = format!(
+        "Relative error r_i, {} (white: r < {CAPABLE_BELOW})",
+        regime.label
+    );
+    figure(SIZE, &title, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, CAPTION_FONT)
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(50)
             .build_cartesian_2d(x0..x1, top..0.0)
-            .map_err(fail)?;
+            .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .x_desc("log10 width")
             .y_desc("log10 (feature + 1)")
+            .x_label_formatter(&|v| tick(*v, false))
+            .y_label_formatter(&|v| tick(*v, false))
             .disable_mesh()
             .draw()
-            .map_err(fail)?;
+            .map_err(|e| e.to_string())?;
         for (k, model) in regime.models.iter().enumerate() {
             let (left, right) = edge(k);
             let relative = model.errors.relative_error();
             chart
                 .draw_series(relative.iter().enumerate().map(|(i, &r)| {
-                    let shade = (r.clamp(0.0, 1.0) * 220.0) as u8;
-                    let colour = if r < CAPABLE_BELOW {
-                        WHITE
-                    } else {
-                        RGBColor(255 - shade, 255 - shade, 255 - shade / 3)
-                    };
+                    let fill = if r < CAPABLE_BELOW { WHITE } else { shade(r) };
                     let (y_top, y_bottom) = (((i + 1) as f64).log10(), ((i + 2) as f64).log10());
-                    Rectangle::new([(left, y_top), (right, y_bottom)], colour.filled())
+                    Rectangle::new([(left, y_top), (right, y_bottom)], fill.filled())
                 }))
-                .map_err(fail)?;
+                .map_err(|e| e.to_string())?;
         }
-        root.present().map_err(fail)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
+    .map(Some)
 }
 
 /// rᵢ vs width for a few features across the frequency range: abrupt (weak) or gradual.
 fn feature_curves(regime: &Regime) -> Result<String> {
-    let mut svg = String::new();
     let (x0, x1) = width_range(std::slice::from_ref(regime));
     let chosen: Vec<usize> = [0usize, 2, 9, 29, 99, 299, 999]
         .into_iter()
         .filter(|&i| i < regime.frequencies.len())
         .collect();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("r_i vs width, {}", regime.label),
-                ("sans-serif", 14),
-            )
+    let title = format!("r_i vs width, {}", regime.label);
+    figure(SIZE, &title, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, CAPTION_FONT)
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(50)
             .build_cartesian_2d((x0..x1).log_scale(), 0.0..1.1)
-            .map_err(fail)?;
+            .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .x_desc("width m")
-            .x_labels(6)
-            .x_label_formatter(&|v| format!("{v:.0}"))
             .y_desc("relative error")
-            .light_line_style(RGBColor(235, 235, 235))
+            .x_label_formatter(&|v| tick(*v, true))
+            .y_label_formatter(&|v| tick(*v, false))
+            .light_line_style(GRID)
             .draw()
-            .map_err(fail)?;
+            .map_err(|e| e.to_string())?;
         chart
             .draw_series(DashedLineSeries::new(
                 [(x0, CAPABLE_BELOW), (x1, CAPABLE_BELOW)],
                 4,
                 4,
-                GREY.into(),
+                REFERENCE.into(),
             ))
-            .map_err(fail)?;
+            .map_err(|e| e.to_string())?;
         for (k, &i) in chosen.iter().enumerate() {
-            let colour = HSLColor(k as f64 / chosen.len() as f64 * 0.8, 0.7, 0.45);
+            let c = color(k);
             let curve: Vec<(f64, f64)> = regime
                 .models
                 .iter()
                 .map(|m| (m.width as f64, m.errors.relative_error()[i].min(1.1)))
                 .collect();
             chart
-                .draw_series(LineSeries::new(curve, colour.stroke_width(2)))
-                .map_err(fail)?
+                .draw_series(LineSeries::new(curve, c.stroke_width(2)))
+                .map_err(|e| e.to_string())?
                 .label(format!("feature {i}"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(GREY)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(fail)?;
-        root.present().map_err(fail)?;
-    }
-    Ok(svg)
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    })
 }
 
-fn slope_text(slope: Option<superscale_quanta::Slope>) -> String {
+fn slope_text(slope: Option<Slope>) -> String {
     slope.map_or("–".into(), |s| {
         format!(
             "{:.3} ± {:.3} (R² {:.3}, {} points)",
@@ -309,29 +256,80 @@ fn slope_text(slope: Option<superscale_quanta::Slope>) -> String {
     })
 }
 
-/// The whole page.
-pub fn html(name: &str, regimes: &[Regime]) -> Result<String> {
-    let mut page = String::new();
-    writeln!(page, "<!doctype html><html><head><meta charset=\"utf-8\"><title>{name} — capability</title><style>body{{font-family:sans-serif;max-width:1000px;margin:auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}</style></head><body><h1>{name}: per-feature capability vs width</h1>")?;
-    writeln!(page, "<p>Feature i is <b>capable</b> at width m when its held-out error with the feature present, relative to ignoring it, r<sub>i</sub> = E[(ŷ<sub>i</sub> − x<sub>i</sub>)² | x<sub>i</sub> ≠ 0] / E[x<sub>i</sub>² | x<sub>i</sub> ≠ 0], is below {CAPABLE_BELOW} (the quanta model's 0.1-of-chance tolerance, docs/science/quanta.md §2.3). A single drop is r going from above 0.9 to below 0.1 within a factor 10 of width and never back above 0.5 (§C.3 C3). r<sub>i</sub> is the continuous metric, capable yes/no the discontinuous one (§D.2). docs/quanta.md has the definitions.</p>")?;
-    page.push_str(&count_plot(regimes)?);
-    page.push_str(&order_plot(regimes)?);
+fn figure_block(svg: String) -> Block {
+    Block::Figure {
+        svg,
+        caption: String::new(),
+    }
+}
+
+fn width_table(regime: &Regime) -> Table {
+    let s = &regime.sweep;
+    Table {
+        header: [
+            "m",
+            "capable",
+            "‖W_i‖ > 1/2",
+            "Σ p_i r_i",
+            "held-out L",
+            "L from Σ p e + (1−p) f",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: regime
+            .models
+            .iter()
+            .enumerate()
+            .map(|(k, model)| {
+                vec![
+                    model.width.to_string(),
+                    s.n_capable[k].to_string(),
+                    model.represented.to_string(),
+                    format!("{:.4}", s.mean_relative_error[k]),
+                    format!("{:.4}", model.loss_heldout),
+                    format!("{:.4}", model.errors.loss(&regime.frequencies)),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The capability section of a toy-model study's report.
+pub(crate) fn sections(regimes: &[Regime]) -> Result<Vec<Section>> {
+    let mut section = Section::new("Capability");
+    section.push(Block::Text(format!(
+        "Feature i is capable at width m when its held-out error with the feature present, \
+         relative to ignoring it, r_i = E[(ŷ_i − x_i)² | x_i ≠ 0] / E[x_i² | x_i ≠ 0], is below \
+         {CAPABLE_BELOW} (the quanta model's 0.1-of-chance tolerance, docs/science/quanta.md \
+         §2.3). A single drop is r going from above 0.9 to below 0.1 within a factor 10 of \
+         width and never back above 0.5 (§2.3). r_i is the continuous metric, capable yes/no \
+         the discontinuous one (§6). docs/quanta.md has the definitions."
+    )));
+    if regimes.is_empty() {
+        section.push(Block::Note("No finished run to measure.".into()));
+        return Ok(vec![section]);
+    }
+    section.push(figure_block(count_plot(regimes)?));
+    section.push(figure_block(order_plot(regimes)?));
+    let mut out = vec![section];
     for regime in regimes {
         let s = &regime.sweep;
         let (became, single) = s.single_drop_count();
-        writeln!(page, "<h2>{}</h2><p>Order: Spearman ρ(frequency rank, first capable width) over the {became} features that became capable = {}; slope of ln(capable width) on ln p<sub>i</sub> = {} (ideal weak superposition: −1/α). Capable count ∝ m<sup>κ</sup>: κ = {}. Single drops: {single} of {became}.</p>",
-            regime.label,
+        let mut part = Section::new(format!("Capability: {}", regime.label));
+        part.push(Block::Text(format!(
+            "Order: Spearman ρ(frequency rank, first capable width) over the {became} features \
+             that became capable = {}; slope of ln(capable width) on ln p_i = {} (ideal weak \
+             superposition: −1/α). Capable count ∝ m^κ: κ = {}. Single drops: {single} of {became}.",
             s.order_spearman.map_or("–".into(), |v| format!("{v:.3}")),
             slope_text(s.order_slope),
-            slope_text(s.count_slope))?;
-        writeln!(page, "<table><tr><th>m</th><th>capable</th><th>‖W<sub>i</sub>‖ &gt; 1/2</th><th>Σ p<sub>i</sub> r<sub>i</sub></th><th>held-out L</th><th>L from Σ p e + (1−p) f</th></tr>")?;
-        for (k, model) in regime.models.iter().enumerate() {
-            writeln!(page, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr>", model.width, s.n_capable[k], model.represented, s.mean_relative_error[k], model.loss_heldout, model.errors.loss(&regime.frequencies))?;
+            slope_text(s.count_slope)
+        )));
+        part.push(Block::Table(width_table(regime)));
+        if let Some(svg) = heat_map(regime)? {
+            part.push(figure_block(svg));
         }
-        writeln!(page, "</table>")?;
-        page.push_str(&heat_map(regime)?);
-        page.push_str(&feature_curves(regime)?);
+        part.push(figure_block(feature_curves(regime)?));
+        out.push(part);
     }
-    writeln!(page, "</body></html>")?;
-    Ok(page)
+    Ok(out)
 }

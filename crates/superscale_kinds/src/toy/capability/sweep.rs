@@ -3,14 +3,14 @@
 //! `docs/science/quanta.md` §2.3 and §3 carried over to `docs/science/superposition.md` §2).
 //!
 //! Feature i is **capable** at width m when its relative error rᵢ (see
-//! [`crate::FeatureErrors::relative_error`]; chance = 1) is below 0.1: the quanta model's
+//! [`super::FeatureErrors::relative_error`]; chance = 1) is below 0.1: the quanta model's
 //! "converged" tolerance, 0.1 bits against a chance level of 1 bit (quanta.md §2.3), as the same
 //! fraction of chance. The per-feature profile over widths goes through the same
-//! single-drop test as a subtask's loss over steps ([`crate::drop_profile`]: > 0.9 before,
+//! single-drop test as a subtask's loss over steps ([`crate::quanta::drop_profile`]: > 0.9 before,
 //! < 0.1 within a factor 10 of width, never back above 0.5).
 
-use crate::emergence::{drop_profile, LEARNED_BELOW_BITS};
-use crate::error::{invalid, Error, Result};
+use super::error::{invalid, Error, Result};
+use crate::quanta::{drop_profile, LEARNED_BELOW_BITS};
 use serde::{Deserialize, Serialize};
 use superscale_fit::ols_log_log;
 

@@ -194,3 +194,25 @@ pub fn tables(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Vec<(String, Stri
     .map(|(name, contents)| (name.to_string(), contents))
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_are_written_as_their_serde_names() {
+        for verdict in [
+            Verdict::KnownAtCutoff,
+            Verdict::Hit,
+            Verdict::HitNotCrossed,
+            Verdict::MissEarly,
+            Verdict::MissLate,
+            Verdict::NotForecastable,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&verdict).unwrap(),
+                format!("\"{}\"", verdict_name(verdict))
+            );
+        }
+    }
+}

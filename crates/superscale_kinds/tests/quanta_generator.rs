@@ -3,11 +3,11 @@
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::Value;
-use superscale_mlp::{evaluate, Input, RowOutcome, Workspace};
 use superscale_kinds::quanta::{
     test_sizes, train_run, zipf_frequencies, Batch, MultitaskParity, TaskConfig, TestSets,
     TrainConfig,
 };
+use superscale_mlp::{evaluate, Input, RowOutcome, Workspace};
 
 fn golden() -> Value {
     serde_json::from_str(include_str!("data/quanta_golden.json")).unwrap()
@@ -216,7 +216,11 @@ fn task_draws_follow_the_frequencies() {
 fn small_run(
     threads: usize,
     data: Option<usize>,
-) -> (Vec<Vec<u32>>, Vec<usize>, superscale_kinds::quanta::RunResult) {
+) -> (
+    Vec<Vec<u32>>,
+    Vec<usize>,
+    superscale_kinds::quanta::RunResult,
+) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -25,7 +25,10 @@ fn quanta_tables(spec: &Path) -> Vec<(String, String)> {
     let finished = run_in_memory(&kind, &experiment, 2).unwrap();
     let analysis = kind.analyse(&experiment, &finished).unwrap();
     let sections = kind.sections(&experiment, &finished, &analysis).unwrap();
-    assert!(sections.len() >= 4, "overview, exponents, emergence, forecasts");
+    assert!(
+        sections.len() >= 4,
+        "overview, exponents, emergence, forecasts"
+    );
     kind.tables(&experiment, &finished, &analysis).unwrap()
 }
 
@@ -34,7 +37,8 @@ fn difference(name: &str, got: &str, want: &str) -> Option<String> {
     if got == want {
         return None;
     }
-    let (got_lines, want_lines): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+    let (got_lines, want_lines): (Vec<&str>, Vec<&str>) =
+        (got.lines().collect(), want.lines().collect());
     let mut largest = 0.0f64;
     let mut first = None;
     let mut differing = 0;
@@ -130,7 +134,11 @@ fn toy_capability_tables_are_byte_identical_to_the_old_binary() {
     let titles: Vec<&str> = sections.iter().map(|s| s.title.as_str()).collect();
     assert!(titles.contains(&"Capability"), "{titles:?}");
     let lines = kind.headlines(&analysis);
-    assert_eq!(lines.len(), 4, "two α_m lines and two capability lines: {lines:?}");
+    assert_eq!(
+        lines.len(),
+        4,
+        "two α_m lines and two capability lines: {lines:?}"
+    );
 }
 
 /// The shipped quanta experiments against the old binary's full-size tables (minutes).
@@ -145,7 +153,10 @@ fn shipped_quanta_experiments_match_the_old_binary() {
     for name in ["quanta_emergence", "quanta_c4_reduced"] {
         let started = std::time::Instant::now();
         let tables = quanta_tables(&experiments.join(format!("{name}.toml")));
-        eprintln!("{name}: trained and analysed in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "{name}: trained and analysed in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         let expected = Path::new(&dir).join(name);
         for table in QUANTA_TABLES {
             let want = std::fs::read_to_string(expected.join(table)).unwrap();

@@ -6,8 +6,7 @@
 use std::path::Path;
 use superscale_engine::{run_in_memory, Kind};
 use superscale_kinds::quanta::{
-    from_output, to_output, train_network, MultitaskParity, Quanta, QuantaSpec, RunPlan,
-    TestSets,
+    from_output, to_output, train_network, MultitaskParity, Quanta, QuantaSpec, RunPlan, TestSets,
 };
 use superscale_kinds::toy::Toy;
 use superscale_spec::{replicate_seed, run_id, Experiment, RunSpec};
@@ -92,10 +91,13 @@ fn runs_keep_the_legacy_identity_and_order() {
 #[test]
 fn mistakes_name_the_file_line_and_field() {
     let cases = [
-        (TINY.replace("k = 3", "k = 13"), "tiny.toml:8: field `task.k`"),
+        (
+            TINY.replace("k = 3", "k = 13"),
+            "tiny.toml:8: field `task.k`",
+        ),
         (
             TINY.replace("width = 24\n", "width = 24\nwidht = 4\n"),
-            "tiny.toml:11: field `train.widht`",
+            "tiny.toml:12: field `train.widht`",
         ),
         (
             TINY.replace("[8, 24]", "[8, 0]"),
@@ -134,7 +136,10 @@ fn mistakes_name_the_file_line_and_field() {
         "name = \"x\"\n[model]\nvariant = \"anthropic\"\n",
         Path::new("toy.toml"),
     );
-    assert!(toy.unwrap_err().to_string().contains("not a \"quanta\" one"));
+    assert!(toy
+        .unwrap_err()
+        .to_string()
+        .contains("not a \"quanta\" one"));
 }
 
 #[test]
@@ -167,10 +172,20 @@ fn a_run_round_trips_through_the_store_output() {
     let output = to_output(&trained, 0.5);
     let back = from_output(&output).unwrap();
     assert_eq!(back, trained.result);
-    for (got, want) in back.task_loss_bits.iter().flatten().zip(trained.result.task_loss_bits.iter().flatten()) {
+    for (got, want) in back
+        .task_loss_bits
+        .iter()
+        .flatten()
+        .zip(trained.result.task_loss_bits.iter().flatten())
+    {
         assert_eq!(got.to_bits(), want.to_bits());
     }
-    let names: Vec<&str> = output.weights.tensors.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = output
+        .weights
+        .tensors
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
     assert_eq!(names, ["W0", "b0", "W1", "b1"]);
     assert_eq!(output.weights.tensors[0].1.shape, [18, 24]);
     // A run that stopped: its evaluations so far and the step it diverged at.
@@ -226,29 +241,35 @@ capability = { samples_per_feature = 20 }
 "#;
 
 fn toy(text: &str) -> Result<Toy, superscale_spec::Error> {
-    Toy::prepare(&Experiment::<RunSpec>::from_text(text, Path::new("toy.toml"))?)
+    Toy::prepare(&Experiment::<RunSpec>::from_text(
+        text,
+        Path::new("toy.toml"),
+    )?)
 }
 
 #[test]
 fn the_toy_capability_option_is_checked_when_the_study_is_prepared() {
     assert!(toy(TOY).unwrap().needs_weights());
-    assert!(!toy(&TOY.replace("[analysis]\ncapability = { samples_per_feature = 20 }\n", ""))
-        .unwrap()
-        .needs_weights());
+    assert!(!toy(&TOY.replace(
+        "[analysis]\ncapability = { samples_per_feature = 20 }\n",
+        ""
+    ))
+    .unwrap()
+    .needs_weights());
     // Defaults: 1000 samples per feature.
     assert!(toy(&TOY.replace("samples_per_feature = 20", "")).is_ok());
     let cases = [
         (
             TOY.replace("samples_per_feature = 20", "samples_per_feature = 0"),
-            "toy.toml:16: field `analysis.capability.samples_per_feature`",
+            "toy.toml:15: field `analysis.capability.samples_per_feature`",
         ),
         (
             TOY.replace("samples_per_feature = 20", "samples = 20"),
-            "toy.toml:16: field `analysis.capability.samples`",
+            "toy.toml:15: field `analysis.capability.samples`",
         ),
         (
             TOY.replace("capability =", "capabilty ="),
-            "toy.toml:16: field `analysis.capabilty`",
+            "toy.toml:15: field `analysis.capabilty`",
         ),
         (
             TOY.replace(

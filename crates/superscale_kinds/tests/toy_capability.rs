@@ -8,8 +8,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::Value;
 use std::path::Path;
 use superscale_kernels::Simd;
-use superscale_models::{power_law_probabilities, FeatureSampler, Init, ToyModel};
 use superscale_kinds::toy::capability::{average_ranks, feature_errors, feature_outputs, spearman};
+use superscale_models::{power_law_probabilities, FeatureSampler, Init, ToyModel};
 
 fn golden() -> Value {
     let text = std::fs::read_to_string(

@@ -10,9 +10,9 @@
 //! and more than twice weak's, and most weak features jumping (single drop).
 
 use std::path::Path;
-use superscale_models::{power_law_probabilities, FeatureSampler};
 use superscale_kinds::toy::capability::{capability_sweep, feature_errors, CapabilitySweep};
 use superscale_kinds::{run_study, RunStatus};
+use superscale_models::{power_law_probabilities, FeatureSampler};
 use superscale_spec::Experiment;
 
 const REDUCED: &str = r#"
@@ -44,7 +44,7 @@ fn sweep_of(gamma: &str) -> CapabilitySweep {
         })
         .cloned()
         .collect();
-    let results = run_study(&points, 2, &|_| {}).unwrap();
+    let results = run_study(&points, 2).unwrap();
     let probabilities = power_law_probabilities(200, 1.0, 1.0).unwrap();
     let sampler = FeatureSampler::new(probabilities.clone(), 2.0).unwrap();
     let mut widths = Vec::new();

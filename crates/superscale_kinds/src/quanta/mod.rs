@@ -89,12 +89,11 @@ impl Quanta {
             .iter()
             .find(|f| f.config == plan.task && f.seed == plan.task_seed)?;
         let of = family.tests.iter().find(|t| {
-            t.test_points == plan.train.test_points
-                && t.per_task == plan.train.test_points_per_task
+            t.test_points == plan.train.test_points && t.per_task == plan.train.test_points_per_task
         })?;
-        let sets = of.sets.get_or_init(|| {
-            TestSets::new(&family.task, of.test_points, of.per_task, family.seed)
-        });
+        let sets = of
+            .sets
+            .get_or_init(|| TestSets::new(&family.task, of.test_points, of.per_task, family.seed));
         Some((&family.task, sets))
     }
 }
@@ -120,7 +119,9 @@ impl Kind for Quanta {
     /// Reads `[analysis]`, and draws the subsets of every task family of the study (cheap,
     /// and a family whose subsets cannot be drawn is a mistake of the file). The test sets
     /// are drawn when a run first needs them, so listing or merging a study costs nothing.
-    fn prepare(experiment: &Experiment<QuantaSpec>) -> std::result::Result<Self, superscale_spec::Error> {
+    fn prepare(
+        experiment: &Experiment<QuantaSpec>,
+    ) -> std::result::Result<Self, superscale_spec::Error> {
         let settings: QuantaSettings = experiment.settings()?;
         settings
             .analysis
@@ -201,12 +202,13 @@ impl Kind for Quanta {
                     failed("its task family was not prepared with the study".into())
                 })?;
                 let steps = point.spec.train.steps;
-                let trained = train_network(task, &point.spec.train, tests, point.seed, &mut |done| {
-                    if done % 100 == 0 || done == steps {
-                        step(point, done);
-                    }
-                })
-                .map_err(|err| failed(err.to_string()))?;
+                let trained =
+                    train_network(task, &point.spec.train, tests, point.seed, &mut |done| {
+                        if done % 100 == 0 || done == steps {
+                            step(point, done);
+                        }
+                    })
+                    .map_err(|err| failed(err.to_string()))?;
                 Ok(to_output(&trained, started.elapsed().as_secs_f64()))
             })
             .collect()

@@ -120,9 +120,9 @@ pub(super) fn parameter_curve(
             .filter(|r| r.plan.task.alpha == row.alpha && r.result.diverged_at.is_none())
             .map(|r| (r.result.n_params as f64, r.result.final_test_loss_bits()))
             .collect();
-        let (lo, hi) = group
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
+        let (lo, hi) = group.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+            (lo.min(p.0), hi.max(p.0))
+        });
         let (mx, my) = log_mean(&group);
         let e = &row.estimate;
         series.push(Series {
@@ -235,9 +235,9 @@ pub(super) fn learning_times(analysis: &StudyAnalysis) -> Result<String> {
     }];
     if !points.is_empty() {
         let (mx, my) = log_mean(&points);
-        let (lo, hi) = points
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.0), hi.max(p.0)));
+        let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+            (lo.min(p.0), hi.max(p.0))
+        });
         series.push(Series {
             label: "slope −1 (theory)".into(),
             points: [lo, hi].map(|x| (x, (my - (x.ln() - mx)).exp())).to_vec(),

@@ -91,7 +91,9 @@ pub(super) fn aggregate_forecast(backtest: &Backtest) -> Result<Option<String>> 
                 ))
                 .map_err(|e| e.to_string())?
                 .label(format!("{name} [95%]"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+                });
         }
         let observed = color(7);
         chart

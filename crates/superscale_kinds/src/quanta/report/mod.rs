@@ -41,7 +41,10 @@ fn rounded(value: Option<f64>) -> String {
 }
 
 fn overview(runs: &[QuantaRun]) -> Section {
-    let diverged = runs.iter().filter(|r| r.result.diverged_at.is_some()).count();
+    let diverged = runs
+        .iter()
+        .filter(|r| r.result.diverged_at.is_some())
+        .count();
     let tasks = || runs.iter().map(|r| &r.plan.task);
     Section::new("Overview").with(Block::Text(format!(
         "Multitask sparse parity (Michaud et al. 2023; docs/science/quanta.md §1): {} tasks, \
@@ -100,36 +103,36 @@ fn exponents(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Result<Section> {
 }
 
 fn emergence(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Result<Section> {
-    let rows = runs
-        .iter()
-        .zip(&analysis.emergence)
-        .map(|(run, emergence)| {
-            let (single, slope) = emergence.summary.as_ref().map_or(
-                ("–".to_string(), "–".to_string()),
-                |s| {
-                    (
-                        format!("{}/{}", s.n_single_drop, s.n_learned),
-                        format!("{:.3} ± {:.3}", s.slope, s.slope_se),
-                    )
-                },
-            );
-            let learned = emergence
-                .tasks
-                .iter()
-                .filter(|t| t.learning_step.is_some())
-                .count();
-            vec![
-                run.id.clone(),
-                run.plan.train.width.to_string(),
-                data_label(run.plan.train.data),
-                run.plan.task.alpha.to_string(),
-                run.plan.replicate.to_string(),
-                learned.to_string(),
-                single,
-                slope,
-            ]
-        })
-        .collect();
+    let rows =
+        runs.iter()
+            .zip(&analysis.emergence)
+            .map(|(run, emergence)| {
+                let (single, slope) = emergence.summary.as_ref().map_or(
+                    ("–".to_string(), "–".to_string()),
+                    |s| {
+                        (
+                            format!("{}/{}", s.n_single_drop, s.n_learned),
+                            format!("{:.3} ± {:.3}", s.slope, s.slope_se),
+                        )
+                    },
+                );
+                let learned = emergence
+                    .tasks
+                    .iter()
+                    .filter(|t| t.learning_step.is_some())
+                    .count();
+                vec![
+                    run.id.clone(),
+                    run.plan.train.width.to_string(),
+                    data_label(run.plan.train.data),
+                    run.plan.task.alpha.to_string(),
+                    run.plan.replicate.to_string(),
+                    learned.to_string(),
+                    single,
+                    slope,
+                ]
+            })
+            .collect();
     let mut section = Section::new("Emergence");
     section.push(Block::Note(
         "A subtask is learned at the first evaluation with loss < 0.1 bits; its profile is a \
@@ -213,7 +216,14 @@ fn backtest_blocks(backtest: &Backtest) -> Result<Vec<Block>> {
         })
         .collect();
     blocks.push(table(
-        &["task", "p", "observed crossing", "law [95%]", "own curve", "verdict"],
+        &[
+            "task",
+            "p",
+            "observed crossing",
+            "law [95%]",
+            "own curve",
+            "verdict",
+        ],
         tasks,
     ));
     if let Some(svg) = figures::forecast_outcome(backtest)? {
@@ -232,7 +242,9 @@ fn forecasts(analysis: &StudyAnalysis) -> Result<Section> {
             .into(),
     ));
     if analysis.backtests.is_empty() {
-        section.push(Block::Text("No scale has enough points for a backtest.".into()));
+        section.push(Block::Text(
+            "No scale has enough points for a backtest.".into(),
+        ));
     }
     for backtest in &analysis.backtests {
         section.blocks.extend(backtest_blocks(backtest)?);

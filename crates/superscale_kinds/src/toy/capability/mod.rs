@@ -52,7 +52,10 @@ fn default_samples_per_feature() -> usize {
 impl CapabilitySpec {
     /// Checks the settings against the study: at least one sample per feature, and every run
     /// a superposition-scaling model (the measurement needs its feature sampler).
-    pub fn check(&self, experiment: &Experiment) -> std::result::Result<(), superscale_spec::Error> {
+    pub fn check(
+        &self,
+        experiment: &Experiment,
+    ) -> std::result::Result<(), superscale_spec::Error> {
         if self.samples_per_feature == 0 {
             return Err(experiment.locate(violation(
                 "analysis.capability.samples_per_feature",
@@ -117,7 +120,10 @@ fn label(axes: &[(String, String)], replicate: u32) -> String {
 
 /// Every finished model's per-feature errors, grouped into regimes (in the order of their
 /// labels); diverged runs have no final model and are left out. Needs each run's weights.
-pub fn analyse(spec: &CapabilitySpec, results: &[RunResult]) -> std::result::Result<Vec<Regime>, String> {
+pub fn analyse(
+    spec: &CapabilitySpec,
+    results: &[RunResult],
+) -> std::result::Result<Vec<Regime>, String> {
     let mut groups: BTreeMap<String, Vec<(MeasuredModel, Vec<f64>)>> = BTreeMap::new();
     for result in results {
         let point = &result.point;

@@ -79,7 +79,9 @@ fn count_plot(regimes: &[Regime]) -> Result<String> {
                 .draw_series(LineSeries::new(capable.clone(), c.stroke_width(2)))
                 .map_err(|e| e.to_string())?
                 .label(regime.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+                });
             chart
                 .draw_series(capable.iter().map(|&p| Circle::new(p, 3, c.filled())))
                 .map_err(|e| e.to_string())?;
@@ -241,7 +243,9 @@ fn feature_curves(regime: &Regime) -> Result<String> {
                 .draw_series(LineSeries::new(curve, c.stroke_width(2)))
                 .map_err(|e| e.to_string())?
                 .label(format!("feature {i}"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+                });
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     })

@@ -88,6 +88,38 @@ fn runs_keep_the_legacy_identity_and_order() {
     );
 }
 
+/// Sweep axes expand in the order of their dotted paths (the parser's table is sorted), the
+/// first slowest: "task.alpha", then "train.data", then "train.width". The old
+/// `superscale quanta` expanded alpha × width × data, so a file sweeping both the width and
+/// the data lists its runs in another order than the old binary did (no shipped file does).
+#[test]
+fn sweep_axes_expand_in_the_order_of_their_paths() {
+    let text = TINY.replace(
+        "\"train.width\" = [8, 24]",
+        "\"train.width\" = [8, 24]\n\"train.data\" = [100, 200]",
+    );
+    let experiment = parse(&text).unwrap();
+    let axes: Vec<&str> = experiment.axes.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(axes, ["task.alpha", "train.data", "train.width"]);
+    let order: Vec<(Option<usize>, usize)> = experiment.points[..8]
+        .iter()
+        .map(|p| (p.spec.train.data, p.spec.train.width))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (Some(100), 8),
+            (Some(100), 8),
+            (Some(100), 24),
+            (Some(100), 24),
+            (Some(200), 8),
+            (Some(200), 8),
+            (Some(200), 24),
+            (Some(200), 24)
+        ]
+    );
+}
+
 #[test]
 fn mistakes_name_the_file_line_and_field() {
     let cases = [

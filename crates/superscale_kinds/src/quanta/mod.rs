@@ -253,7 +253,11 @@ impl Kind for Quanta {
         _finished: &Finished<RunPlan>,
         analysis: &QuantaAnalysis,
     ) -> std::result::Result<Vec<Section>, AnalysisError> {
-        Ok(report::sections(&analysis.runs, &analysis.study)?)
+        Ok(report::sections(
+            &analysis.runs,
+            &analysis.study,
+            self.analysis.steps_window,
+        )?)
     }
 
     fn headlines(&self, analysis: &QuantaAnalysis) -> Vec<String> {

@@ -35,7 +35,11 @@ fn log_mean(points: &[(f64, f64)]) -> (f64, f64) {
 
 /// Aggregate test loss vs steps for every run (log-log, coloured by Zipf exponent), with
 /// each α_S fit drawn through the group's widest run at the middle of its schedule.
-pub(super) fn aggregate_curves(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Result<String> {
+pub(super) fn aggregate_curves(
+    runs: &[QuantaRun],
+    analysis: &StudyAnalysis,
+    window: [f64; 2],
+) -> Result<String> {
     let alphas = distinct(runs.iter().map(|r| r.plan.task.alpha));
     let mut series = Vec::new();
     let mut labelled = Vec::new();
@@ -80,13 +84,17 @@ pub(super) fn aggregate_curves(runs: &[QuantaRun], analysis: &StudyAnalysis) -> 
             steps[middle].max(1) as f64,
             run.result.test_loss_bits[middle],
         );
+        // Drawn over the steps the fit used (the analysis' window).
+        let total = run.plan.train.steps as f64;
         let last = steps.last().copied().unwrap_or(1).max(1) as f64;
+        let from = (window[0] * total).max(1.0).min(last);
+        let to = (window[1] * total).clamp(from, last);
         series.push(Series {
             label: format!(
                 "alpha {}: α_S = {:.3} (theory {:.3})",
                 row.alpha, e.exponent, e.theory
             ),
-            points: [1.0, last]
+            points: [from, to]
                 .map(|x| (x, lm * (x / sm).powf(-e.exponent)))
                 .to_vec(),
             style: Style::Reference,
@@ -302,8 +310,9 @@ pub(super) fn forecast_outcome(backtest: &Backtest) -> Result<Option<String>> {
             .configure_mesh()
             .x_desc("observed crossing")
             .y_desc("predicted (95% interval)")
-            .x_label_formatter(&|v| tick(*v, true))
-            .y_label_formatter(&|v| tick(*v, true))
+            // Labelled at every tick when the axis spans less than a decade.
+            .x_label_formatter(&|v| tick(*v, hi / lo >= 10.0))
+            .y_label_formatter(&|v| tick(*v, hi / lo >= 10.0))
             .light_line_style(GRID)
             .draw()
             .map_err(|e| e.to_string())?;

@@ -60,8 +60,10 @@ pub(super) fn aggregate_forecast(backtest: &Backtest) -> Result<Option<String>> 
             .configure_mesh()
             .x_desc(backtest.axis.as_str())
             .y_desc("test loss (bits)")
-            .x_label_formatter(&|v| tick(*v, true))
-            .y_label_formatter(&|v| tick(*v, true))
+            // Labelled at every tick when the axis spans less than a decade (the 1-2-5
+            // labels of a log axis would leave it bare).
+            .x_label_formatter(&|v| tick(*v, x1 / x0 >= 10.0))
+            .y_label_formatter(&|v| tick(*v, y1 / y0 >= 10.0))
             .light_line_style(GRID)
             .draw()
             .map_err(|e| e.to_string())?;

@@ -59,7 +59,7 @@ fn overview(runs: &[QuantaRun]) -> Section {
     )))
 }
 
-fn exponents(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Result<Section> {
+fn exponents(runs: &[QuantaRun], analysis: &StudyAnalysis, window: [f64; 2]) -> Result<Section> {
     let rows = analysis
         .exponents
         .iter()
@@ -95,7 +95,7 @@ fn exponents(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Result<Section> {
         ],
         rows,
     ));
-    section.push(figure(figures::aggregate_curves(runs, analysis)?));
+    section.push(figure(figures::aggregate_curves(runs, analysis, window)?));
     if let Some(svg) = figures::parameter_curve(runs, analysis)? {
         section.push(figure(svg));
     }
@@ -252,11 +252,15 @@ fn forecasts(analysis: &StudyAnalysis) -> Result<Section> {
     Ok(section)
 }
 
-/// The quanta sections of a study's report.
-pub(crate) fn sections(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Result<Vec<Section>> {
+/// The quanta sections of a study's report; `window` is the analysis' steps window of α_S.
+pub(crate) fn sections(
+    runs: &[QuantaRun],
+    analysis: &StudyAnalysis,
+    window: [f64; 2],
+) -> Result<Vec<Section>> {
     Ok(vec![
         overview(runs),
-        exponents(runs, analysis)?,
+        exponents(runs, analysis, window)?,
         emergence(runs, analysis)?,
         forecasts(analysis)?,
     ])

@@ -57,8 +57,9 @@ fn count_plot(regimes: &[Regime]) -> Result<String> {
             .configure_mesh()
             .x_desc("width m")
             .y_desc("features")
-            .x_label_formatter(&|v| tick(*v, true))
-            .y_label_formatter(&|v| tick(*v, true))
+            // Labelled at every tick when the axis spans less than a decade.
+            .x_label_formatter(&|v| tick(*v, x1 / x0 >= 10.0))
+            .y_label_formatter(&|v| tick(*v, n * 1.3 / 0.8 >= 10.0))
             .light_line_style(GRID)
             .draw()
             .map_err(|e| e.to_string())?;
@@ -219,7 +220,7 @@ fn feature_curves(regime: &Regime) -> Result<String> {
             .configure_mesh()
             .x_desc("width m")
             .y_desc("relative error")
-            .x_label_formatter(&|v| tick(*v, true))
+            .x_label_formatter(&|v| tick(*v, x1 / x0 >= 10.0))
             .y_label_formatter(&|v| tick(*v, false))
             .light_line_style(GRID)
             .draw()

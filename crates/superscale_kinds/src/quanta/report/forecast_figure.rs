@@ -4,7 +4,7 @@
 use crate::quanta::forecast::{AggregateForecast, Backtest, Interval};
 use plotters::prelude::*;
 use superscale_report::chart::{figure, tick, CAPTION_FONT, SIZE};
-use superscale_report::palette::{color, GRID};
+use superscale_report::palette::{color, GRID, REFERENCE};
 use superscale_report::Result;
 
 /// Which interval of a held-out point a band draws.
@@ -110,7 +110,7 @@ pub(super) fn aggregate_forecast(backtest: &Backtest) -> Result<Option<String>> 
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
+            .border_style(REFERENCE)
             .label_font(("sans-serif", 11))
             .position(SeriesLabelPosition::UpperRight)
             .draw()

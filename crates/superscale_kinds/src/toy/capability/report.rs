@@ -32,7 +32,7 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
+        .border_style(REFERENCE)
         .label_font(("sans-serif", 11))
         .position(position)
         .draw()

@@ -1,7 +1,7 @@
-"""Golden values for the toy-model capability measurement (crates/superscale_quanta,
-src/capability.rs and src/capability_sweep.rs; docs/quanta.md "Capability").
+"""Golden values for the toy-model capability measurement (crates/superscale_kinds,
+src/toy/capability/measure.rs and sweep.rs; docs/quanta.md "Capability").
 
-Writes crates/superscale_quanta/tests/data/capability_golden.json. float64 numpy; the
+Writes crates/superscale_kinds/tests/data/capability_golden.json. float64 numpy; the
 weights and inputs come from a seeded numpy generator and are stored in the file (as f32
 values), so the Rust test reads the same numbers.
 
@@ -67,7 +67,7 @@ def main():
         "spearman": {"a": a, "b": [v if np.isfinite(v) else "inf" for v in c],
                      "ranks_a": [float(r) for r in rankdata(a)], "rho": spearman(a, c)},
     }
-    out = os.path.join(os.path.dirname(__file__), "..", "crates", "superscale_quanta", "tests", "data",
+    out = os.path.join(os.path.dirname(__file__), "..", "crates", "superscale_kinds", "tests", "data",
                        "capability_golden.json")
     with open(out, "w") as f:
         json.dump(golden, f, indent=1)

@@ -1,6 +1,6 @@
-"""Golden values for crates/superscale_quanta (docs/science/quanta.md §1, §3 C1, §6/D5).
+"""Golden values for the quanta kind, crates/superscale_kinds (docs/science/quanta.md §1, §3 C1, §6/D5).
 
-Writes crates/superscale_quanta/tests/data/quanta_golden.json (conventions:
+Writes crates/superscale_kinds/tests/data/quanta_golden.json (conventions:
 reference/README.md). float64 numpy, no randomness.
 
 - frequencies: the code's p_t = (t + offset)^-alpha / sum, t = 1..n_tasks
@@ -47,7 +47,7 @@ def main():
                    "edit_distance": [float(v) for v in 5.0 * (1.0 - np.exp(-loss))]},
     }
     here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, "..", "crates", "superscale_quanta", "tests", "data", "quanta_golden.json")
+    out = os.path.join(here, "..", "crates", "superscale_kinds", "tests", "data", "quanta_golden.json")
     with open(out, "w") as handle:
         json.dump(golden, handle, indent=1)
         handle.write("\n")

@@ -3,6 +3,7 @@
 //! arms in the `dispatch!` match), beside the module implementing
 //! [`superscale_engine::Kind`] (`docs/architecture.md`, "Adding a kind").
 
+use crate::quanta::{Quanta, QuantaSpec};
 use crate::toy::{from_output, RunResult, Toy};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -30,6 +31,8 @@ trait ToyResults: Kind {
     }
 }
 
+impl ToyResults for Quanta {}
+
 impl ToyResults for Toy {
     fn toy_results(finished: &Finished<RunSpec>) -> Option<Vec<RunResult>> {
         finished
@@ -45,10 +48,12 @@ impl ToyResults for Toy {
 pub enum AnyExperiment {
     /// toy models of superposition (`kind = "toy"`, the default)
     Toy(Experiment<RunSpec>),
+    /// the quantization model on multitask sparse parity (`kind = "quanta"`)
+    Quanta(Experiment<QuantaSpec>),
 }
 
 /// The names of the kinds this build knows.
-pub const KINDS: [&str; 1] = ["toy"];
+pub const KINDS: [&str; 2] = ["toy", "quanta"];
 
 /// Calls `$body` with `$experiment` bound to the typed experiment and `$kind` to the kind's
 /// type.
@@ -57,6 +62,10 @@ macro_rules! dispatch {
         match $any {
             AnyExperiment::Toy($experiment) => {
                 type $kind = Toy;
+                $body
+            }
+            AnyExperiment::Quanta($experiment) => {
+                type $kind = Quanta;
                 $body
             }
         }
@@ -77,6 +86,7 @@ impl AnyExperiment {
     pub fn parse(text: &str, path: &Path) -> Result<Self, superscale_spec::Error> {
         match kind_of(text, path)?.as_str() {
             "toy" => Ok(Self::Toy(Experiment::from_text(text, path)?)),
+            "quanta" => Ok(Self::Quanta(Experiment::from_text(text, path)?)),
             other => Err(superscale_spec::Error::Invalid {
                 path: path.to_path_buf(),
                 line: superscale_spec::line_of(text, "kind"),
@@ -138,6 +148,7 @@ impl AnyExperiment {
     pub fn as_toy(&self) -> Option<&Experiment<RunSpec>> {
         match self {
             AnyExperiment::Toy(e) => Some(e),
+            _ => None,
         }
     }
 

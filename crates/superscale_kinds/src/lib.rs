@@ -1,9 +1,11 @@
 //! The kinds of experiment superscale runs, each one module implementing the engine's
-//! [`superscale_engine::Kind`]: `toy` (toy models of superposition). See
+//! [`superscale_engine::Kind`]: `toy` (toy models of superposition), `quanta` (the
+//! quantization model on multitask sparse parity). See
 //! `docs/architecture.md`, "Adding a kind".
 #![deny(missing_docs)]
 
 mod any;
+pub mod quanta;
 pub mod toy;
 
 pub use any::{Analysed, AnyExperiment, KINDS};

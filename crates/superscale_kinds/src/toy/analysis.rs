@@ -96,6 +96,8 @@ pub struct ToyAnalysis {
     pub results: Vec<RunResult>,
     /// α_m per group (empty when the width is not swept)
     pub exponents: Vec<WidthExponent>,
+    /// per-feature capability per regime, when `[analysis] capability` asks for it
+    pub capability: Option<Vec<super::capability::Regime>>,
 }
 
 /// Analyses the finished runs of a toy-model study.
@@ -103,6 +105,7 @@ pub fn analyse(results: Vec<RunResult>) -> ToyAnalysis {
     ToyAnalysis {
         exponents: fit_width_exponents(&results),
         results,
+        capability: None,
     }
 }
 

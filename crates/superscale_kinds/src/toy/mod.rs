@@ -4,12 +4,14 @@
 //! `docs/science/tms.md`).
 
 mod analysis;
+pub mod capability;
 mod error;
 mod execute;
 mod exponents;
 mod grid_runs;
 mod output;
 mod report;
+mod settings;
 mod tables;
 
 pub use error::{Error, Result};
@@ -20,6 +22,7 @@ pub use analysis::{
     analyse, anthropic, best_per_point, dimensionality, exponent_lines, Phase, ToyAnalysis,
 };
 pub use output::{from_output, schema, to_output, Mismatch};
+pub use settings::{ToyAnalysisSpec, ToySettings};
 pub use tables::{curves_csv, exponents_csv, results_csv};
 
 use std::sync::atomic::AtomicBool;
@@ -30,15 +33,18 @@ use superscale_spec::{Experiment, RunPoint, RunSpec};
 use superscale_store::{RunOutput, Schema};
 
 /// The toy kind, as the engine drives it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Toy {
     simd: Simd,
+    /// the study's `[analysis]` table
+    settings: ToySettings,
 }
 
 impl Default for Toy {
     fn default() -> Self {
         Self {
             simd: Simd::detect(),
+            settings: ToySettings::default(),
         }
     }
 }
@@ -61,8 +67,16 @@ fn run_error(point: &RunPoint, err: &Error) -> RunError {
 impl Kind for Toy {
     type Spec = RunSpec;
 
-    fn prepare(_experiment: &Experiment) -> std::result::Result<Self, superscale_spec::Error> {
-        Ok(Toy::new())
+    fn prepare(experiment: &Experiment) -> std::result::Result<Self, superscale_spec::Error> {
+        Ok(Toy {
+            settings: ToySettings::read(experiment)?,
+            ..Toy::new()
+        })
+    }
+
+    /// The capability analysis measures every final model.
+    fn needs_weights(&self) -> bool {
+        self.settings.analysis.capability.is_some()
     }
 
     fn schema(&self) -> Schema {
@@ -123,7 +137,12 @@ impl Kind for Toy {
             .map(|run| from_output(run.point.clone(), &run.output))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|err| AnalysisError::Kind(err.to_string()))?;
-        Ok(analyse(results))
+        let mut analysis = analyse(results);
+        if let Some(spec) = &self.settings.analysis.capability {
+            analysis.capability =
+                Some(capability::analyse(spec, &analysis.results).map_err(AnalysisError::Kind)?);
+        }
+        Ok(analysis)
     }
 
     fn tables(
@@ -132,11 +151,15 @@ impl Kind for Toy {
         _finished: &Finished<RunSpec>,
         analysis: &ToyAnalysis,
     ) -> std::result::Result<Vec<(String, String)>, AnalysisError> {
-        Ok(vec![
+        let mut tables = vec![
             ("results.csv".into(), results_csv(&analysis.results)),
             ("exponents.csv".into(), exponents_csv(&analysis.exponents)),
             ("curves.csv".into(), curves_csv(&analysis.results)),
-        ])
+        ];
+        if let Some(regimes) = &analysis.capability {
+            tables.extend(capability::tables(regimes));
+        }
+        Ok(tables)
     }
 
     fn sections(
@@ -145,11 +168,19 @@ impl Kind for Toy {
         _finished: &Finished<RunSpec>,
         analysis: &ToyAnalysis,
     ) -> std::result::Result<Vec<Section>, AnalysisError> {
-        Ok(report::sections(&analysis.results, analysis)?)
+        let mut sections = report::sections(&analysis.results, analysis)?;
+        if let Some(regimes) = &analysis.capability {
+            sections.extend(capability::sections(regimes)?);
+        }
+        Ok(sections)
     }
 
     fn headlines(&self, analysis: &ToyAnalysis) -> Vec<String> {
-        exponent_lines(&analysis.exponents)
+        let mut lines = exponent_lines(&analysis.exponents);
+        if let Some(regimes) = &analysis.capability {
+            lines.extend(capability::lines(regimes));
+        }
+        lines
     }
 }
 

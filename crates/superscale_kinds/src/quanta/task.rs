@@ -1,0 +1,302 @@
+//! Multitask sparse parity (Michaud et al. 2023; `docs/science/quanta.md` §1, their
+//! `scripts/sparse-parity-v4.py`).
+//!
+//! Task t ∈ 0..n_tasks has a k-subset S_t of the n data bits; a sample of task t is
+//! x = one-hot(t) ⊕ bits with label (Σ_{j∈S_t} bits_j) mod 2. Tasks are drawn with
+//! Zipf frequencies p_t ∝ (t + 1 + offset)^(−alpha) (the code's 1-based t).
+//!
+//! Exponent conventions (§1): `alpha` here is the **code's** alpha, which is the
+//! paper's α + 1; the paper's quanta law p_k ∝ k^−(α+1) has α = alpha − 1, so code
+//! alpha = 1.4 is paper α = 0.4, predicting α_N = 0.4 and α_S = α_D = 0.4/1.4 (§2.1).
+
+use super::error::{invalid, Error, Result};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+use superscale_mlp::SparseRows;
+
+/// The task family (the `[task]` table of an experiment spec).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskConfig {
+    /// number of subtasks (quanta)
+    pub n_tasks: usize,
+    /// data bits per input, n
+    pub n_bits: usize,
+    /// bits per parity subset, k
+    pub k: usize,
+    /// the code's Zipf exponent: p_t ∝ (t + offset)^(−alpha), t = 1..n_tasks
+    pub alpha: f64,
+    /// the code's offset (0 in every paper configuration)
+    #[serde(default)]
+    pub offset: f64,
+}
+
+impl TaskConfig {
+    /// The paper's α = alpha − 1 (`docs/science/quanta.md` §1, exponent convention).
+    pub fn paper_alpha(&self) -> f64 {
+        self.alpha - 1.0
+    }
+
+    /// Refuses values the generator cannot use; errors name the spec field.
+    pub fn validate(&self) -> Result<()> {
+        if self.n_tasks == 0 {
+            return Err(invalid("task.n_tasks", "must be at least 1"));
+        }
+        if self.n_bits == 0 || self.n_bits > 4096 {
+            return Err(invalid(
+                "task.n_bits",
+                format!("{} is not in 1..=4096", self.n_bits),
+            ));
+        }
+        if self.k == 0 || self.k > self.n_bits {
+            return Err(invalid(
+                "task.k",
+                format!("{} must satisfy 1 ≤ k ≤ n_bits = {}", self.k, self.n_bits),
+            ));
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(invalid(
+                "task.alpha",
+                format!("{} must be positive", self.alpha),
+            ));
+        }
+        if !(self.offset.is_finite() && self.offset > -1.0) {
+            return Err(invalid(
+                "task.offset",
+                format!("{} must be > −1", self.offset),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Zipf frequencies p_t = (t + offset)^(−alpha) / Σ, t = 1..n_tasks (§1, L238–240).
+pub fn zipf_frequencies(n_tasks: usize, alpha: f64, offset: f64) -> Vec<f64> {
+    let weights: Vec<f64> = (1..=n_tasks)
+        .map(|t| (t as f64 + offset).powf(-alpha))
+        .collect();
+    let total: f64 = weights.iter().sum();
+    weights.into_iter().map(|w| w / total).collect()
+}
+
+/// Test-set rows per task, `int(p_t · test_points)` (§1, L242: truncated).
+pub fn test_sizes(frequencies: &[f64], test_points: usize) -> Vec<usize> {
+    frequencies
+        .iter()
+        .map(|p| (p * test_points as f64) as usize)
+        .collect()
+}
+
+/// A SplitMix64 finaliser: independent streams from one seed and a stream number.
+pub fn derive_seed(seed: u64, stream: u64) -> u64 {
+    let mut z = seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A batch of samples: sparse inputs (one-hot task ⊕ bits), labels and task ids.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    /// rows × (n_tasks + n_bits), values 1
+    pub input: SparseRows,
+    /// parity labels
+    pub labels: Vec<u32>,
+    /// task of each row
+    pub tasks: Vec<u32>,
+}
+
+impl Batch {
+    /// An empty batch for inputs of `input_dim` columns.
+    pub fn new(input_dim: usize) -> Self {
+        Self {
+            input: SparseRows::with_capacity(0, input_dim, 0),
+            ..Self::default()
+        }
+    }
+
+    /// Empties the batch, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.input.row_offsets.truncate(1);
+        self.input.columns.clear();
+        self.input.values.clear();
+        self.labels.clear();
+        self.tasks.clear();
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether the batch has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Appends row `row` of `other`.
+    pub fn push_row_of(&mut self, other: &Batch, row: usize) {
+        let (columns, values) = other.input.row(row);
+        self.input.columns.extend_from_slice(columns);
+        self.input.values.extend_from_slice(values);
+        self.input.row_offsets.push(self.input.columns.len() as u32);
+        self.labels.push(other.labels[row]);
+        self.tasks.push(other.tasks[row]);
+    }
+}
+
+/// The generator: subsets, frequencies and their cumulative sums.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultitaskParity {
+    config: TaskConfig,
+    subsets: Vec<Vec<u32>>,
+    frequencies: Vec<f64>,
+    cumulative: Vec<f64>,
+}
+
+impl MultitaskParity {
+    /// Draws the subsets from `seed`: each is k distinct bits in random order, sorted;
+    /// duplicates of an earlier subset are rejected, with at most 10·n_tasks attempts
+    /// (§1, L228–235; Xoshiro256++ instead of Python's `random`, so the subsets differ
+    /// from the paper's but follow the same law).
+    pub fn new(config: &TaskConfig, seed: u64) -> Result<Self> {
+        config.validate()?;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, 0));
+        let attempts = 10 * config.n_tasks;
+        let mut subsets: Vec<Vec<u32>> = Vec::with_capacity(config.n_tasks);
+        let mut seen = std::collections::HashSet::new();
+        let mut pool: Vec<u32> = (0..config.n_bits as u32).collect();
+        for _ in 0..attempts {
+            if subsets.len() == config.n_tasks {
+                break;
+            }
+            // random.sample(range(n), k): a partial Fisher–Yates shuffle.
+            for i in 0..config.k {
+                let j = rng.random_range(i..config.n_bits);
+                pool.swap(i, j);
+            }
+            let mut subset = pool[..config.k].to_vec();
+            subset.sort_unstable();
+            if seen.insert(subset.clone()) {
+                subsets.push(subset);
+            }
+        }
+        if subsets.len() < config.n_tasks {
+            return Err(Error::Subsets {
+                found: subsets.len(),
+                n_tasks: config.n_tasks,
+                n: config.n_bits,
+                k: config.k,
+                attempts,
+            });
+        }
+        let frequencies = zipf_frequencies(config.n_tasks, config.alpha, config.offset);
+        let mut running = 0.0;
+        let cumulative = frequencies
+            .iter()
+            .map(|p| {
+                running += p;
+                running
+            })
+            .collect();
+        Ok(Self {
+            config: config.clone(),
+            subsets,
+            frequencies,
+            cumulative,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TaskConfig {
+        &self.config
+    }
+
+    /// n_tasks + n_bits.
+    pub fn input_dim(&self) -> usize {
+        self.config.n_tasks + self.config.n_bits
+    }
+
+    /// The sorted subset S_t of every task.
+    pub fn subsets(&self) -> &[Vec<u32>] {
+        &self.subsets
+    }
+
+    /// p_t of every task.
+    pub fn frequencies(&self) -> &[f64] {
+        &self.frequencies
+    }
+
+    /// Task of one uniform draw: numpy's `searchsorted(cdf, u)` (side = left), clamped
+    /// to the last task when rounding leaves the last cumulative sum below u.
+    pub fn task_of(&self, uniform: f64) -> usize {
+        self.cumulative
+            .partition_point(|&c| c < uniform)
+            .min(self.config.n_tasks - 1)
+    }
+
+    /// Histogram of `count` inverse-CDF task draws into `counts` (§1, L284–286).
+    pub fn draw_task_counts(&self, rng: &mut impl Rng, count: usize, counts: &mut Vec<usize>) {
+        counts.clear();
+        counts.resize(self.config.n_tasks, 0);
+        for _ in 0..count {
+            counts[self.task_of(rng.random::<f64>())] += 1;
+        }
+    }
+
+    /// Appends one fresh sample of `task`: uniform bits, label = parity of S_t.
+    pub fn push_sample(&self, task: usize, rng: &mut impl Rng, batch: &mut Batch) {
+        let n_tasks = self.config.n_tasks as u32;
+        batch.input.columns.push(task as u32);
+        batch.input.values.push(1.0);
+        let mut parity = 0u32;
+        let subset = &self.subsets[task];
+        let mut next_in_subset = 0;
+        let mut word = 0u64;
+        for bit in 0..self.config.n_bits as u32 {
+            if bit % 64 == 0 {
+                word = rng.random::<u64>();
+            }
+            let value = ((word >> (bit % 64)) & 1) as u32;
+            if next_in_subset < subset.len() && subset[next_in_subset] == bit {
+                parity ^= value;
+                next_in_subset += 1;
+            }
+            if value == 1 {
+                batch.input.columns.push(n_tasks + bit);
+                batch.input.values.push(1.0);
+            }
+        }
+        batch
+            .input
+            .row_offsets
+            .push(batch.input.columns.len() as u32);
+        batch.labels.push(parity);
+        batch.tasks.push(task as u32);
+    }
+
+    /// Appends `counts[t]` fresh samples of every task t, grouped in task order as the
+    /// paper's `get_batch` does (§1: not shuffled, harmless for an MLP).
+    pub fn push_counts(&self, counts: &[usize], rng: &mut impl Rng, batch: &mut Batch) {
+        for (task, &count) in counts.iter().enumerate() {
+            for _ in 0..count {
+                self.push_sample(task, rng, batch);
+            }
+        }
+    }
+
+    /// A training batch of the infinite-data mode: `batch_size` task draws, histogrammed,
+    /// then fresh bits (§1, D = −1).
+    pub fn fill_batch(
+        &self,
+        rng: &mut impl Rng,
+        batch_size: usize,
+        counts: &mut Vec<usize>,
+        batch: &mut Batch,
+    ) {
+        batch.clear();
+        self.draw_task_counts(rng, batch_size, counts);
+        self.push_counts(counts, rng, batch);
+    }
+}

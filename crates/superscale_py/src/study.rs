@@ -486,7 +486,7 @@ impl PyStudy {
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
         let position = self.position(run, replicate)?;
         let result = &self.toy("measurements")?.results[position];
-        let width = result.point.spec.model.shape().1;
+        let width = result.point.spec.model.width();
         result
             .geometry
             .as_ref()

@@ -174,6 +174,19 @@ fn heldout_batches() -> usize {
 }
 
 impl ModelSpec {
+    /// The sweep axis that sets the width m.
+    pub const WIDTH_AXIS: &'static str = "model.n_hidden";
+
+    /// The width m (hidden units).
+    pub fn width(&self) -> usize {
+        self.shape().1
+    }
+
+    /// The number of features n.
+    pub fn features(&self) -> usize {
+        self.shape().0
+    }
+
     /// (n, m) of the model.
     pub fn shape(&self) -> (usize, usize) {
         match self {

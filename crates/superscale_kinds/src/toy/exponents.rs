@@ -5,7 +5,7 @@ use super::execute::{RunResult, RunStatus};
 use superscale_fit::{ols_log_log, LogLogFit};
 
 /// The axis that is the width.
-pub const WIDTH_AXIS: &str = "model.n_hidden";
+pub const WIDTH_AXIS: &str = superscale_spec::ModelSpec::WIDTH_AXIS;
 
 /// α_m of one group of runs that differ only in width (and replicate).
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +50,7 @@ pub fn fit_width_exponents(results: &[RunResult]) -> Vec<WidthExponent> {
         let entry = &mut groups[position];
         match result.status {
             RunStatus::Done => entry.points.push((
-                result.point.spec.model.shape().1 as f64,
+                result.point.spec.model.width() as f64,
                 result.loss_heldout,
             )),
             RunStatus::Diverged { .. } => entry.diverged += 1,

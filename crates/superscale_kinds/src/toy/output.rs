@@ -77,7 +77,7 @@ pub fn to_output(result: &RunResult) -> RunOutput {
         }
     };
     let float = |f: &dyn Fn(&Geometry) -> f64| Scalar::Float(geometry.map_or(f64::NAN, f));
-    let (_, m) = result.point.spec.model.shape();
+    let m = result.point.spec.model.width();
     // The Welch bound κ² is derived, but kept so that SQL and exports see every column of
     // results.csv.
     let welch = geometry

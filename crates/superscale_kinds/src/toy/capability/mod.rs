@@ -105,7 +105,7 @@ pub struct Regime {
 fn label(axes: &[(String, String)], replicate: u32) -> String {
     let mut parts: Vec<String> = axes
         .iter()
-        .filter(|(key, _)| key != "model.n_hidden")
+        .filter(|(key, _)| key != superscale_spec::ModelSpec::WIDTH_AXIS)
         .map(|(key, value)| format!("{key}={value}"))
         .collect();
     if replicate > 0 {

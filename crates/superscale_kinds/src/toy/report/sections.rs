@@ -23,7 +23,7 @@ fn in_group(result: &RunResult, group: &[(String, String)]) -> bool {
 }
 
 fn width_of(result: &RunResult) -> f64 {
-    result.point.spec.model.shape().1 as f64
+    result.point.spec.model.width() as f64
 }
 
 fn loss_figure(exponents: &[WidthExponent]) -> Result<String> {

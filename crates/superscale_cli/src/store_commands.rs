@@ -90,8 +90,7 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     };
     let experiment = stored_experiment(&Store::open(first).map_err(store_error)?)?;
     let plan = experiment.plan().map_err(engine_error)?;
-    let summary =
-        superscale_store::merge(&args.out, &args.inputs, &plan).map_err(store_error)?;
+    let summary = superscale_store::merge(&args.out, &args.inputs, &plan).map_err(store_error)?;
     if !args.quiet {
         eprintln!(
             "merged {} stores into {}: {} runs copied, {} duplicates identical, {} runs not finished in any input",
@@ -186,10 +185,7 @@ pub fn ls(args: &LsArgs) -> Result<()> {
         "seconds"
     );
     for run in runs.iter().filter(|r| wanted.is_none_or(|w| r.state == w)) {
-        let loss = run
-            .headline
-            .map(|l| format!("{l:.6}"))
-            .unwrap_or_default();
+        let loss = run.headline.map(|l| format!("{l:.6}")).unwrap_or_default();
         let seconds = run
             .seconds
             .filter(|_| run.state.is_finished())

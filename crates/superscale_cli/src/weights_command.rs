@@ -3,10 +3,10 @@
 //! or a family of widths as a table with the fits MSO ∝ m^−slope and, where files have
 //! losses, loss ∝ m^−α_m.
 
+use crate::output::{print_out, UserError};
 use crate::weights_family::{family_text, given_losses, loss_of, Member};
 use crate::weights_output::{detail, per_feature_csv, summary_csv};
 use crate::weights_plot::{family_figure, norm_histogram};
-use crate::output::{print_out, UserError};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -2,9 +2,9 @@
 //! each file's loss (from `--loss`, `--losses` or the safetensors metadata), the table, and the
 //! power-law fits of MSO and loss against m.
 
+use crate::output::UserError;
 use crate::weights_command::WeightsArgs;
 use crate::weights_output::method_name;
-use crate::output::UserError;
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;

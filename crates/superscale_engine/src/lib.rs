@@ -26,6 +26,6 @@ pub use observe::{label, row, summary, Observer, RunLabel, Silent, Summary, Upda
 pub use recorder::Recorder;
 pub use schedule::{run_jobs, Outcome as RunOutcome, Stopped};
 pub use study::{
-    analyse_study, default_dir, finished_runs, run_study, study_plan, write_report, Options, Outcome,
-    Report, Written,
+    analyse_study, default_dir, finished_runs, run_study, study_plan, write_report, Options,
+    Outcome, Report, Written,
 };

@@ -194,7 +194,9 @@ pub fn finished_runs<R: Clone>(
                 ),
             }));
         };
-        let path = store.dir().join(weights_file(&record.run_id, record.replicate));
+        let path = store
+            .dir()
+            .join(weights_file(&record.run_id, record.replicate));
         if path.is_file() {
             output.weights = read_weights(&path)?;
         }

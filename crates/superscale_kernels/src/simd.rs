@@ -63,7 +63,7 @@ const SCALAR_ONLY_VARIABLE: &str = "SUPERSCALE_TEST_SCALAR_ONLY";
 /// The arithmetic a kernel body is generic over: fused or separate multiply-add.
 ///
 /// Public (with [`Plain`], [`Fused`] and [`dispatch!`](crate::dispatch)) so other crates
-/// instantiate their own kernels the same way: `superscale_grid` implements its own
+/// instantiate their own kernels the same way: `superscale_models::grid` implements its own
 /// eight-lane vector trait for these two types.
 pub trait Arith: Copy {
     /// a·b + c

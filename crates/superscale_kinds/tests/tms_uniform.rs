@@ -6,8 +6,8 @@
 //! one-seed protocol are `#[ignore]`; a reduced single-model protocol runs by default.
 
 use std::path::Path;
-use superscale_measure::feature_dimensionality;
 use superscale_kinds::{run_study, RunResult, RunStatus};
+use superscale_measure::feature_dimensionality;
 use superscale_spec::Experiment;
 
 /// p_k = 20^(−k/19) for the given k (docs/science/tms.md §5.5), five significant digits as in
@@ -287,7 +287,7 @@ fn c9_uniform_superposition_reduced() {
 /// SLOW (≈ 7–8 min on 2 cores, the longest test of the suite; it runs by default, within
 /// the CI budget, as issue 5 asks): the full C9 protocol, three seeds per level pooled,
 /// drawn by the entry sampler so that the 60 models train eight at a time through the
-/// grid's wide kernel (`superscale_grid`): the same data distribution and protocol as the
+/// grid's wide kernel (`superscale_models::grid`): the same data distribution and protocol as the
 /// test above at about a third of its cost. Measured: 1/2 bins 0 / 422 / 0, 2/5 bins
 /// 2 / 30 / 2 (docs/tms.md).
 #[test]

@@ -80,7 +80,7 @@ fn orthogonal_storage_is_exactly_capable_and_the_rest_exactly_at_chance() {
     assert!(feature_errors(&weights, &vec![0.0; n - 1], m, &sampler, 200, 3).is_err());
 }
 
-/// Σᵢ pᵢ eᵢ + (1 − pᵢ) fᵢ is the model's loss: it must agree with `superscale_train::evaluate`
+/// Σᵢ pᵢ eᵢ + (1 − pᵢ) fᵢ is the model's loss: it must agree with `superscale_models::train::evaluate`
 /// (n × MSE on ordinary batches) on an untrained model, within the two estimates' sampling
 /// error (measured 34.269 vs 34.277, 0.03 % apart; tolerance 3 %). Also: 1 and 2 threads give the same bits.
 #[test]
@@ -90,7 +90,7 @@ fn per_feature_errors_add_up_to_the_held_out_loss() {
     let mut sampler = FeatureSampler::new(probabilities.clone(), 2.0).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
     let model = ToyModel::new(n, m, Init::SuperpositionScaling, &mut rng).unwrap();
-    let direct = superscale_train::evaluate(
+    let direct = superscale_models::train::evaluate(
         &model,
         &mut sampler,
         &vec![1.0; n],

@@ -56,7 +56,7 @@ impl BatchSampler for Sampler {
 }
 
 /// Which sampler a trainer uses (the Anthropic spec's `sampler`, for crates that do not read
-/// specs, such as `superscale_grid`).
+/// specs, such as `superscale_models::grid`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sampling {
     /// [`FeatureSampler`]

@@ -151,7 +151,7 @@ impl FeatureSampler {
 }
 
 /// Number of inactive rows before the next active one: Geometric(p) on {0, 1, …}, from
-/// `log_miss` = ln(1 − p) (−∞ for p = 1, 0 for p = 0). Shared with `superscale_grid`, whose
+/// `log_miss` = ln(1 − p) (−∞ for p = 1, 0 for p = 0). Shared with `superscale_models::grid`, whose
 /// models must draw exactly these gaps.
 #[inline(always)]
 pub fn geometric_gap<R: Rng>(rng: &mut R, log_miss: f64) -> u64 {

@@ -11,7 +11,7 @@
 //! * the value word v: (v >> 8)·2^−24, times value_max (rand's f32 conversion).
 //!
 //! Two words per entry whatever the density: no logarithm and no branch, so eight models'
-//! streams advance in one AVX2 register (`superscale_grid`), at the cost of 2·B·n draws per
+//! streams advance in one AVX2 register (`superscale_models::grid`), at the cost of 2·B·n draws per
 //! batch where the geometric gaps need ≈ n + 2·B·Σp_i. Hence the choice per experiment
 //! (spec field `sampler`): gaps for large sparse models, entries for grids of small ones.
 

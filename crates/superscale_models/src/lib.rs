@@ -14,9 +14,11 @@ mod data;
 mod entries;
 mod error;
 mod forward;
+pub mod grid;
 pub mod reference;
 mod step_buffers;
 mod toy_model;
+pub mod train;
 
 pub use batch_sampler::{BatchSampler, Sampler, Sampling};
 pub use data::{geometric_gap, power_law_probabilities, FeatureSampler};

@@ -288,11 +288,7 @@ impl PyStudy {
     #[getter]
     fn run_ids(&self) -> Vec<String> {
         match &self.toy {
-            Some(toy) => toy
-                .results
-                .iter()
-                .map(|r| r.point.run_id.clone())
-                .collect(),
+            Some(toy) => toy.results.iter().map(|r| r.point.run_id.clone()).collect(),
             None => self
                 .experiment
                 .rows()
@@ -335,7 +331,10 @@ impl PyStudy {
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let tables = PyDict::new(py);
         for name in self.table_names() {
-            tables.set_item(&name, Self::frame(py, "table_frame", self.table_text(&name)?)?)?;
+            tables.set_item(
+                &name,
+                Self::frame(py, "table_frame", self.table_text(&name)?)?,
+            )?;
         }
         Ok(tables)
     }

@@ -162,45 +162,39 @@ pub fn xy_chart(
                         })
                         .collect();
                     let legend_color = c;
-                    let drawn = match s.style {
-                        Style::Points => {
-                            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                    let drawn =
+                        match s.style {
+                            Style::Points => chart
+                                .draw_series(points.iter().map(|&p| Circle::new(p, 4, c.filled()))),
+                            Style::Line => {
+                                chart.draw_series(LineSeries::new(points, c.stroke_width(2)))
+                            }
+                            Style::Reference => chart
+                                .draw_series(LineSeries::new(points, REFERENCE.stroke_width(1))),
                         }
-                        Style::Line => {
-                            chart.draw_series(LineSeries::new(points, c.stroke_width(2)))
-                        }
-                        Style::Reference => chart.draw_series(LineSeries::new(
-                            points,
-                            REFERENCE.stroke_width(1),
-                        )),
-                    }
-                    .map_err(|e| plot_error(title, e))?;
+                        .map_err(|e| plot_error(title, e))?;
                     if !s.label.is_empty() {
                         let reference = s.style == Style::Reference;
                         drawn.label(s.label.clone()).legend(move |(x, y)| {
-                            let c = if reference {
-                                REFERENCE
-                            } else {
-                                legend_color
-                            };
+                            let c = if reference { REFERENCE } else { legend_color };
                             PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
                         });
                     }
                 }
                 if series.iter().any(|s| !s.label.is_empty()) {
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(RGBColor(200, 200, 200))
-                    .label_font(("sans-serif", 11))
-                    .position(if log {
-                        // Scaling curves fall to the lower right: keep the legend off the data.
-                        SeriesLabelPosition::LowerLeft
-                    } else {
-                        SeriesLabelPosition::UpperRight
-                    })
-                    .draw()
-                    .map_err(|e| plot_error(title, e))?;
+                    chart
+                        .configure_series_labels()
+                        .background_style(WHITE.mix(0.85))
+                        .border_style(RGBColor(200, 200, 200))
+                        .label_font(("sans-serif", 11))
+                        .position(if log {
+                            // Scaling curves fall to the lower right: keep the legend off the data.
+                            SeriesLabelPosition::LowerLeft
+                        } else {
+                            SeriesLabelPosition::UpperRight
+                        })
+                        .draw()
+                        .map_err(|e| plot_error(title, e))?;
                 }
             }};
         }

@@ -58,7 +58,13 @@ impl Section {
         let title = title.into();
         let id = title
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect::<String>()
             .split('-')
             .filter(|part| !part.is_empty())
@@ -125,7 +131,10 @@ fn render_block(block: &Block) -> String {
         Block::Markup(markup) => markup.clone(),
         Block::Figure { svg, caption } if caption.is_empty() => format!("<figure>{svg}</figure>"),
         Block::Figure { svg, caption } => {
-            format!("<figure>{svg}<figcaption>{}</figcaption></figure>", escape(caption))
+            format!(
+                "<figure>{svg}<figcaption>{}</figcaption></figure>",
+                escape(caption)
+            )
         }
         Block::Table(table) => render_table(table),
         Block::Code(text) => format!("<pre>{}</pre>", escape(text)),
@@ -150,7 +159,11 @@ pub fn render(page: &Page) -> String {
         html += "</nav>\n";
     }
     for section in &page.sections {
-        html += &format!("<h2 id=\"{}\">{}</h2>\n", section.id, escape(&section.title));
+        html += &format!(
+            "<h2 id=\"{}\">{}</h2>\n",
+            section.id,
+            escape(&section.title)
+        );
         for block in &section.blocks {
             html += &render_block(block);
             html.push('\n');

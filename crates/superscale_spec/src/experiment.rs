@@ -230,15 +230,13 @@ impl<S: KindSpec> Experiment<S> {
                     .find(|(axis, _)| axis == field)
                     .map(|(axis, _)| axis.as_str())
             };
-            let spec: S = serde_path_to_error::deserialize(toml::Value::Table(
-                point_table.clone(),
-            ))
-            .map_err(|err| {
-                let message = err.inner().message().to_string();
-                let field = failing_field(&err.path().to_string(), &message);
-                let field = with_variant_key(&point_table, field, &message);
-                located(&field, message, swept(&field))
-            })?;
+            let spec: S = serde_path_to_error::deserialize(toml::Value::Table(point_table.clone()))
+                .map_err(|err| {
+                    let message = err.inner().message().to_string();
+                    let field = failing_field(&err.path().to_string(), &message);
+                    let field = with_variant_key(&point_table, field, &message);
+                    located(&field, message, swept(&field))
+                })?;
             let planned = spec
                 .validate()
                 .and_then(|()| spec.runs(seed, replicates))
@@ -277,13 +275,11 @@ impl<S: KindSpec> Experiment<S> {
     /// The study tables read as `T` (a struct with one field per table of
     /// `S::STUDY_TABLES`); a mistake names the file, line and field.
     pub fn settings<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_path_to_error::deserialize(toml::Value::Table(self.settings.clone())).map_err(
-            |err| {
-                let message = err.inner().message().to_string();
-                let field = failing_field(&err.path().to_string(), &message);
-                self.locate(Violation { field, message })
-            },
-        )
+        serde_path_to_error::deserialize(toml::Value::Table(self.settings.clone())).map_err(|err| {
+            let message = err.inner().message().to_string();
+            let field = failing_field(&err.path().to_string(), &message);
+            self.locate(Violation { field, message })
+        })
     }
 
     /// A violation of a study-wide rule, located in this experiment's file.
@@ -341,10 +337,10 @@ fn take_axes(
                 ))
             }
         };
-        if !point_tables
-            .iter()
-            .any(|table| axis.strip_prefix(table).is_some_and(|rest| rest.starts_with('.')))
-        {
+        if !point_tables.iter().any(|table| {
+            axis.strip_prefix(table)
+                .is_some_and(|rest| rest.starts_with('.'))
+        }) {
             return Err(located(
                 &field,
                 format!(

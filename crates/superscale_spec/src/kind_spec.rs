@@ -61,7 +61,11 @@ pub fn canonical_json<R: Serialize>(spec: &R) -> String {
 /// canonical JSON (wrapped with the study's seed when that is not 0, so a study whose
 /// seed is left out keeps the ids it always had) and each replicate's seed hashes the run
 /// id and replicate number (`docs/architecture.md`, "Identity").
-pub fn replicated<R: Serialize + Clone>(spec: &R, seed: u64, replicates: u32) -> Vec<PlannedRun<R>> {
+pub fn replicated<R: Serialize + Clone>(
+    spec: &R,
+    seed: u64,
+    replicates: u32,
+) -> Vec<PlannedRun<R>> {
     let json = canonical_json(spec);
     let id = if seed == 0 {
         run_id(&json)

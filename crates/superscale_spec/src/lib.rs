@@ -18,8 +18,8 @@ mod run_spec;
 
 pub use error::{violation, Error, Result, Violation};
 pub use experiment::{kind_of, Experiment, RunPoint, COMMON_FIELDS, DEFAULT_KIND};
-pub use kind_spec::{canonical_json, replicated, KindSpec, PlannedRun};
 pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
+pub use kind_spec::{canonical_json, replicated, KindSpec, PlannedRun};
 pub use run_spec::{
     AnthropicSpec, ExtraFeatureSpec, ModelSpec, RecordSpec, RunSpec, SamplerKind, ScheduleSpec,
     SuperpositionScalingSpec, TrainSpec,

@@ -278,7 +278,8 @@ impl Store {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(sqlite(&path))?;
-                let reconciled = reconcile(&tx, dir, &path, old, meta, plan, &selected_rows, options)?;
+                let reconciled =
+                    reconcile(&tx, dir, &path, old, meta, plan, &selected_rows, options)?;
                 tx.commit().map_err(sqlite(&path))?;
                 (
                     conn,
@@ -358,7 +359,12 @@ impl Store {
     /// curves and arrays. The output is checked against the schema first. With
     /// `save_weights`, `output.weights` is written before the transaction to
     /// `weights/<run id>-r<replicate>.safetensors` (see [`crate::read_weights`]).
-    pub fn commit(&mut self, run: &PlannedRow, output: &RunOutput, save_weights: bool) -> Result<()> {
+    pub fn commit(
+        &mut self,
+        run: &PlannedRow,
+        output: &RunOutput,
+        save_weights: bool,
+    ) -> Result<()> {
         self.writer()?;
         let what = describe((&run.run_id, run.replicate), &run.axes);
         crate::validate::output(&self.meta.schema, output, &what)?;

@@ -62,7 +62,6 @@ pub fn best_per_point(results: &[RunResult]) -> Vec<&RunResult> {
     best
 }
 
-
 /// D* against 1/(1 − S) over the sweep points (sorted by 1/(1 − S)), and the pooled D_i
 /// of the rows of every level with D* < 0.95 (C9 of `docs/science/superposition.md` §4; `docs/science/tms.md` §5.5).
 /// Needs each run's W.

@@ -17,7 +17,7 @@ pub enum Error {
         /// the run
         run_id: String,
         /// the cause
-        source: superscale_train::Error,
+        source: superscale_models::train::Error,
     },
     /// A measurement failed.
     #[error("run {run_id}: {source}")]

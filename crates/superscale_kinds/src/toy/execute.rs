@@ -6,11 +6,13 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_kernels::{AdamHyper, Simd};
 use superscale_measure::{measure, Geometry};
+use superscale_models::train::{
+    evaluate, train, Decay, Outcome, Recording, Schedule, Status, TrainConfig,
+};
 use superscale_models::{
     power_law_probabilities, FeatureSampler, Init, Sampler, Sampling, ToyModel,
 };
 use superscale_spec::{ModelSpec, RunPoint, RunSpec, SamplerKind, ScheduleSpec};
-use superscale_train::{evaluate, train, Decay, Outcome, Recording, Schedule, Status, TrainConfig};
 
 /// How a run ended, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

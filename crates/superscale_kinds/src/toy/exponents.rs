@@ -49,10 +49,9 @@ pub fn fit_width_exponents(results: &[RunResult]) -> Vec<WidthExponent> {
         };
         let entry = &mut groups[position];
         match result.status {
-            RunStatus::Done => entry.points.push((
-                result.point.spec.model.width() as f64,
-                result.loss_heldout,
-            )),
+            RunStatus::Done => entry
+                .points
+                .push((result.point.spec.model.width() as f64, result.loss_heldout)),
             RunStatus::Diverged { .. } => entry.diverged += 1,
         }
     }

@@ -1,4 +1,4 @@
-//! Runs of small Anthropic models trained eight at a time through `superscale_grid`.
+//! Runs of small Anthropic models trained eight at a time through `superscale_models::grid`.
 //!
 //! The rule: a run goes through the grid when its model is the Anthropic variant with at
 //! most [`GRID_MAX_FEATURES`] features and [`GRID_MAX_HIDDEN`] hidden units, and either
@@ -6,9 +6,9 @@
 //! Mid-size models drawn by gaps stay alone: the grid cannot skip a zero unless all eight
 //! lanes have it, so at C9's sparse levels (p ≤ 0.1) a gaps-drawn grid was slower than the
 //! single-model trainer, while entry-drawn grids were 1–3.6× faster per model at every p
-//! (`superscale_grid/examples/wide_benchmark.rs`, docs/tms.md). Such runs that share shape,
+//! (`superscale_models/examples/wide_benchmark.rs`, docs/tms.md). Such runs that share shape,
 //! sampler, training and record settings
-//! are trained in blocks of `superscale_grid::LANES`, whatever else differs (importances,
+//! are trained in blocks of `superscale_models::grid::LANES`, whatever else differs (importances,
 //! probabilities, weight decay, seed). The rule looks at one run only, so a run always
 //! takes the same path (resumed, sharded or extended), and a lane's bits do not depend on
 //! its neighbours, so neither do the run's results. Each run keeps its own seed streams
@@ -20,16 +20,16 @@ use super::error::{Error, Result};
 use super::execute::{finish_run, sampling, schedule, streams, Heldout, RunResult};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
-use superscale_grid::{train_block, GridConfig, Member, Trained};
 use superscale_kernels::{AdamHyper, Simd};
+use superscale_models::grid::{train_block, GridConfig, Member, Trained};
+use superscale_models::train::Recording;
 use superscale_models::{FeatureSampler, Init, Sampling, ToyModel};
 use superscale_spec::{ModelSpec, RunPoint, RunSpec};
-use superscale_train::Recording;
 
 /// Largest n of a grid run (the grid kernel's limit).
-pub const GRID_MAX_FEATURES: usize = superscale_grid::MAX_FEATURES;
+pub const GRID_MAX_FEATURES: usize = superscale_models::grid::MAX_FEATURES;
 /// Largest m of a grid run (the grid kernel's limit).
-pub const GRID_MAX_HIDDEN: usize = superscale_grid::MAX_HIDDEN;
+pub const GRID_MAX_HIDDEN: usize = superscale_models::grid::MAX_HIDDEN;
 /// Largest n·m of a gaps-drawn grid run: beyond it one model's sparse GEMM-based step is
 /// as fast on its own.
 pub const GRID_MAX_PARAMETERS: usize = 256;
@@ -101,7 +101,7 @@ fn finish(
     finish_run(point, model, outcome, heldout, simd, &|| seconds)
 }
 
-/// Trains one block of grid runs (at most `superscale_grid::LANES`, one grid key) on the
+/// Trains one block of grid runs (at most `superscale_models::grid::LANES`, one grid key) on the
 /// calling thread, reporting every run's steps. Returns one result per run, in order.
 pub(crate) fn execute_block(
     points: &[&RunPoint],

@@ -14,13 +14,13 @@ mod report;
 mod settings;
 mod tables;
 
+pub use analysis::{
+    analyse, anthropic, best_per_point, dimensionality, exponent_lines, Phase, ToyAnalysis,
+};
 pub use error::{Error, Result};
 pub use execute::{execute, RunResult, RunStatus};
 pub use exponents::{fit_width_exponents, WidthExponent, WIDTH_AXIS};
 pub use grid_runs::{GRID_MAX_FEATURES, GRID_MAX_HIDDEN, GRID_MAX_PARAMETERS};
-pub use analysis::{
-    analyse, anthropic, best_per_point, dimensionality, exponent_lines, Phase, ToyAnalysis,
-};
 pub use output::{from_output, schema, to_output, Mismatch};
 pub use settings::{ToyAnalysisSpec, ToySettings};
 pub use tables::{curves_csv, exponents_csv, results_csv};
@@ -95,7 +95,7 @@ impl Kind for Toy {
 
     /// Small Anthropic models train eight to a block through the grid (`grid_runs.rs`).
     fn job_key(&self, run: &RunPoint) -> Option<(String, usize)> {
-        grid_runs::grid_key(&run.spec).map(|key| (key, superscale_grid::LANES))
+        grid_runs::grid_key(&run.spec).map(|key| (key, superscale_models::grid::LANES))
     }
 
     fn train(
@@ -186,7 +186,10 @@ impl Kind for Toy {
 
 /// Trains `points` on `threads` workers without a store and returns their results in
 /// order, or the first run's failure (tests, and studies run in memory from Python).
-pub fn run_study(points: &[RunPoint], threads: usize) -> std::result::Result<Vec<RunResult>, superscale_engine::Error> {
+pub fn run_study(
+    points: &[RunPoint],
+    threads: usize,
+) -> std::result::Result<Vec<RunResult>, superscale_engine::Error> {
     let toy = Toy::new();
     let stop = AtomicBool::new(false);
     let finished = superscale_engine::run_jobs(&toy, points, threads, &stop, &|_| {})?;

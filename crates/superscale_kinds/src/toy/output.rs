@@ -82,7 +82,9 @@ pub fn to_output(result: &RunResult) -> RunOutput {
     // results.csv.
     let welch = geometry
         .and_then(|g| g.overlap_strong)
-        .map_or(f64::NAN, |s| superscale_measure::welch_bound(s.rows, m).powi(2));
+        .map_or(f64::NAN, |s| {
+            superscale_measure::welch_bound(s.rows, m).powi(2)
+        });
     let mut scalars = vec![
         Scalar::Float(result.loss_train_tail),
         Scalar::Float(result.loss_train_tail_sd),
@@ -158,7 +160,8 @@ pub struct Mismatch(String);
 
 /// The run result an output was made from (weights included when the output holds them).
 pub fn from_output(point: RunPoint, output: &RunOutput) -> Result<RunResult, Mismatch> {
-    if output.scalars.len() != SCALARS.len() || output.curves.len() != 1 || output.arrays.len() != 1 {
+    if output.scalars.len() != SCALARS.len() || output.curves.len() != 1 || output.arrays.len() != 1
+    {
         return Err(Mismatch(format!(
             "{} scalars, {} curves and {} arrays where the toy schema has 16, 1 and 1",
             output.scalars.len(),

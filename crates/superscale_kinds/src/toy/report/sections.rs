@@ -302,7 +302,8 @@ pub(crate) fn sections(results: &[RunResult], analysis: &ToyAnalysis) -> Result<
     )));
     let mut sections = vec![overview];
     if !exponents.is_empty() {
-        sections.push(Section::new("Model exponents").with(Block::Table(exponent_table(exponents))));
+        sections
+            .push(Section::new("Model exponents").with(Block::Table(exponent_table(exponents))));
     }
     let mut figures = Section::new("Figures");
     figures.blocks.extend(super::tms::figures(results)?);

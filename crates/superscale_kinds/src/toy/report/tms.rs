@@ -12,19 +12,19 @@ use superscale_spec::AnthropicSpec;
 
 fn phase_color(phase: Phase) -> &'static str {
     match phase {
-            Phase::NotRepresented => "#9ecae1",
-            Phase::ExtraGetsDimension => "#fdae6b",
-            Phase::Antipodal => "#a1d99b",
-            Phase::Neither => "#dddddd",
+        Phase::NotRepresented => "#9ecae1",
+        Phase::ExtraGetsDimension => "#fdae6b",
+        Phase::Antipodal => "#a1d99b",
+        Phase::Neither => "#dddddd",
     }
 }
 
 fn phase_label(phase: Phase) -> &'static str {
     match phase {
-            Phase::NotRepresented => "extra feature not represented, W ≈ (±1, 0)",
-            Phase::ExtraGetsDimension => "extra feature gets the dimension, W ≈ (0, ±1)",
-            Phase::Antipodal => "antipodal, W ≈ (1, −1)",
-            Phase::Neither => "neither represented",
+        Phase::NotRepresented => "extra feature not represented, W ≈ (±1, 0)",
+        Phase::ExtraGetsDimension => "extra feature gets the dimension, W ≈ (0, ±1)",
+        Phase::Antipodal => "antipodal, W ≈ (1, −1)",
+        Phase::Neither => "neither represented",
     }
 }
 
@@ -289,4 +289,3 @@ fn dimensionality_histogram(pooled: &[f64]) -> Vec<Series> {
     }
     series
 }
-

@@ -25,7 +25,10 @@ pub(crate) fn check_file(path: &Path) -> Result<()> {
     if read == 0 {
         Err(corrupt(path, "the file is empty (0 bytes)"))
     } else if &header[..read] != b"SQLite format 3\0" {
-        Err(corrupt(path, "the file does not start with the SQLite header"))
+        Err(corrupt(
+            path,
+            "the file does not start with the SQLite header",
+        ))
     } else {
         Ok(())
     }

@@ -132,13 +132,17 @@ fn runs_table(
     records: &[RunRecord],
     outputs: &HashMap<(&str, u32), &RunOutput>,
 ) -> Table {
-    let text = |f: &dyn Fn(&RunRecord) -> Option<String>| Values::Text(records.iter().map(f).collect());
+    let text =
+        |f: &dyn Fn(&RunRecord) -> Option<String>| Values::Text(records.iter().map(f).collect());
     let int = |f: &dyn Fn(&RunRecord) -> Option<i64>| Values::Int(records.iter().map(f).collect());
     let mut columns = vec![
         column("index", int(&|r| Some(r.index as i64))),
         column("run_id", text(&|r| Some(r.run_id.clone()))),
         column("replicate", int(&|r| Some(i64::from(r.replicate)))),
-        column("seed", Values::UInt(records.iter().map(|r| Some(r.seed)).collect())),
+        column(
+            "seed",
+            Values::UInt(records.iter().map(|r| Some(r.seed)).collect()),
+        ),
         column("status", text(&|r| Some(r.state.as_str().into()))),
         column("diverged_step", int(&|r| r.diverged_step.map(|s| s as i64))),
         column("error", text(&|r| r.error.clone())),
@@ -150,7 +154,10 @@ fn runs_table(
             Values::Float(records.iter().map(|r| r.seconds).collect()),
         ),
         column("host", text(&|r| r.host.clone())),
-        column("superscale_version", text(&|r| r.superscale_version.clone())),
+        column(
+            "superscale_version",
+            text(&|r| r.superscale_version.clone()),
+        ),
         column("git_commit", text(&|r| r.git_commit.clone())),
         column("weights_file", text(&|r| r.weights_file.clone())),
         column("digest", text(&|r| r.digest.clone())),

@@ -110,7 +110,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 pub(crate) fn in_memory(conn: &Connection, path: &Path) -> Result<Connection> {
     let mut memory = Connection::open_in_memory().map_err(sqlite(path))?;
     rusqlite::backup::Backup::new(conn, &mut memory)
-        .and_then(|backup| backup.run_to_completion(-1, std::time::Duration::ZERO, None))
+        .and_then(|backup| backup.run_to_completion(i32::MAX, std::time::Duration::ZERO, None))
         .map_err(sqlite(path))?;
     migrate(&mut memory, path)?;
     Ok(memory)
@@ -140,14 +140,15 @@ fn read_legacy(conn: &Connection, path: &Path) -> Result<Vec<(Key, RunOutput)>> 
             curves.entry(key).or_default().push((step as u64, value));
         }
         let mut statement = conn
-            .prepare("SELECT run_id, replicate, norm FROM row_norms ORDER BY run_id, replicate, feature")
+            .prepare(
+                "SELECT run_id, replicate, norm FROM row_norms ORDER BY run_id, replicate, feature",
+            )
             .map_err(sqlite(path))?;
         let mut rows = statement.query([]).map_err(sqlite(path))?;
         while let Some(row) = rows.next().map_err(sqlite(path))? {
-            let (key, value): (Key, Value) = (|| {
-                Ok::<_, rusqlite::Error>(((row.get(0)?, row.get(1)?), row.get(2)?))
-            })()
-            .map_err(sqlite(path))?;
+            let (key, value): (Key, Value) =
+                (|| Ok::<_, rusqlite::Error>(((row.get(0)?, row.get(1)?), row.get(2)?)))()
+                    .map_err(sqlite(path))?;
             let value = float(value, "a row norm")?;
             norms.entry(key).or_default().push(value);
         }
@@ -174,12 +175,15 @@ fn read_legacy(conn: &Connection, path: &Path) -> Result<Vec<(Key, RunOutput)>> 
         );
         let run = format!("run {} replicate {}", key.0, key.1);
         if get(5)? == Value::Null {
-            return Err(corrupt(path, format!("{run} is finished but has no results")));
+            return Err(corrupt(
+                path,
+                format!("{run} is finished but has no results"),
+            ));
         }
         let end = match (get(2)?, get(3)?) {
-            (Value::Text(s), Value::Integer(step)) if s == "diverged" => End::Diverged {
-                step: step as u64,
-            },
+            (Value::Text(s), Value::Integer(step)) if s == "diverged" => {
+                End::Diverged { step: step as u64 }
+            }
             (Value::Text(s), _) if s == "done" => End::Done,
             (status, step) => {
                 return Err(corrupt(

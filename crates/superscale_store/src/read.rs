@@ -83,10 +83,7 @@ pub(crate) fn records(
     );
     let mut statement = conn.prepare(&sql).map_err(sqlite(path))?;
     let rows = statement
-        .query_map(
-            rusqlite::params![headline.unwrap_or_default(), arg],
-            record,
-        )
+        .query_map(rusqlite::params![headline.unwrap_or_default(), arg], record)
         .map_err(sqlite(path))?;
     rows.collect::<rusqlite::Result<_>>()
         .map_err(|err| corrupt_or(path, err))

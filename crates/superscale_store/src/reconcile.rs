@@ -235,9 +235,12 @@ fn schema_difference(old: &crate::Schema, new: &crate::Schema) -> String {
                     .iter()
                     .map(|c| format!("curve {} in {}", c.name, c.table)),
             )
-            .chain(schema.arrays.iter().map(|a| {
-                format!("array {} over {:?} of {}", a.name, a.axes, a.value)
-            }))
+            .chain(
+                schema
+                    .arrays
+                    .iter()
+                    .map(|a| format!("array {} over {:?} of {}", a.name, a.axes, a.value)),
+            )
             .chain([format!("headline {:?}", schema.headline)])
             .collect()
     };

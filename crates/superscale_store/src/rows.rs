@@ -140,16 +140,17 @@ impl Rows {
             None => ("WHERE ?1 = '' AND ?2 = 0", ("", 0)),
         };
         let mut rows = Rows::default();
-        let query = |sql: &str, each: &mut dyn FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>| {
-            let mut statement = conn.prepare(sql).map_err(sqlite(path))?;
-            let mut found = statement
-                .query(params![key.0, key.1])
-                .map_err(sqlite(path))?;
-            while let Some(row) = found.next().map_err(sqlite(path))? {
-                each(row).map_err(sqlite(path))?;
-            }
-            Ok::<(), crate::Error>(())
-        };
+        let query =
+            |sql: &str, each: &mut dyn FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>| {
+                let mut statement = conn.prepare(sql).map_err(sqlite(path))?;
+                let mut found = statement
+                    .query(params![key.0, key.1])
+                    .map_err(sqlite(path))?;
+                while let Some(row) = found.next().map_err(sqlite(path))? {
+                    each(row).map_err(sqlite(path))?;
+                }
+                Ok::<(), crate::Error>(())
+            };
         query(
             &format!("SELECT run_id, replicate, name, value FROM scalars {filter}"),
             &mut |row| {
@@ -193,8 +194,12 @@ impl Rows {
         seconds: f64,
         digest: Option<&str>,
     ) -> std::result::Result<RunOutput, String> {
-        let mut scalar_rows: HashMap<String, Value> =
-            self.scalars.remove(key).unwrap_or_default().into_iter().collect();
+        let mut scalar_rows: HashMap<String, Value> = self
+            .scalars
+            .remove(key)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let mut scalars = Vec::with_capacity(schema.scalars.len());
         for column in &schema.scalars {
             let value = match (column.kind, scalar_rows.remove(&column.name)) {
@@ -213,7 +218,9 @@ impl Rows {
             scalars.push(value);
         }
         if let Some(name) = scalar_rows.keys().next() {
-            return Err(format!("it has a scalar '{name}' its schema does not declare"));
+            return Err(format!(
+                "it has a scalar '{name}' its schema does not declare"
+            ));
         }
         let mut curve_rows: HashMap<String, Vec<(u64, f64)>> = HashMap::new();
         for (name, step, value) in self.curves.remove(key).unwrap_or_default() {
@@ -222,7 +229,10 @@ impl Rows {
                 Value::Null => f64::NAN,
                 other => return Err(format!("curve '{name}' holds {other:?}")),
             };
-            curve_rows.entry(name).or_default().push((step as u64, value));
+            curve_rows
+                .entry(name)
+                .or_default()
+                .push((step as u64, value));
         }
         let curves = schema
             .curves
@@ -230,7 +240,9 @@ impl Rows {
             .map(|c| curve_rows.remove(&c.name).unwrap_or_default())
             .collect();
         if let Some(name) = curve_rows.keys().next() {
-            return Err(format!("it has a curve '{name}' its schema does not declare"));
+            return Err(format!(
+                "it has a curve '{name}' its schema does not declare"
+            ));
         }
         let mut array_rows: HashMap<String, (String, String, Vec<u8>)> = self
             .arrays
@@ -244,10 +256,15 @@ impl Rows {
             let Some((dtype, shape, data)) = array_rows.remove(&column.name) else {
                 return Err(format!("array '{}' is missing", column.name));
             };
-            arrays.push(decode(&dtype, &shape, &data).map_err(|e| format!("array '{}': {e}", column.name))?);
+            arrays.push(
+                decode(&dtype, &shape, &data)
+                    .map_err(|e| format!("array '{}': {e}", column.name))?,
+            );
         }
         if let Some(name) = array_rows.keys().next() {
-            return Err(format!("it has an array '{name}' its schema does not declare"));
+            return Err(format!(
+                "it has an array '{name}' its schema does not declare"
+            ));
         }
         let output = RunOutput {
             end,

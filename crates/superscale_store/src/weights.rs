@@ -27,7 +27,10 @@ pub(crate) fn write(dir: &Path, run: &PlannedRow, tensors: &Tensors) -> Result<S
         ("replicate", run.replicate.to_string()),
         ("seed", run.seed.to_string()),
         ("spec", run.spec_json.clone()),
-        ("superscale_version", crate::provenance::version().to_string()),
+        (
+            "superscale_version",
+            crate::provenance::version().to_string(),
+        ),
     ] {
         metadata.insert(key.into(), value);
     }
@@ -37,8 +40,7 @@ pub(crate) fn write(dir: &Path, run: &PlannedRow, tensors: &Tensors) -> Result<S
     })?;
     let folder = path.parent().unwrap_or(dir);
     std::fs::create_dir_all(folder).map_err(io(folder))?;
-    write_atomically(&path, &bytes)
-        .map(|()| relative)
+    write_atomically(&path, &bytes).map(|()| relative)
 }
 
 /// Writes `bytes` to a temporary file and renames it: a kill leaves either the old file
@@ -54,7 +56,10 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// The safetensors bytes of `tensors` with their data in the given order. The safetensors
 /// crate's own writer sorts tensors by dtype and name; laying them out ourselves keeps the
 /// kind's order, which [`read_weights`] gives back (and [`crate::weights_digest`] hashes).
-fn encode(tensors: &Tensors, metadata: HashMap<String, String>) -> std::result::Result<Vec<u8>, String> {
+fn encode(
+    tensors: &Tensors,
+    metadata: HashMap<String, String>,
+) -> std::result::Result<Vec<u8>, String> {
     let mut infos = Vec::with_capacity(tensors.tensors.len());
     let mut data = Vec::new();
     for (name, array) in &tensors.tensors {

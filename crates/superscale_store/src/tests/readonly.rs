@@ -229,3 +229,43 @@ fn a_store_on_a_read_only_directory_can_be_listed() {
         remove(store);
     }
 }
+
+#[test]
+fn a_killed_writers_store_on_a_read_only_directory() {
+    let dir = scratch("read-only-killed");
+    let (mut writer, mut says) = child(
+        "tests::resume::killed_writer",
+        &[("SUPERSCALE_TEST_KILL_DIR", &dir)],
+    );
+    assert_eq!(child_says(&mut says), "committed 3");
+    writer.kill().unwrap();
+    assert!(!writer.wait().unwrap().success());
+    let log = dir.join(format!("{DB_FILE}-wal"));
+    assert!(
+        std::fs::metadata(&log).unwrap().len() > 0,
+        "commits in the log"
+    );
+    let chmod = |mode: &str| {
+        let status = Command::new("chmod").arg(mode).arg(&dir).status().unwrap();
+        assert!(status.success());
+    };
+    chmod("a-w");
+    let Some(said) = list_without_write_permission(&dir) else {
+        eprintln!("cannot drop root's privileges (no setpriv): read-only directory not tested");
+        remove(&dir);
+        return;
+    };
+    // The log's index is there: SQLite reads the log read-only.
+    assert_eq!(said, "6 runs, 3 finished, 4 tables");
+    // Without the index the log cannot be read from a read-only directory: an error, not
+    // the older state the database file alone holds.
+    chmod("u+w");
+    std::fs::remove_file(dir.join(format!("{DB_FILE}-shm"))).unwrap();
+    chmod("a-w");
+    let said = list_without_write_permission(&dir).unwrap();
+    assert!(
+        said.starts_with("error: ") && said.contains("still holds commits"),
+        "{said}"
+    );
+    remove(&dir);
+}

@@ -9,13 +9,14 @@
 
 use crate::database::{Meta, DB_FILE};
 use crate::error::{corrupt, io, sqlite, Error, Result};
-use crate::lock::WriterLock;
 use crate::output::{PlannedRow, RunOutput, StudyPlan};
 use crate::provenance::now_utc;
 use crate::reconcile::insert_pending;
 use crate::record::{RunRecord, RunState};
 use crate::rows::Key;
-use crate::store::{create_database, fingerprint, inspect, open_database, Place, Store};
+use crate::store::{
+    create_database, fingerprint, inspect, lock_store, open_database, Place, Store,
+};
 use crate::weights::{read_weights, weights_file};
 use rusqlite::{params, Connection, TransactionBehavior};
 use std::collections::HashMap;
@@ -119,12 +120,7 @@ pub fn merge(out: &Path, inputs: &[PathBuf], plan: &StudyPlan) -> Result<MergeSu
     }
 
     // 2. The output: refused if foreign, locked, then checked like an input.
-    if inspect(out)? == Place::Foreign {
-        return Err(Error::NotAStore {
-            dir: out.to_path_buf(),
-        });
-    }
-    let _lock = WriterLock::acquire(out)?;
+    let _lock = lock_store(out)?;
     let place = inspect(out)?;
     let mut states: HashMap<Key, RunState> = HashMap::new();
     match place {

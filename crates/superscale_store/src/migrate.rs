@@ -110,7 +110,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 pub(crate) fn in_memory(conn: &Connection, path: &Path) -> Result<Connection> {
     let mut memory = Connection::open_in_memory().map_err(sqlite(path))?;
     rusqlite::backup::Backup::new(conn, &mut memory)
-        .and_then(|backup| backup.run_to_completion(-1, std::time::Duration::ZERO, None))
+        .and_then(|backup| backup.run_to_completion(i32::MAX, std::time::Duration::ZERO, None))
         .map_err(sqlite(path))?;
     migrate(&mut memory, path)?;
     Ok(memory)

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 pub enum ScalarType {
     /// a signed integer
     Int,
-    /// an IEEE double (NaN is kept as a missing value)
+    /// an IEEE double (NaN is kept, as NULL in the database; a missing value is another
+    /// thing, see [`Scalar::Missing`])
     Float,
     /// text
     Text,
@@ -73,7 +74,7 @@ pub enum Scalar {
     Float(f64),
     /// text
     Text(String),
-    /// no value (e.g. a measurement of a run that diverged)
+    /// no value (e.g. a measurement of a run that diverged); kept apart from NaN
     Missing,
 }
 
@@ -96,7 +97,7 @@ pub struct Array {
 }
 
 /// Tensors kept in a run's `.safetensors` file (only when the study asks for weights):
-/// named f32 tensors in order, plus string metadata for readers without the store.
+/// named f32 or f64 tensors in order, plus string metadata for readers without the store.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tensors {
     /// (name, array) in order; e.g. `W` (n × m) then `b` (n)

@@ -192,6 +192,24 @@ pub(crate) fn open_database(path: &Path) -> Result<(Connection, Meta)> {
     Ok((conn, meta))
 }
 
+/// Takes the writer lock of the store in `dir`, after looking at what is there: a foreign
+/// directory or database file is refused before it gets so much as a lock file beside it.
+pub(crate) fn lock_store(dir: &Path) -> Result<WriterLock> {
+    match inspect(dir)? {
+        Place::Foreign => {
+            return Err(Error::NotAStore {
+                dir: dir.to_path_buf(),
+            })
+        }
+        Place::Database => {
+            let path = dir.join(DB_FILE);
+            read_meta(&connect::open_read(&path)?, &path)?;
+        }
+        Place::Fresh => {}
+    }
+    WriterLock::acquire(dir)
+}
+
 impl Store {
     /// Opens an existing store for reading only: never modifies any file, works on a
     /// read-only file system and while a writer runs. A format-1 store is migrated in
@@ -239,13 +257,7 @@ impl Store {
             return Err(conflict(dir, "--extend cannot be combined with --shard: extend the whole study in one store, or shard the extended spec into new stores".into()));
         }
         crate::validate::plan(dir, plan)?;
-        // Look before locking: a foreign directory does not even get a lock file.
-        if inspect(dir)? == Place::Foreign {
-            return Err(Error::NotAStore {
-                dir: dir.to_path_buf(),
-            });
-        }
-        let lock = WriterLock::acquire(dir)?;
+        let lock = lock_store(dir)?;
         let path = dir.join(DB_FILE);
         let selected: Vec<usize> = (0..plan.runs.len())
             .filter(|&i| options.shard.is_none_or(|s| s.contains(plan.runs[i].index)))

@@ -73,6 +73,30 @@ pub(crate) fn open_read(path: &Path) -> Result<Connection> {
     }
 }
 
+/// Runs `attempt` on the database `path` and, when it fails, removes the log and
+/// shared-memory files SQLite made beside a file it then refused (a damaged or foreign
+/// database): a failed look leaves the directory as it was. Files that were there before
+/// (a live writer's) are never touched.
+pub(crate) fn leaving_no_trace<T>(path: &Path, attempt: impl FnOnce() -> Result<T>) -> Result<T> {
+    let sidecars = [sidecar(path, "-wal"), sidecar(path, "-shm")];
+    let existed = sidecars.clone().map(|file| file.exists());
+    let outcome = attempt();
+    if outcome.is_err() {
+        for (file, existed) in sidecars.iter().zip(existed) {
+            if !existed {
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
+    outcome
+}
+
+fn sidecar(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
 /// The first read, which is where SQLite opens the log of a WAL database.
 fn probe(conn: &Connection) -> rusqlite::Result<()> {
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))

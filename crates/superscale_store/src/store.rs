@@ -182,14 +182,16 @@ pub(crate) fn create_database(
 /// refused before it could be switched to WAL), then read-write, migrating a format-1
 /// store in place in one transaction.
 pub(crate) fn open_database(path: &Path) -> Result<(Connection, Meta)> {
-    read_meta(&connect::open_read(path)?, path)?;
-    let mut conn = connect::open_write(path)?;
-    let (version, _) = read_meta(&conn, path)?;
-    if version == 1 {
-        crate::migrate::migrate(&mut conn, path)?;
-    }
-    let (_, meta) = read_meta(&conn, path)?;
-    Ok((conn, meta))
+    connect::leaving_no_trace(path, || {
+        read_meta(&connect::open_read(path)?, path)?;
+        let mut conn = connect::open_write(path)?;
+        let (version, _) = read_meta(&conn, path)?;
+        if version == 1 {
+            crate::migrate::migrate(&mut conn, path)?;
+        }
+        let (_, meta) = read_meta(&conn, path)?;
+        Ok((conn, meta))
+    })
 }
 
 /// Takes the writer lock of the store in `dir`, after looking at what is there: a foreign
@@ -203,7 +205,7 @@ pub(crate) fn lock_store(dir: &Path) -> Result<WriterLock> {
         }
         Place::Database => {
             let path = dir.join(DB_FILE);
-            read_meta(&connect::open_read(&path)?, &path)?;
+            connect::leaving_no_trace(&path, || read_meta(&connect::open_read(&path)?, &path))?;
         }
         Place::Fresh => {}
     }
@@ -229,8 +231,11 @@ impl Store {
                 })
             }
         }
-        let conn = connect::open_read(&path)?;
-        let (version, meta) = read_meta(&conn, &path)?;
+        let (conn, version, meta) = connect::leaving_no_trace(&path, || {
+            let conn = connect::open_read(&path)?;
+            let (version, meta) = read_meta(&conn, &path)?;
+            Ok((conn, version, meta))
+        })?;
         let conn = if version == 1 {
             crate::migrate::in_memory(&conn, &path)?
         } else {

@@ -10,6 +10,12 @@
 //! starts no other job. Runs that had finished are kept: in memory they are analysed into
 //! the partial study, and with a store they were committed as they finished, exactly as
 //! the CLI commits them, so a second call resumes the study.
+//!
+//! A progress callable is called before the worker that finished the run takes another:
+//! that worker waits until the callback has returned and pending signals have been checked.
+//! So a callback that raises (or calls `_thread.interrupt_main()`) after the k-th finished
+//! run stops a one-thread study with exactly k runs done, whatever the speed of the
+//! machine; the wait costs a worker one wake-up of the calling thread per finished run.
 
 use crate::errors::{engine_error, guard, panic_error, spec_error, SuperscaleError};
 use crate::spec::PySpec;
@@ -40,30 +46,6 @@ pub enum Progress {
     Callback(Py<PyAny>),
 }
 
-/// A one-shot flag a thread can wait on with a timeout.
-#[derive(Default)]
-struct Latch {
-    done: Mutex<bool>,
-    changed: Condvar,
-}
-
-impl Latch {
-    fn set(&self) {
-        *lock(&self.done) = true;
-        self.changed.notify_all();
-    }
-
-    /// Waits up to `timeout`; true once the latch is set.
-    fn wait(&self, timeout: Duration) -> bool {
-        let guard = lock(&self.done);
-        let (guard, _) = self
-            .changed
-            .wait_timeout_while(guard, timeout, |done| !*done)
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *guard
-    }
-}
-
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -76,16 +58,88 @@ enum Ended {
     Failed(RunLabel, String),
 }
 
-/// The engine's observer of a Python call: queues what ended, for the calling thread (the
-/// only one that may run Python code and signal handlers) to report, and stops a worker at
-/// its next progress report once a stop is asked for.
-struct Queue {
-    stop: AtomicBool,
-    planned: Mutex<Option<(String, usize, Option<String>)>>,
-    ended: Mutex<Vec<Ended>>,
+/// What the workers and the waiting thread share, under one lock.
+#[derive(Default)]
+struct Shared {
+    /// the study's plan line, its number of runs to do and its headline column
+    planned: Option<(String, usize, Option<String>)>,
+    /// runs ended so far, in the order they ended
+    ended: Vec<Ended>,
+    /// how many of `ended` the caller has been told about (callbacks returned, signals
+    /// checked after them)
+    delivered: usize,
+    /// the study has returned
+    done: bool,
 }
 
-impl Observer for Queue {
+/// The engine's observer of a Python call, and the board both sides wait on: workers post
+/// what ended (and, with a progress callable, wait until the caller has been told), the
+/// calling thread (the only one that may run Python code and signal handlers) reports it,
+/// and a worker stops at its next progress report once a stop is asked for.
+#[derive(Default)]
+struct Board {
+    shared: Mutex<Shared>,
+    changed: Condvar,
+    stop: AtomicBool,
+    /// workers wait for delivery (a progress callable is listening)
+    synchronous: bool,
+}
+
+impl Board {
+    fn update<T>(&self, change: impl FnOnce(&mut Shared) -> T) -> T {
+        let value = change(&mut lock(&self.shared));
+        self.changed.notify_all();
+        value
+    }
+
+    /// Waits up to `timeout` for the study to return or for news beyond the first
+    /// `reported` runs; returns whether it has returned, the plan (once) and the new runs.
+    fn wait_news(
+        &self,
+        reported: usize,
+        timeout: Duration,
+    ) -> (bool, Option<(String, usize, Option<String>)>, Vec<Ended>) {
+        let guard = lock(&self.shared);
+        let (mut guard, _) = self
+            .changed
+            .wait_timeout_while(guard, timeout, |shared| {
+                !shared.done && shared.ended.len() == reported && shared.planned.is_none()
+            })
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let fresh = guard.ended[reported..]
+            .iter()
+            .map(|ended| match ended {
+                Ended::Finished(label, summary) => Ended::Finished(label.clone(), *summary),
+                Ended::Failed(label, message) => Ended::Failed(label.clone(), message.clone()),
+            })
+            .collect();
+        (guard.done, guard.planned.take(), fresh)
+    }
+
+    /// Waits until the caller has been told about the first `count` runs, or the study is
+    /// stopping.
+    fn wait_delivered(&self, count: usize) {
+        let guard = lock(&self.shared);
+        let _unused = self
+            .changed
+            .wait_while(guard, |shared| {
+                shared.delivered < count && !self.stop.load(Ordering::Relaxed)
+            })
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    }
+
+    fn ended(&self, ended: Ended) {
+        let count = self.update(|shared| {
+            shared.ended.push(ended);
+            shared.ended.len()
+        });
+        if self.synchronous {
+            self.wait_delivered(count);
+        }
+    }
+}
+
+impl Observer for Board {
     fn update(&self, update: Update<'_>) {
         match update {
             Update::Planned {
@@ -93,43 +147,39 @@ impl Observer for Queue {
                 todo,
                 headline,
             } => {
-                *lock(&self.planned) =
-                    Some((summary.to_string(), todo.len(), headline.map(String::from)));
+                let planned = (summary.to_string(), todo.len(), headline.map(String::from));
+                Board::update(self, |shared| shared.planned = Some(planned));
             }
             Update::Started(_) | Update::Step(..) => {
                 if self.stop.load(Ordering::Relaxed) {
                     resume_unwind(Box::new(superscale_engine::Stopped));
                 }
             }
-            Update::Finished(label, summary) => {
-                lock(&self.ended).push(Ended::Finished(label.clone(), summary))
-            }
+            Update::Finished(label, summary) => self.ended(Ended::Finished(label.clone(), summary)),
             Update::Failed(label, err) => {
-                lock(&self.ended).push(Ended::Failed(label.clone(), err.message.clone()))
+                self.ended(Ended::Failed(label.clone(), err.message.clone()))
             }
         }
     }
 }
 
-/// Runs `work` (a study, given the observer and the stop flag) on its own thread with the
-/// GIL released, reporting progress and checking signals every [`POLL`] from the calling
-/// thread. Returns what `work` returned (None when it was stopped by unwinding) and the
-/// Python exception that stopped it, if any.
+/// Runs `work` (a study, given the board as its observer and the stop flag) on its own
+/// thread with the GIL released, reporting progress and checking signals from the calling
+/// thread whenever a run ends and at least every [`POLL`]. Returns what `work` returned and
+/// the Python exception that stopped it, if any.
 fn interruptible<T: Send>(
     py: Python<'_>,
     progress: &Progress,
-    work: impl FnOnce(&Queue) -> T + Send,
+    work: impl FnOnce(&Board) -> T + Send,
 ) -> PyResult<(Option<T>, Option<PyErr>)> {
-    let queue = Queue {
-        stop: AtomicBool::new(false),
-        planned: Mutex::new(None),
-        ended: Mutex::new(Vec::new()),
+    let board = Board {
+        synchronous: matches!(progress, Progress::Callback(_)),
+        ..Board::default()
     };
-    let latch = Latch::default();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
-            let outcome = catch_unwind(AssertUnwindSafe(|| work(&queue)));
-            latch.set();
+            let outcome = catch_unwind(AssertUnwindSafe(|| work(&board)));
+            board.update(|shared| shared.done = true);
             outcome
         });
         let mut stopped_by: Option<PyErr> = None;
@@ -137,29 +187,33 @@ fn interruptible<T: Send>(
         let mut total = 0;
         let mut headline = None;
         loop {
-            let done = py.detach(|| latch.wait(POLL));
+            let (done, planned, fresh) = py.detach(|| board.wait_news(reported, POLL));
             // After a stop, later signals are drained so a second Ctrl-C does not escape
-            // while the workers wind down.
+            // while the workers wind down. Signals are checked again after the callbacks,
+            // so an interrupt they raise stops the study before their workers go on.
             let checked = py.check_signals().and_then(|()| {
-                if let Some((summary, todo, name)) = lock(&queue.planned).take() {
+                if let Some((summary, todo, name)) = planned {
                     total = todo;
                     headline = name;
                     if let Progress::Print = progress {
                         write_stderr(py, &format!("{summary}\n"))?;
                     }
                 }
-                let fresh: Vec<Ended> = std::mem::take(&mut *lock(&queue.ended));
-                fresh.into_iter().try_for_each(|ended| {
-                    reported += 1;
-                    report(py, progress, &ended, reported, total, headline.as_deref())
-                })
+                fresh.iter().enumerate().try_for_each(|(k, ended)| {
+                    report(py, progress, ended, reported + k + 1, total, headline.as_deref())
+                })?;
+                py.check_signals()
             });
+            reported += fresh.len();
             if let Err(err) = checked {
                 if stopped_by.is_none() {
-                    queue.stop.store(true, Ordering::Relaxed);
+                    board.stop.store(true, Ordering::Relaxed);
                     stopped_by = Some(err);
                 }
             }
+            // The stop flag is set before this update, so a worker waiting for delivery
+            // sees it (or the new count) when woken.
+            board.update(|shared| shared.delivered = reported);
             if done {
                 break;
             }
@@ -350,8 +404,8 @@ pub fn run(
         Some(_) => Progress::Silent,
     };
     let Some(dir) = dir else {
-        let (analysed, stopped_by) = interruptible(py, &progress, |queue| {
-            experiment.run_in_memory(threads, &queue.stop, queue)
+        let (analysed, stopped_by) = interruptible(py, &progress, |board| {
+            experiment.run_in_memory(threads, &board.stop, board)
         })?;
         let analysed = match analysed {
             Some(analysed) => analysed.map_err(|err| engine_error(py, &err))?,
@@ -372,8 +426,8 @@ pub fn run(
         save_weights,
         threads,
     };
-    let (outcome, stopped_by) = interruptible(py, &progress, |queue| {
-        experiment.run(&options, &queue.stop, queue)
+    let (outcome, stopped_by) = interruptible(py, &progress, |board| {
+        experiment.run(&options, &board.stop, board)
     })?;
     if let Some(outcome) = outcome {
         let outcome = outcome.map_err(|err| engine_error(py, &err))?;

@@ -1,14 +1,21 @@
 //! `superscale.run`: runs a study without holding the GIL, and stops it on Ctrl-C.
 //!
 //! `run_study` trains on its own worker thread while the calling thread waits with the GIL
-//! released, waking every [`POLL`] to take the GIL briefly: it runs Python's signal
-//! handlers (`PyErr_CheckSignals`, which only the main thread may do) and reports progress.
-//! When a handler raises (KeyboardInterrupt from Ctrl-C), a stop flag is set; every worker
-//! sees it at its next progress event (at most 100 training steps later) and unwinds out of
-//! `run_study` with a private payload that [`std::panic::resume_unwind`] throws without
-//! calling the panic hook, so nothing is printed. Runs that had finished are kept: they
-//! were copied as they finished and, with a store, committed by the store crate's
-//! [`Recorder`] as the CLI commits them, so a second call resumes the study.
+//! released, waking when a run finishes and at least every [`POLL`] to take the GIL
+//! briefly: it runs Python's signal handlers (`PyErr_CheckSignals`, which only the main
+//! thread may do) and reports progress. When a handler raises (KeyboardInterrupt from
+//! Ctrl-C), a stop flag is set; every worker sees it at its next progress event (at most
+//! 100 training steps later) and unwinds out of `run_study` with a private payload that
+//! [`std::panic::resume_unwind`] throws without calling the panic hook, so nothing is
+//! printed. Runs that had finished are kept: they were copied as they finished and, with a
+//! store, committed by the store crate's [`Recorder`] as the CLI commits them, so a second
+//! call resumes the study.
+//!
+//! A progress callable is called before the worker that finished the run takes another:
+//! that worker waits until the callback has returned and pending signals have been checked.
+//! So a callback that raises (or calls `_thread.interrupt_main()`) after the k-th finished
+//! run stops a one-thread study with exactly k runs done, whatever the speed of the
+//! machine; the wait costs a worker one wake-up of the calling thread per finished run.
 
 use crate::errors::{guard, panic_error, run_error, spec_error, store_error, StoreError};
 use crate::spec::PySpec;
@@ -51,27 +58,55 @@ pub struct Outcome {
     pub stopped_by: Option<PyErr>,
 }
 
-/// A one-shot flag a thread can wait on with a timeout.
+/// What the workers and the waiting thread share, under one lock.
 #[derive(Default)]
-struct Latch {
-    done: Mutex<bool>,
+struct Shared {
+    /// runs finished so far, in the order they finished
+    finished: Vec<RunResult>,
+    /// how many of `finished` the caller has been told about (callbacks returned, signals
+    /// checked after them)
+    delivered: usize,
+    /// `run_study` has returned
+    done: bool,
+}
+
+/// [`Shared`] and the condition both sides wait on.
+#[derive(Default)]
+struct Board {
+    shared: Mutex<Shared>,
     changed: Condvar,
 }
 
-impl Latch {
-    fn set(&self) {
-        *lock(&self.done) = true;
+impl Board {
+    fn update<T>(&self, change: impl FnOnce(&mut Shared) -> T) -> T {
+        let value = change(&mut lock(&self.shared));
         self.changed.notify_all();
+        value
     }
 
-    /// Waits up to `timeout`; true once the latch is set.
-    fn wait(&self, timeout: Duration) -> bool {
-        let guard = lock(&self.done);
+    /// Waits up to `timeout` for `run_study` to return or for runs beyond the first
+    /// `reported`; returns whether it has returned and the new runs.
+    fn wait_news(&self, reported: usize, timeout: Duration) -> (bool, Vec<RunResult>) {
+        let guard = lock(&self.shared);
         let (guard, _) = self
             .changed
-            .wait_timeout_while(guard, timeout, |done| !*done)
+            .wait_timeout_while(guard, timeout, |shared| {
+                !shared.done && shared.finished.len() == reported
+            })
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *guard
+        (guard.done, guard.finished[reported..].to_vec())
+    }
+
+    /// Waits until the caller has been told about the first `count` finished runs, or the
+    /// study is stopping.
+    fn wait_delivered(&self, count: usize, stop: &AtomicBool) {
+        let guard = lock(&self.shared);
+        let _unused = self
+            .changed
+            .wait_while(guard, |shared| {
+                shared.delivered < count && !stop.load(Ordering::Relaxed)
+            })
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
     }
 }
 
@@ -92,8 +127,8 @@ pub fn run_interruptible(
     recorder: Option<&Recorder>,
 ) -> PyResult<Outcome> {
     let stop = AtomicBool::new(false);
-    let finished: Mutex<Vec<RunResult>> = Mutex::new(Vec::new());
-    let latch = Latch::default();
+    let board = Board::default();
+    let synchronous = matches!(progress, Progress::Callback(_));
     let on_event = |event: Event<'_>| {
         if matches!(event, Event::Started(_) | Event::Step(..)) && stop.load(Ordering::Relaxed) {
             resume_unwind(Box::new(Interrupted));
@@ -102,35 +137,45 @@ pub fn run_interruptible(
             recorder.record(&event);
         }
         if let Event::Finished(result) = event {
-            lock(&finished).push(result.clone());
+            let count = board.update(|shared| {
+                shared.finished.push(result.clone());
+                shared.finished.len()
+            });
+            if synchronous {
+                board.wait_delivered(count, &stop);
+            }
         }
     };
     let total = points.len();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
             let outcome = catch_unwind(AssertUnwindSafe(|| run_study(points, threads, &on_event)));
-            latch.set();
+            board.update(|shared| shared.done = true);
             outcome
         });
         let mut stopped_by: Option<PyErr> = None;
         let mut reported = 0;
         loop {
-            let done = py.detach(|| latch.wait(POLL));
+            let (done, fresh) = py.detach(|| board.wait_news(reported, POLL));
             // After a stop, later signals are drained so a second Ctrl-C does not escape
-            // while the workers wind down.
+            // while the workers wind down. Signals are checked again after the callbacks,
+            // so an interrupt they raise stops the study before their workers go on.
             let checked = py.check_signals().and_then(|()| {
-                let fresh: Vec<RunResult> = lock(&finished)[reported..].to_vec();
-                reported += fresh.len();
                 fresh.iter().enumerate().try_for_each(|(k, result)| {
-                    report(py, progress, result, reported - fresh.len() + k + 1, total)
-                })
+                    report(py, progress, result, reported + k + 1, total)
+                })?;
+                py.check_signals()
             });
+            reported += fresh.len();
             if let Err(err) = checked {
                 if stopped_by.is_none() {
                     stop.store(true, Ordering::Relaxed);
                     stopped_by = Some(err);
                 }
             }
+            // The stop flag is set before this update, so a worker waiting for delivery
+            // sees it (or the new count) when woken.
+            board.update(|shared| shared.delivered = reported);
             if done {
                 break;
             }
@@ -144,7 +189,7 @@ pub fn run_interruptible(
             }
             // Stopped early: the runs that finished before the stop, in the study's order.
             Ok(Err(_)) | Err(_) => {
-                let mut partial = std::mem::take(&mut *lock(&finished));
+                let mut partial = std::mem::take(&mut lock(&board.shared).finished);
                 partial.sort_by_key(|result| result.point.index);
                 partial
             }
@@ -235,7 +280,9 @@ fn report(
 ///     True prints one line per finished run to ``sys.stderr`` as the CLI does; a callable
 ///     receives a dict per finished run (``finished``, ``total``, ``index``, ``run_id``,
 ///     ``replicate``, ``status``, ``loss_heldout``, ``seconds``; ``total`` counts the runs
-///     this call trains); an exception it raises stops the study like Ctrl-C.
+///     this call trains); an exception it raises stops the study like Ctrl-C. It is called
+///     on the calling thread before the worker that trained the run takes another, so with
+///     ``threads=1`` a callback that raises after the k-th run leaves exactly k runs done.
 /// out : str or os.PathLike, optional
 ///     An alias of ``store`` (``superscale run --out``).
 /// extend : bool, optional

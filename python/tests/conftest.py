@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,50 @@ def cli() -> Path:
         assert cargo, "cargo is needed to build the CLI for the comparison tests"
         subprocess.run([cargo, "build", "--release", "-p", "superscale_cli"], cwd=REPO, check=True)
     return binary
+
+
+def counted_by_another_thread(call: Callable[[], object], calls: int, iterations: int = 200_000) -> tuple[int, int]:
+    """Whether another Python thread runs while `call` runs, decided by events, not a clock.
+
+    Python's switch interval is set to 100 s for the duration, so the GIL changes hands only
+    when its holder lets go of it: a blocking wait, or an extension releasing it. Another
+    thread, woken first, counts `iterations` in one go once it holds the GIL. `call` is
+    repeated (at most `calls` times) until that thread has counted; between calls this
+    thread runs only Python code that keeps the GIL, so the counting can happen only inside
+    a call that released it. Returns (calls made, iterations counted by then): the count is
+    either 0 (the GIL was never released) or `iterations`.
+    """
+    counted = [0]
+    go = threading.Event()
+
+    def count() -> None:
+        go.wait()
+        for _ in range(iterations):
+            counted[0] += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)
+    thread = threading.Thread(target=count)
+    try:
+        thread.start()  # returns once the thread has started; it then blocks in go.wait()
+        go.set()
+        made = 0
+        while made < calls and counted[0] < iterations:
+            call()
+            made += 1
+        during = counted[0]
+    finally:
+        sys.setswitchinterval(interval)
+        go.set()
+        thread.join()
+    return made, during
+
+
+def assert_releases_the_gil(call: Callable[[], object]) -> None:
+    """`call` lets another thread count (see counted_by_another_thread), while a call of the
+    same count that holds the GIL (builtin sum over a range: C code that never lets go of
+    it) does not: the baseline shows the witness can fail."""
+    made, during = counted_by_another_thread(call, calls=1000)
+    assert during == 200_000, f"another thread could not run during {made} calls"
+    _, baseline = counted_by_another_thread(lambda: sum(range(200_000)), calls=max(made, 3))
+    assert baseline == 0, f"the baseline let another thread count {baseline} times"

@@ -5,12 +5,12 @@ seeded reproducibility, the GIL being released, and errors as MeasureError."""
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import assert_releases_the_gil
 import superscale
 from superscale.align import METRICS
 
@@ -64,21 +64,7 @@ def test_preprocessing_switches(pair, golden: dict) -> None:
 
 def test_releases_the_gil(pair) -> None:
     a, b = pair
-    ticks = []
-    stop = threading.Event()
-
-    def count() -> None:
-        while not stop.is_set():
-            ticks.append(1)
-
-    thread = threading.Thread(target=count)
-    thread.start()
-    try:
-        superscale.align(a, b, metric="svcca", permutations=0, bootstrap=100)
-    finally:
-        stop.set()
-        thread.join()
-    assert len(ticks) > 100
+    assert_releases_the_gil(lambda: superscale.align(a, b, metric="svcca", permutations=0, bootstrap=100))
 
 
 @pytest.mark.parametrize("kwargs, message", [

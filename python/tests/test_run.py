@@ -10,7 +10,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -29,44 +28,70 @@ def slow_spec(runs: int = 4, steps: int = 1500) -> superscale.Spec:
     )
 
 
+def long_and_short_spec() -> superscale.Spec:
+    """Two runs: a long one (10⁶ steps, several minutes) and a short one (50 steps). Runs
+    start largest first, so with two threads the short one finishes while the long one
+    trains: its progress event marks "training is under way", and the long run cannot end
+    before a test that stops the study has stopped it. Were the stop ignored, the long run
+    would finish and the call would return both runs (a failure, minutes later)."""
+    return superscale.Spec(
+        "long-and-short",
+        model={"variant": "superposition_scaling", "n_features": 400, "n_hidden": 20, "alpha": 1.0, "weight_decay": -0.5},
+        train={"steps": 1_000_000, "batch_size": 256, "schedule": {"kind": "constant", "lr": 0.01}},
+        sweep={"train.steps": [1_000_000, 50]},
+    )
+
+
 def test_training_releases_the_gil() -> None:
-    counter = [0]
-    stop = threading.Event()
+    # Another Python thread must count to a million while `run` trains, and it is the
+    # counter that ends the study (KeyboardInterrupt, once it is done), so no clock is
+    # involved: the short run's progress event starts the counter. Were the GIL held while
+    # Rust trains, the counter could not move until the call returned, which would then
+    # happen only after the long run, with both runs and no interrupt.
+    target = 1_000_000
+    counted = [0]
+    go = threading.Event()
 
     def count() -> None:
-        while not stop.is_set():
-            counter[0] += 1
+        go.wait()
+        for _ in range(target):
+            counted[0] += 1
+        _thread.interrupt_main()
 
     thread = threading.Thread(target=count)
     thread.start()
     try:
-        while counter[0] == 0:
-            time.sleep(0.01)
-        before, started = counter[0], time.perf_counter()
-        study = superscale.run(slow_spec(runs=2), threads=1)
-        during, seconds = counter[0] - before, time.perf_counter() - started
+        with pytest.raises(KeyboardInterrupt) as caught:
+            superscale.run(long_and_short_spec(), threads=2, progress=lambda event: go.set())
     finally:
-        stop.set()
+        go.set()
         thread.join()
-    assert len(study) == 2 and seconds > 0.3
-    # A thread that could not take the GIL would not count at all; released, it counts
-    # millions of times per second (fewer when the cores are shared).
-    assert during > 20_000, f"the counter advanced only {during} times in {seconds:.2f} s of training"
+    partial = caught.value.study  # type: ignore[attr-defined]
+    assert counted[0] == target
+    assert partial.interrupted and len(partial) == 1 and int(partial.results()["index"][0]) == 1
 
 
 def test_ctrl_c_stops_the_workers_and_raises_keyboard_interrupt() -> None:
-    spec = slow_spec(runs=6)
-    timer = threading.Timer(0.3, _thread.interrupt_main)
-    started = time.perf_counter()
-    timer.start()
-    with pytest.raises(KeyboardInterrupt) as caught:
-        superscale.run(spec, threads=2)
-    elapsed = time.perf_counter() - started
-    timer.join()
+    # Ctrl-C from another thread (as a terminal's signal arrives) once the short run has
+    # finished: the workers stop in the middle of the long run, which is not kept.
+    finished_one = threading.Event()
+
+    def ctrl_c() -> None:
+        finished_one.wait()
+        _thread.interrupt_main()
+
+    thread = threading.Thread(target=ctrl_c)
+    thread.start()
+    spec = long_and_short_spec()
+    try:
+        with pytest.raises(KeyboardInterrupt) as caught:
+            superscale.run(spec, threads=2, progress=lambda event: finished_one.set())
+    finally:
+        finished_one.set()
+        thread.join()
     partial = caught.value.study  # type: ignore[attr-defined]
-    assert partial.interrupted and len(partial) < len(spec)
-    # The workers stop within 100 steps of the signal, long before the six runs would end.
-    assert elapsed < 3.0, f"took {elapsed:.2f} s to stop"
+    assert partial.interrupted and len(partial) == 1 and len(spec) == 2
+    assert list(partial.results()["index"]) == [1]  # the short run; the long one was stopped
 
 
 def test_finished_runs_survive_an_interrupt(small_study: superscale.Study) -> None:
@@ -77,7 +102,9 @@ def test_finished_runs_survive_an_interrupt(small_study: superscale.Study) -> No
     with pytest.raises(KeyboardInterrupt) as caught:
         superscale.run(small_study.spec, threads=1, progress=interrupt_after_first)
     partial = caught.value.study  # type: ignore[attr-defined]
-    assert partial.interrupted and 1 <= len(partial) < len(small_study)
+    # The callback runs before the worker takes another run, and the interrupt is handled
+    # before the worker goes on: exactly one run, on any machine.
+    assert partial.interrupted and len(partial) == 1
     kept = partial.results_csv().splitlines()
     full = small_study.results_csv().splitlines()
     by_index = {line.split(",")[0]: line.rsplit(",", 1)[0] for line in full[1:]}
@@ -88,26 +115,27 @@ def test_finished_runs_survive_an_interrupt(small_study: superscale.Study) -> No
 
 
 def test_a_real_sigint_interrupts_a_script(tmp_path: Path) -> None:
+    # A real SIGINT, sent once the script says its short run has finished (the long one
+    # then trains for minutes): the script sees KeyboardInterrupt with the short run kept.
     script = tmp_path / "train.py"
     script.write_text(
         "import sys, superscale\n"
         "spec = superscale.Spec('s', model=dict(variant='superposition_scaling', n_features=400, n_hidden=20,"
-        " alpha=1.0, weight_decay=-0.5), train=dict(steps=200000, batch_size=256, schedule=dict(kind='constant', lr=0.01)))\n"
-        "print('started', flush=True)\n"
+        " alpha=1.0, weight_decay=-0.5), train=dict(steps=1000000, batch_size=256, schedule=dict(kind='constant', lr=0.01)),"
+        " sweep={'train.steps': [1000000, 50]})\n"
+        "def finished(event):\n"
+        "    print('finished', event['index'], flush=True)\n"
         "try:\n"
-        "    superscale.run(spec, threads=1)\n"
+        "    superscale.run(spec, threads=2, progress=finished)\n"
         "except KeyboardInterrupt as err:\n"
         "    print('interrupted', len(err.study), err.study.interrupted, flush=True)\n"
         "    raise\n"
     )
     process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None and process.stdout.readline() == "started\n"
-    time.sleep(0.5)
-    sent = time.perf_counter()
+    assert process.stdout is not None and process.stdout.readline() == "finished 1\n"
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
-    assert time.perf_counter() - sent < 5.0
-    assert out == "interrupted 0 True\n" and "KeyboardInterrupt" in err and "panic" not in err
+    out, err = process.communicate()
+    assert out == "interrupted 1 True\n" and "KeyboardInterrupt" in err and "panic" not in err
     assert process.returncode != 0
 
 
@@ -124,7 +152,8 @@ def test_a_failing_callback_stops_the_study() -> None:
 
     with pytest.raises(RuntimeError, match="stop at 1") as caught:
         superscale.run(slow_spec(runs=3, steps=100), threads=1, progress=fail)
-    assert caught.value.study.interrupted  # type: ignore[attr-defined]
+    partial = caught.value.study  # type: ignore[attr-defined]
+    assert partial.interrupted and len(partial) == 1
 
 
 def test_bad_arguments() -> None:

@@ -8,7 +8,6 @@ import json
 import math
 import struct
 import subprocess
-import threading
 import zipfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import assert_releases_the_gil
 import superscale
 from superscale import weights
 
@@ -253,18 +253,5 @@ def test_family_matches_the_cli(tmp_path: Path, cli: Path) -> None:
 
 def test_releases_the_gil() -> None:
     w = np.random.default_rng(6).standard_normal((3000, 128))
-    ticks = []
-    stop = threading.Event()
+    assert_releases_the_gil(lambda: weights.measure(w))
 
-    def count() -> None:
-        while not stop.is_set():
-            ticks.append(1)
-
-    thread = threading.Thread(target=count)
-    thread.start()
-    try:
-        weights.measure(w)
-    finally:
-        stop.set()
-        thread.join()
-    assert len(ticks) > 100

@@ -1,13 +1,15 @@
 //! A sweep survives SIGKILL and splits into shards: killed-and-resumed, sharded-and-merged
-//! and uninterrupted runs of one 24-run sweep end with bit-identical stores.
+//! and uninterrupted runs of one 24-run sweep end with bit-identical stores. The kills are
+//! placed by the process's own progress lines and the store's state, never by a clock.
 
 mod common;
 
 use common::*;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 use superscale_store::{RunState, Store};
 
 /// The uninterrupted single-process study, computed once for the tests of this file.
@@ -30,7 +32,7 @@ fn release_reference() {
     }
 }
 
-/// xorshift64: seeded, so the kill moments are the same on every run of the test.
+/// xorshift64: seeded, so the kill points are the same on every run of the test.
 struct Moments(u64);
 
 impl Moments {
@@ -42,17 +44,65 @@ impl Moments {
     }
 }
 
-/// (runs in the store, runs finished), or None while the store is not created yet.
-fn progress(dir: &std::path::Path) -> Option<(usize, usize)> {
-    let runs = Store::open(dir).ok()?.runs().ok()?;
-    Some((
-        runs.len(),
-        runs.iter().filter(|r| r.state.is_finished()).count(),
-    ))
+/// What the store holds: every run's row, and how many are finished and running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Progress {
+    runs: usize,
+    finished: usize,
+    running: usize,
 }
 
+/// The store's progress, or None while it is not created yet.
+fn progress(dir: &std::path::Path) -> Option<Progress> {
+    let runs = Store::open(dir).ok()?.runs().ok()?;
+    Some(Progress {
+        runs: runs.len(),
+        finished: runs.iter().filter(|r| r.state.is_finished()).count(),
+        running: runs.iter().filter(|r| r.state == RunState::Running).count(),
+    })
+}
+
+/// Sends a signal (`STOP`, `CONT`) to the child with kill(1).
+fn signal(child: &Child, name: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill(1) runs");
+    assert!(status.success(), "kill -{name} {}", child.id());
+}
+
+/// Freezes the child and returns once every one of its threads is stopped (state `T` in
+/// /proc), so the store read next is what a kill will leave: kill(2) returns before a
+/// thread running on another core has stopped.
+fn freeze(child: &Child) {
+    signal(child, "STOP");
+    let tasks = PathBuf::from(format!("/proc/{}/task", child.id()));
+    let stopped = || {
+        std::fs::read_dir(&tasks).unwrap().all(|task| {
+            let stat =
+                std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap_or_default();
+            // "pid (name) S …": the state follows the last ')'. A thread that has exited
+            // (its file gone, or a zombie) will not commit anything either.
+            stat.rsplit_once(')')
+                .is_none_or(|(_, rest)| rest.trim_start().starts_with(['T', 't', 'Z', 'X']))
+        })
+    };
+    while !stopped() {
+        std::thread::yield_now();
+    }
+}
+
+/// Kills the sweep by events, never by a clock. Without `--quiet` and with stderr a pipe,
+/// `superscale run` prints its plan once the store holds every run, then one line per run
+/// after committing it. Attempt 0 is killed at the plan line, as the first runs start.
+/// Each later attempt is frozen (SIGSTOP; Linux's /proc shows when it has stopped) at every
+/// finished-run line and the store read: once it holds 1–5 (seeded) more finished runs than
+/// before *and* a run marked running, the frozen process is killed (SIGKILL), so the kill
+/// is known to land mid-sweep with a run in flight; otherwise it continues (SIGCONT). No
+/// kill can be missed by a fast machine or land late on a slow one.
 #[test]
-fn a_sweep_killed_at_random_moments_resumes_to_the_uninterrupted_result() {
+fn a_sweep_killed_mid_sweep_resumes_to_the_uninterrupted_result() {
     let reference = reference();
     let dir = scratch("killed");
     let spec = spec(&dir, "sweep.toml", SWEEP);
@@ -64,54 +114,75 @@ fn a_sweep_killed_at_random_moments_resumes_to_the_uninterrupted_result() {
         path(&store),
         "--threads".into(),
         "2".into(),
-        "--quiet".into(),
     ];
     let mut moments = Moments(0x5eed_cafe_f00d_d00d);
-    let mut finished_before = 0;
+    let mut before: Option<Progress> = None;
     let mut killed_mid_sweep = 0;
-    // The first kill lands within 40 ms of the start (store creation or the first runs);
-    // each later one once the store has gained 1–5 more finished runs, plus 0–150 ms.
     for attempt in 0..4 {
         let mut child = command(&args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        if attempt == 0 {
-            std::thread::sleep(Duration::from_millis(moments.below(40)));
-        } else {
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let plan = lines.next().expect("a plan line").unwrap();
+        // The plan names what the last kill left: the finished runs kept, the runs it
+        // interrupted.
+        match before {
+            None => assert!(plan.ends_with("(new store)"), "{plan}"),
+            Some(last) => {
+                assert!(
+                    plan.contains(&format!("resumed: {} finished", last.finished)),
+                    "{plan}"
+                );
+                if last.running > 0 {
+                    assert!(
+                        plan.contains(&format!("{} interrupted", last.running)),
+                        "{plan}"
+                    );
+                }
+            }
+        }
+        if attempt > 0 {
+            let finished_before = before.map_or(0, |p| p.finished);
             let target = finished_before + 1 + moments.below(5) as usize;
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while progress(&store).is_none_or(|(_, finished)| finished < target)
-                && Instant::now() < deadline
-            {
-                if child.try_wait().unwrap().is_some() {
+            loop {
+                let line = lines
+                    .next()
+                    .unwrap_or_else(|| panic!("attempt {attempt}: the sweep ended before {target} runs were finished with one in flight"))
+                    .unwrap();
+                if !line.starts_with('[') {
+                    continue;
+                }
+                freeze(&child);
+                let now = progress(&store);
+                if now.is_some_and(|p| p.finished >= target && p.running > 0) {
                     break;
                 }
-                std::thread::sleep(Duration::from_millis(10));
+                signal(&child, "CONT");
             }
-            std::thread::sleep(Duration::from_millis(moments.below(150)));
         }
-        child.kill().unwrap(); // SIGKILL
+        child.kill().unwrap(); // SIGKILL, also to a stopped process
         child.wait().unwrap();
         // The store opens after every kill, and no finished run is ever lost.
-        eprintln!("kill {attempt}: (runs, finished) = {:?}", progress(&store));
-        if let Some((runs, finished)) = progress(&store) {
-            assert_eq!(
-                runs, 24,
-                "attempt {attempt}: every run has its row from the start"
-            );
-            assert!(
-                finished >= finished_before,
-                "attempt {attempt}: {finished} < {finished_before} finished runs"
-            );
-            killed_mid_sweep += usize::from(finished > finished_before && finished < 24);
-            finished_before = finished;
-        }
+        let after = progress(&store).expect("the store exists once the plan is printed");
+        eprintln!("kill {attempt}: {after:?}");
+        assert_eq!(
+            after.runs, 24,
+            "attempt {attempt}: every run has its row from the start"
+        );
+        let finished_before = before.map_or(0, |p| p.finished);
+        assert!(
+            after.finished >= finished_before,
+            "attempt {attempt}: {} < {finished_before} finished runs",
+            after.finished
+        );
+        killed_mid_sweep += usize::from(after.finished > finished_before && after.finished < 24);
+        before = Some(after);
     }
     assert!(
-        killed_mid_sweep >= 2,
-        "the kills should have interrupted the sweep at least twice"
+        killed_mid_sweep >= 3,
+        "the three event-placed kills interrupt the sweep, each with new finished runs"
     );
     let stderr = run_ok(&spec, &store, 2, &[]);
     assert!(stderr.contains("resumed"), "{stderr}");

@@ -222,17 +222,14 @@ fn one_optimizer_step_matches_numpy_for_both_signs_of_gamma_and_torch_adamw() {
     assert_close(&bias, &array(&torch["b_new"]), 1e-5, "torch b_new");
 }
 
+/// A step's decay of (W, b) at its lr.
+type Decay<'a> = dyn Fn(&mut [f32], &mut [f32], f32) + 'a;
+
 /// Runs the optimizer over the golden's steps from `inputs.w` / `inputs.b`, feeding each
 /// step the gradients numpy took at its own parameters (as given, so f32 rounding of a
 /// gradient cannot compound along the trajectory), and compares W, b and all four moments
 /// with numpy after every step. `decay` applies a step's decay to (W, b) at its lr.
-fn check_trajectory(
-    g: &Value,
-    steps: &[Value],
-    lrs: &[f64],
-    decay: &dyn Fn(&mut [f32], &mut [f32], f32),
-    what: &str,
-) {
+fn check_trajectory(g: &Value, steps: &[Value], lrs: &[f64], decay: &Decay<'_>, what: &str) {
     let c = case(g);
     assert!(steps.len() >= 5, "{what}: several steps");
     assert_eq!(steps.len(), lrs.len());

@@ -38,7 +38,7 @@ def test_flagship_example_reproduces_the_figure(tmp_path: Path) -> None:
     assert lines[2] == f"figure: {tmp_path / 'flagship.png'}" and lines[3] == f"report: {tmp_path / 'report.html'}"
     figure = tmp_path / "flagship.png"
     assert figure.stat().st_size > 10_000 and figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert done.stderr.count("L_heldout") == 8  # progress=True: one line per run
+    assert done.stderr.count("loss_heldout_n_mse = ") == 8  # progress=True: one line per run
 
     # What it printed is what its store holds, to the printed digits: the exponents table
     # the store wrote, and the store read back by Study.open.

@@ -142,7 +142,7 @@ def test_a_real_sigint_interrupts_a_script(tmp_path: Path) -> None:
 def test_progress_prints_like_the_cli(capfd: pytest.CaptureFixture[str]) -> None:
     superscale.run(slow_spec(runs=2, steps=100), threads=1, progress=True)
     lines = capfd.readouterr().err.splitlines()
-    assert len(lines) == 2 and all(" r0 n_hidden=2" in line and "L_heldout = " in line for line in lines)
+    assert len(lines) == 2 and all(" r0 n_hidden=2" in line and "loss_heldout_n_mse = " in line for line in lines)
     assert lines[0].startswith("[  1/2] ") and lines[1].startswith("[  2/2] ")
 
 
@@ -210,7 +210,7 @@ def test_study_write_and_repr(tmp_path: Path, small_study: superscale.Study) -> 
     report = small_study.write(tmp_path / "deep" / "out")
     assert Path(report).name == "report.html" and Path(report).exists()
     assert os.path.exists(tmp_path / "deep" / "out" / "results.csv")
-    assert repr(small_study) == 'Study(name="small", runs=12/12)'
+    assert repr(small_study) == 'Study(name="small", kind="toy", runs=12/12)'
 
 
 def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:

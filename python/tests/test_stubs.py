@@ -33,6 +33,8 @@ def stub_items() -> dict[str, ast.AST]:
 def parameters(node: ast.FunctionDef) -> list[str]:
     args = node.args
     names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+    if args.kwarg is not None:
+        names.append(args.kwarg.arg)
     return [name for name in names if name not in ("self", "cls")]
 
 

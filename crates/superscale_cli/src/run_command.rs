@@ -53,6 +53,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
         shard: args.shard,
         save_weights: args.save_weights,
         threads: threads(args.threads)?,
+        keep_trained: false,
+        write_report: true,
     };
     let progress = Progress::new(Mode::detect(args.quiet));
     let started = Instant::now();

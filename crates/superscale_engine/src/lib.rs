@@ -27,5 +27,5 @@ pub use recorder::Recorder;
 pub use schedule::{run_jobs, Outcome as RunOutcome, Stopped};
 pub use study::{
     analyse_study, default_dir, finished_runs, run_study, study_plan, write_report, Options,
-    Outcome, Report, Written,
+    Outcome, Report, Trained, Written,
 };

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use superscale_report::{Block, Page, Section};
 use superscale_spec::{Experiment, RunPoint};
-use superscale_store::{read_weights, weights_file, Plan, Shard, Store, StudyPlan};
+use superscale_store::{read_weights, weights_file, Plan, Shard, Store, StudyPlan, Tensors};
 
 /// How a study is to be run.
 #[derive(Debug, Clone)]
@@ -28,6 +28,12 @@ pub struct Options {
     pub save_weights: bool,
     /// worker threads (runs are spread over them; results never depend on the count)
     pub threads: usize,
+    /// keep the final parameters of the runs trained now in memory, in [`Outcome::trained`]
+    /// (Python hands them out as arrays without a weights file)
+    pub keep_trained: bool,
+    /// analyse the study and write its report when every run is done (the CLI); Python
+    /// analyses the store itself, once, to build its `Study`
+    pub write_report: bool,
 }
 
 /// What a study wrote.
@@ -50,13 +56,19 @@ pub struct Written {
 /// How an invocation ended.
 #[derive(Debug)]
 pub struct Outcome {
-    /// what was written (None when the study was stopped before its report)
+    /// what was written (None when the study was stopped before its report, or no report
+    /// was asked for)
     pub written: Option<Written>,
     /// the runs that failed in this invocation (marked failed, rerun by the next)
     pub failures: Vec<RunError>,
     /// whether it was stopped (Ctrl-C, or a store write failed) before every run was done
     pub stopped: bool,
+    /// the final parameters of the runs trained now, when [`Options::keep_trained`]
+    pub trained: Trained,
 }
+
+/// Final parameters of runs, by (run id, replicate).
+pub type Trained = HashMap<(String, u32), Tensors>;
 
 /// The store's plan of a study: its identity and every run.
 pub fn study_plan<K: Kind>(kind: &K, experiment: &Experiment<K::Spec>) -> StudyPlan {
@@ -117,6 +129,7 @@ pub fn run_study<K: Kind>(
         stop,
     );
     let failures = std::sync::Mutex::new(Vec::new());
+    let trained_now = std::sync::Mutex::new(Trained::new());
     let on_event = |event: Event<'_, Run<K>>| {
         let of = |p: &RunPoint<Run<K>>| &labels[&(p.run_id.clone(), p.replicate)];
         // The observer hears a start first: if it stops the study there, the run was never
@@ -129,6 +142,12 @@ pub fn run_study<K: Kind>(
             Event::Started(_) => {}
             Event::Step(p, step) => observer.update(Update::Step(of(p), step)),
             Event::Finished(p, output) => {
+                if options.keep_trained {
+                    trained_now
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .insert((p.run_id.clone(), p.replicate), output.weights.clone());
+                }
                 observer.update(Update::Finished(of(p), summary(&schema, output)))
             }
             Event::Failed(p, err) => {
@@ -153,26 +172,37 @@ pub fn run_study<K: Kind>(
     let failures = failures
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let trained_now = trained_now
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if trained.len() < todo.len() {
         return Ok(Outcome {
             written: None,
             failures,
             stopped: true,
+            trained: trained_now,
         });
     }
-    let written = write_report(&kind, experiment, &store, options.threads)?;
+    let written = if options.write_report {
+        Some(write_report(&kind, experiment, &store, options.threads)?)
+    } else {
+        None
+    };
     Ok(Outcome {
-        written: Some(written),
+        written,
         failures,
         stopped: false,
+        trained: trained_now,
     })
 }
 
 /// The finished runs of `store` with their points from `experiment`; weights come from
-/// their weights files where those were kept.
+/// their weights files where those were kept, else from `trained` (runs trained by this
+/// process).
 pub fn finished_runs<R: Clone>(
     experiment_points: &[RunPoint<R>],
     store: &Store,
+    trained: &Trained,
 ) -> Result<Finished<R>> {
     let points: HashMap<(&str, u32), &RunPoint<R>> = experiment_points
         .iter()
@@ -199,6 +229,8 @@ pub fn finished_runs<R: Clone>(
             .join(weights_file(&record.run_id, record.replicate));
         if path.is_file() {
             output.weights = read_weights(&path)?;
+        } else if let Some(weights) = trained.get(&(record.run_id.clone(), record.replicate)) {
+            output.weights = weights.clone();
         }
         runs.push(FinishedRun {
             point: (*point).clone(),
@@ -295,7 +327,7 @@ pub fn write_report<K: Kind>(
     store: &Store,
     threads: usize,
 ) -> Result<Written> {
-    let finished = finished_runs(&experiment.points, store)?;
+    let finished = finished_runs(&experiment.points, store, &Trained::new())?;
     analyse_study(kind, experiment, &finished, threads)?.write(store.dir())
 }
 

@@ -192,15 +192,17 @@ impl AnyExperiment {
         })
     }
 
-    /// Analyses what `store` holds (every finished run, earlier invocations' included).
+    /// Analyses what `store` holds (every finished run, earlier invocations' included);
+    /// runs without a weights file take their parameters from `trained` when there.
     pub fn analyse_store(
         &self,
         store: &Store,
         threads: usize,
+        trained: &superscale_engine::Trained,
     ) -> Result<Analysed, superscale_engine::Error> {
         dispatch!(self, e, K => {
             let kind = K::prepare(e)?;
-            let finished = superscale_engine::finished_runs(&e.points, store)?;
+            let finished = superscale_engine::finished_runs(&e.points, store, trained)?;
             let report = superscale_engine::analyse_study(&kind, e, &finished, threads)?;
             Ok(Analysed {
                 toy: K::toy_results(&finished),

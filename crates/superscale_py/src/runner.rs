@@ -170,6 +170,7 @@ impl Observer for Board {
 fn interruptible<T: Send>(
     py: Python<'_>,
     progress: &Progress,
+    announce: bool,
     work: impl FnOnce(&Board) -> T + Send,
 ) -> PyResult<(Option<T>, Option<PyErr>)> {
     let board = Board {
@@ -195,12 +196,19 @@ fn interruptible<T: Send>(
                 if let Some((summary, todo, name)) = planned {
                     total = todo;
                     headline = name;
-                    if let Progress::Print = progress {
+                    if let (Progress::Print, true) = (progress, announce) {
                         write_stderr(py, &format!("{summary}\n"))?;
                     }
                 }
                 fresh.iter().enumerate().try_for_each(|(k, ended)| {
-                    report(py, progress, ended, reported + k + 1, total, headline.as_deref())
+                    report(
+                        py,
+                        progress,
+                        ended,
+                        reported + k + 1,
+                        total,
+                        headline.as_deref(),
+                    )
                 })?;
                 py.check_signals()
             });
@@ -404,7 +412,7 @@ pub fn run(
         Some(_) => Progress::Silent,
     };
     let Some(dir) = dir else {
-        let (analysed, stopped_by) = interruptible(py, &progress, |board| {
+        let (analysed, stopped_by) = interruptible(py, &progress, false, |board| {
             experiment.run_in_memory(threads, &board.stop, board)
         })?;
         let analysed = match analysed {
@@ -425,10 +433,13 @@ pub fn run(
         shard: None,
         save_weights,
         threads,
+        keep_trained: true,
+        write_report: false,
     };
-    let (outcome, stopped_by) = interruptible(py, &progress, |board| {
+    let (outcome, stopped_by) = interruptible(py, &progress, true, |board| {
         experiment.run(&options, &board.stop, board)
     })?;
+    let mut trained = superscale_engine::Trained::new();
     if let Some(outcome) = outcome {
         let outcome = outcome.map_err(|err| engine_error(py, &err))?;
         if let (Some(first), None) = (outcome.failures.first(), &stopped_by) {
@@ -437,16 +448,20 @@ pub fn run(
                 outcome.failures.len()
             )));
         }
+        trained = outcome.trained;
     }
     // The study as the store now holds it: every finished run, earlier calls' included.
     let store = guard("run", || {
         Store::open(&dir).map_err(|err| crate::errors::store_error(&err))
     })?;
     let analysed = py
-        .detach(|| experiment.analyse_store(&{ store }, threads))
+        .detach(|| experiment.analyse_store(&{ store }, threads, &trained))
         .map_err(|err| engine_error(py, &err))?;
     let interrupted = stopped_by.is_some() || analysed.incomplete;
-    let study = PyStudy::new(py, experiment, analysed, Some(dir), interrupted)?;
+    let study = PyStudy::new(py, experiment, analysed, Some(dir.clone()), interrupted)?;
+    if !interrupted {
+        study.write(py, dir)?;
+    }
     finish(py, study, stopped_by)
 }
 

@@ -263,7 +263,7 @@ impl PyStudy {
             Ok((experiment, store))
         })?;
         let analysed = py
-            .detach(|| experiment.analyse_store(&{ store }, threads))
+            .detach(|| experiment.analyse_store(&{ store }, threads, &Default::default()))
             .map_err(|err| engine_error(py, &err))?;
         let interrupted = analysed.incomplete;
         Self::new(py, Arc::new(experiment), analysed, Some(path), interrupted)

@@ -1,8 +1,12 @@
 //! The kinds of experiment superscale runs, each one module implementing the engine's
-//! [`superscale_engine::Kind`]: `toy` (toy models of superposition). See
-//! `docs/architecture.md`, "Adding a kind".
+//! [`superscale_engine::Kind`]: `toy` (toy models of superposition) and `platonic`
+//! (Platonic representation alignment in a synthetic world). See `docs/architecture.md`,
+//! "Adding a kind".
 #![deny(missing_docs)]
 
+mod markdown;
+pub mod platonic;
+pub mod seed_pairs;
 pub mod toy;
 
 pub use toy::{

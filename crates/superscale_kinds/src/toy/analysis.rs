@@ -5,6 +5,8 @@
 
 use super::execute::{RunResult, RunStatus};
 use super::exponents::{fit_width_exponents, WidthExponent};
+use super::universality::{Universality, UniversalityOptions};
+use serde::Deserialize;
 use superscale_measure::feature_dimensionality;
 use superscale_spec::{AnthropicSpec, ModelSpec};
 
@@ -89,6 +91,26 @@ pub fn dimensionality(best: &[&RunResult]) -> (Vec<(f64, f64)>, Vec<f64>) {
     (points, pooled)
 }
 
+/// The toy kind's study tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToySettings {
+    /// `[analysis]`
+    #[serde(default)]
+    pub analysis: AnalysisSettings,
+}
+
+/// `[analysis]`: analyses of a study beyond each run's own measurements, each off unless
+/// its field is given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSettings {
+    /// feature universality across replicates (`universality/`): every pair of replicates
+    /// of a sweep point compared by their W
+    #[serde(default)]
+    pub universality: Option<UniversalityOptions>,
+}
+
 /// Everything a toy-model study's report and tables are drawn from.
 #[derive(Debug, Clone)]
 pub struct ToyAnalysis {
@@ -96,13 +118,17 @@ pub struct ToyAnalysis {
     pub results: Vec<RunResult>,
     /// α_m per group (empty when the width is not swept)
     pub exponents: Vec<WidthExponent>,
+    /// feature universality across replicates, when `[analysis]` asks for it
+    pub universality: Option<Universality>,
 }
 
-/// Analyses the finished runs of a toy-model study.
+/// Analyses the finished runs of a toy-model study (the analyses of `[analysis]` are added
+/// by the kind).
 pub fn analyse(results: Vec<RunResult>) -> ToyAnalysis {
     ToyAnalysis {
         exponents: fit_width_exponents(&results),
         results,
+        universality: None,
     }
 }
 

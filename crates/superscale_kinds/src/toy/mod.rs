@@ -11,13 +11,15 @@ mod grid_runs;
 mod output;
 mod report;
 mod tables;
+pub mod universality;
 
 pub use error::{Error, Result};
 pub use execute::{execute, RunResult, RunStatus};
 pub use exponents::{fit_width_exponents, WidthExponent, WIDTH_AXIS};
 pub use grid_runs::{GRID_MAX_FEATURES, GRID_MAX_HIDDEN, GRID_MAX_PARAMETERS};
 pub use analysis::{
-    analyse, anthropic, best_per_point, dimensionality, exponent_lines, Phase, ToyAnalysis,
+    analyse, anthropic, best_per_point, dimensionality, exponent_lines, AnalysisSettings, Phase,
+    ToyAnalysis, ToySettings,
 };
 pub use output::{from_output, schema, to_output, Mismatch};
 pub use tables::{curves_csv, exponents_csv, results_csv};
@@ -33,12 +35,15 @@ use superscale_store::{RunOutput, Schema};
 #[derive(Debug, Clone, Copy)]
 pub struct Toy {
     simd: Simd,
+    /// the study's `[analysis]` table
+    analysis: AnalysisSettings,
 }
 
 impl Default for Toy {
     fn default() -> Self {
         Self {
             simd: Simd::detect(),
+            analysis: AnalysisSettings::default(),
         }
     }
 }
@@ -61,8 +66,23 @@ fn run_error(point: &RunPoint, err: &Error) -> RunError {
 impl Kind for Toy {
     type Spec = RunSpec;
 
-    fn prepare(_experiment: &Experiment) -> std::result::Result<Self, superscale_spec::Error> {
-        Ok(Toy::new())
+    /// Reads `[analysis]` (an unknown field or an impossible value names its line).
+    fn prepare(experiment: &Experiment) -> std::result::Result<Self, superscale_spec::Error> {
+        let settings: ToySettings = experiment.settings()?;
+        if let Some(options) = &settings.analysis.universality {
+            options
+                .validate(experiment.replicates)
+                .map_err(|v| experiment.locate(v))?;
+        }
+        Ok(Toy {
+            analysis: settings.analysis,
+            ..Toy::new()
+        })
+    }
+
+    /// Feature universality compares the replicates' W.
+    fn needs_weights(&self) -> bool {
+        self.analysis.universality.is_some()
     }
 
     fn schema(&self) -> Schema {
@@ -114,7 +134,7 @@ impl Kind for Toy {
 
     fn analyse(
         &self,
-        _experiment: &Experiment,
+        experiment: &Experiment,
         finished: &Finished<RunSpec>,
     ) -> std::result::Result<ToyAnalysis, AnalysisError> {
         let results = finished
@@ -123,7 +143,13 @@ impl Kind for Toy {
             .map(|run| from_output(run.point.clone(), &run.output))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|err| AnalysisError::Kind(err.to_string()))?;
-        Ok(analyse(results))
+        let mut analysis = analyse(results);
+        if let Some(options) = &self.analysis.universality {
+            let found = universality::analyse(&analysis.results, experiment.replicates, options)
+                .map_err(|err| AnalysisError::Kind(err.to_string()))?;
+            analysis.universality = Some(found);
+        }
+        Ok(analysis)
     }
 
     fn tables(
@@ -132,11 +158,19 @@ impl Kind for Toy {
         _finished: &Finished<RunSpec>,
         analysis: &ToyAnalysis,
     ) -> std::result::Result<Vec<(String, String)>, AnalysisError> {
-        Ok(vec![
+        let mut tables = vec![
             ("results.csv".into(), results_csv(&analysis.results)),
             ("exponents.csv".into(), exponents_csv(&analysis.exponents)),
             ("curves.csv".into(), curves_csv(&analysis.results)),
-        ])
+        ];
+        if let Some(found) = &analysis.universality {
+            tables.push(("tms_pairs.csv".into(), universality::pairs_csv(found)));
+            tables.push((
+                "tms_summary.md".into(),
+                universality::summary_markdown(found),
+            ));
+        }
+        Ok(tables)
     }
 
     fn sections(
@@ -145,11 +179,23 @@ impl Kind for Toy {
         _finished: &Finished<RunSpec>,
         analysis: &ToyAnalysis,
     ) -> std::result::Result<Vec<Section>, AnalysisError> {
-        Ok(report::sections(&analysis.results, analysis)?)
+        let mut sections = report::sections(&analysis.results, analysis)?;
+        if let Some(found) = &analysis.universality {
+            sections.push(universality::section(found)?);
+        }
+        Ok(sections)
     }
 
     fn headlines(&self, analysis: &ToyAnalysis) -> Vec<String> {
-        exponent_lines(&analysis.exponents)
+        let mut lines = exponent_lines(&analysis.exponents);
+        if let Some(found) = &analysis.universality {
+            lines.extend(
+                universality::summary_markdown(found)
+                    .lines()
+                    .map(String::from),
+            );
+        }
+        lines
     }
 }
 

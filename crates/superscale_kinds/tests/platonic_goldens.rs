@@ -141,3 +141,20 @@ fn analysis_settings_are_not_part_of_a_networks_identity() {
         .all(|(a, b)| a.0 != b.0));
     assert_eq!(PlatonicSpec::KIND, "platonic");
 }
+
+#[test]
+fn the_shipped_experiment_files_are_read_and_prepared() {
+    let experiments = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments");
+    // (file, networks): cells × 2 modalities × 4 seeds, and the reference network.
+    for (file, networks) in [
+        ("platonic_multitask.toml", 12 * 2 * 4 + 1),
+        ("platonic_capacity.toml", 5 * 2 * 4 + 1),
+        ("platonic_simplicity.toml", 6 * 2 * 4 + 1),
+    ] {
+        let experiment = Experiment::<PlatonicSpec>::read(&experiments.join(file)).unwrap();
+        assert_eq!(experiment.points.len(), networks, "{file}");
+        Platonic::prepare(&experiment).unwrap();
+    }
+    let experiment = Experiment::read(&experiments.join("align_tms_universality.toml")).unwrap();
+    assert!(Toy::prepare(&experiment).unwrap().needs_weights());
+}

@@ -3,6 +3,7 @@
 //! arms in the `dispatch!` match), beside the module implementing
 //! [`superscale_engine::Kind`] (`docs/architecture.md`, "Adding a kind").
 
+use crate::platonic::{Platonic, PlatonicSpec};
 use crate::quanta::{Quanta, QuantaSpec};
 use crate::toy::{from_output, RunResult, Toy};
 use std::path::Path;
@@ -32,6 +33,7 @@ trait ToyResults: Kind {
 }
 
 impl ToyResults for Quanta {}
+impl ToyResults for Platonic {}
 
 impl ToyResults for Toy {
     fn toy_results(finished: &Finished<RunSpec>) -> Option<Vec<RunResult>> {
@@ -50,10 +52,12 @@ pub enum AnyExperiment {
     Toy(Experiment<RunSpec>),
     /// the quantization model on multitask sparse parity (`kind = "quanta"`)
     Quanta(Experiment<QuantaSpec>),
+    /// Platonic representation alignment in a synthetic world (`kind = "platonic"`)
+    Platonic(Experiment<PlatonicSpec>),
 }
 
 /// The names of the kinds this build knows.
-pub const KINDS: [&str; 2] = ["toy", "quanta"];
+pub const KINDS: [&str; 3] = ["toy", "quanta", "platonic"];
 
 /// Calls `$body` with `$experiment` bound to the typed experiment and `$kind` to the kind's
 /// type.
@@ -66,6 +70,10 @@ macro_rules! dispatch {
             }
             AnyExperiment::Quanta($experiment) => {
                 type $kind = Quanta;
+                $body
+            }
+            AnyExperiment::Platonic($experiment) => {
+                type $kind = Platonic;
                 $body
             }
         }
@@ -87,6 +95,7 @@ impl AnyExperiment {
         match kind_of(text, path)?.as_str() {
             "toy" => Ok(Self::Toy(Experiment::from_text(text, path)?)),
             "quanta" => Ok(Self::Quanta(Experiment::from_text(text, path)?)),
+            "platonic" => Ok(Self::Platonic(Experiment::from_text(text, path)?)),
             other => Err(superscale_spec::Error::Invalid {
                 path: path.to_path_buf(),
                 line: superscale_spec::line_of(text, "kind"),

@@ -1,11 +1,14 @@
 //! The kinds of experiment superscale runs, each one module implementing the engine's
 //! [`superscale_engine::Kind`]: `toy` (toy models of superposition), `quanta` (the
-//! quantization model on multitask sparse parity). See
-//! `docs/architecture.md`, "Adding a kind".
+//! quantization model on multitask sparse parity) and `platonic` (Platonic representation
+//! alignment in a synthetic world). See `docs/architecture.md`, "Adding a kind".
 #![deny(missing_docs)]
 
 mod any;
+mod markdown;
+pub mod platonic;
 pub mod quanta;
+pub mod seed_pairs;
 pub mod toy;
 
 pub use any::{Analysed, AnyExperiment, KINDS};

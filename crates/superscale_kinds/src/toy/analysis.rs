@@ -5,6 +5,7 @@
 
 use super::execute::{RunResult, RunStatus};
 use super::exponents::{fit_width_exponents, WidthExponent};
+use super::universality::Universality;
 use superscale_measure::feature_dimensionality;
 use superscale_spec::{AnthropicSpec, ModelSpec};
 
@@ -97,14 +98,18 @@ pub struct ToyAnalysis {
     pub exponents: Vec<WidthExponent>,
     /// per-feature capability per regime, when `[analysis] capability` asks for it
     pub capability: Option<Vec<super::capability::Regime>>,
+    /// feature universality across replicates, when `[analysis]` asks for it
+    pub universality: Option<Universality>,
 }
 
-/// Analyses the finished runs of a toy-model study.
+/// Analyses the finished runs of a toy-model study (the analyses of `[analysis]` are added
+/// by the kind).
 pub fn analyse(results: Vec<RunResult>) -> ToyAnalysis {
     ToyAnalysis {
         exponents: fit_width_exponents(&results),
         results,
         capability: None,
+        universality: None,
     }
 }
 

@@ -13,6 +13,7 @@ mod output;
 mod report;
 mod settings;
 mod tables;
+pub mod universality;
 
 pub use analysis::{
     analyse, anthropic, best_per_point, dimensionality, exponent_lines, Phase, ToyAnalysis,
@@ -74,9 +75,9 @@ impl Kind for Toy {
         })
     }
 
-    /// The capability analysis measures every final model.
+    /// Capability measures every final model; universality compares the replicates' W.
     fn needs_weights(&self) -> bool {
-        self.settings.analysis.capability.is_some()
+        self.settings.analysis.capability.is_some() || self.settings.analysis.universality.is_some()
     }
 
     fn schema(&self) -> Schema {
@@ -128,7 +129,7 @@ impl Kind for Toy {
 
     fn analyse(
         &self,
-        _experiment: &Experiment,
+        experiment: &Experiment,
         finished: &Finished<RunSpec>,
     ) -> std::result::Result<ToyAnalysis, AnalysisError> {
         let results = finished
@@ -141,6 +142,11 @@ impl Kind for Toy {
         if let Some(spec) = &self.settings.analysis.capability {
             analysis.capability =
                 Some(capability::analyse(spec, &analysis.results).map_err(AnalysisError::Kind)?);
+        }
+        if let Some(options) = &self.settings.analysis.universality {
+            let found = universality::analyse(&analysis.results, experiment.replicates, options)
+                .map_err(|err| AnalysisError::Kind(err.to_string()))?;
+            analysis.universality = Some(found);
         }
         Ok(analysis)
     }
@@ -159,6 +165,13 @@ impl Kind for Toy {
         if let Some(regimes) = &analysis.capability {
             tables.extend(capability::tables(regimes));
         }
+        if let Some(found) = &analysis.universality {
+            tables.push(("tms_pairs.csv".into(), universality::pairs_csv(found)));
+            tables.push((
+                "tms_summary.md".into(),
+                universality::summary_markdown(found),
+            ));
+        }
         Ok(tables)
     }
 
@@ -172,6 +185,9 @@ impl Kind for Toy {
         if let Some(regimes) = &analysis.capability {
             sections.extend(capability::sections(regimes)?);
         }
+        if let Some(found) = &analysis.universality {
+            sections.push(universality::section(found)?);
+        }
         Ok(sections)
     }
 
@@ -179,6 +195,13 @@ impl Kind for Toy {
         let mut lines = exponent_lines(&analysis.exponents);
         if let Some(regimes) = &analysis.capability {
             lines.extend(capability::lines(regimes));
+        }
+        if let Some(found) = &analysis.universality {
+            lines.extend(
+                universality::summary_markdown(found)
+                    .lines()
+                    .map(String::from),
+            );
         }
         lines
     }

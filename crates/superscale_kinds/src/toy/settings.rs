@@ -2,6 +2,7 @@
 //! beyond the default ones (every field optional, unknown fields refused).
 
 use super::capability::CapabilitySpec;
+use super::universality::UniversalityOptions;
 use serde::Deserialize;
 use superscale_spec::Experiment;
 
@@ -18,9 +19,13 @@ pub struct ToySettings {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToyAnalysisSpec {
-    /// per-feature capability vs width (`capability.rs`)
+    /// per-feature capability vs width (`capability/`)
     #[serde(default)]
     pub capability: Option<CapabilitySpec>,
+    /// feature universality across replicates (`universality/`): every pair of replicates
+    /// of a sweep point compared by their W
+    #[serde(default)]
+    pub universality: Option<UniversalityOptions>,
 }
 
 impl ToySettings {
@@ -30,6 +35,11 @@ impl ToySettings {
         let settings: Self = experiment.settings()?;
         if let Some(capability) = &settings.analysis.capability {
             capability.check(experiment)?;
+        }
+        if let Some(options) = &settings.analysis.universality {
+            options
+                .validate(experiment.replicates)
+                .map_err(|v| experiment.locate(v))?;
         }
         Ok(settings)
     }

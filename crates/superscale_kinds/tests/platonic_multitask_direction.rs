@@ -1,6 +1,7 @@
-//! A reduced multitask study (`docs/science/alignment.md` §4 item 1) that can fail on the
-//! direction: seed-to-seed mutual k-NN at T = 8 must exceed T = 1 with non-overlapping 95 % CIs
-//! over seeds, and so must alignment to z.
+//! A reduced multitask study (Huh et al. 2024's multitask scaling hypothesis; `docs/alignment.md`,
+//! "Multitask scaling") that can fail on the direction:
+//! seed-to-seed mutual k-NN at T = 8 must exceed T = 1 with non-overlapping 95 % CIs over
+//! seeds, and so must alignment to z.
 //!
 //! Verified before it was written: at this scale (width 32, 300 steps, 3 seeds, n = 256)
 //! the study run by `superscale platonic` gave seeds 0.265 [0.248, 0.293] at T = 1 vs
@@ -8,29 +9,36 @@
 
 use std::path::Path;
 use superscale_align::Metric;
-use superscale_platonic::{run_study, Comparison, StudySpec};
+use superscale_engine::{run_in_memory, Kind};
+use superscale_kinds::platonic::{Comparison, Platonic, PlatonicSpec};
+use superscale_spec::Experiment;
 
 const REDUCED: &str = r#"name = "reduced-multitask"
+kind = "platonic"
+replicates = 3
 [model]
 width = 32
 steps = 300
 [study]
-kind = "multitask"
+hypothesis = "multitask"
 values = [1, 8]
 control = false
-seeds = 3
 probe = 256
 test = 512
+reference_width = 32
+[analysis]
 permutations = 20
 bootstrap = 200
 metrics = ["mutual_knn"]
-reference_width = 32
 "#;
 
 #[test]
 fn more_tasks_align_seeds_and_z_more_with_separated_intervals() {
-    let spec = StudySpec::parse(REDUCED, Path::new("reduced.toml")).unwrap();
-    let result = run_study(&spec, &|_| {}).unwrap();
+    let experiment =
+        Experiment::<PlatonicSpec>::from_text(REDUCED, Path::new("reduced.toml")).unwrap();
+    let kind = Platonic::prepare(&experiment).unwrap();
+    let finished = run_in_memory(&kind, &experiment, 2).unwrap();
+    let result = kind.analyse(&experiment, &finished).unwrap();
     let find = |cell: usize, comparison| {
         result
             .summaries

@@ -1,8 +1,8 @@
-//! The synthetic world of `docs/science/alignment.md` §4: a latent z ∈ R^{d_z} ~ N(0, I),
-//! modalities x_m = g_m(z) + σ·ε (g_m a fixed random ReLU net d_z → h → d_x) and readout
-//! tasks y_t = h_t(z) (random ReLU nets d_z → h_t → 1). The control of §4 item 1 feeds
-//! every task the projection ⟨z, v⟩v onto one unit vector v, so all tasks are functions of
-//! one 1-d projection of z.
+//! The synthetic world of the Platonic studies (`docs/alignment.md`, "Platonic studies"): a
+//! latent z ∈ R^{d_z} ~ N(0, I), modalities x_m = g_m(z) + σ·ε (g_m a fixed random ReLU net
+//! d_z → h → d_x) and readout tasks y_t = h_t(z) (random ReLU nets d_z → h_t → 1). The
+//! control of the multitask hypothesis feeds every task the projection ⟨z, v⟩v onto one
+//! unit vector v, so all tasks are functions of one 1-d projection of z.
 //!
 //! Every net is drawn from the world seed alone (task t from stream t), so the T = 2 world's
 //! tasks contain the T = 1 world's, and the same spec gives the same world on any machine.

@@ -1,8 +1,7 @@
-//! Rotation-invariant comparison of two toy models' feature matrices
-//! (`docs/science/alignment.md` §4 item 2; `docs/science/model_shape.md` §2 item 4). The loss
-//! of y = ReLU(W Wᵀ x + b) is unchanged by W → WQ for any orthogonal Q, so the hidden basis is
-//! not privileged and two seeds' W (n × m, row i = feature i's direction) can only be compared
-//! after removing that gauge:
+//! Rotation-invariant comparison of two toy models' feature matrices (`docs/alignment.md`,
+//! "Rotation-invariant universality"). The loss of y = ReLU(W Wᵀ x + b) is unchanged by W → WQ for
+//! any orthogonal Q, so the hidden basis is not privileged and two seeds' W (n × m, row i =
+//! feature i's direction) can only be compared after removing that gauge:
 //!
 //! * orthogonal Procrustes (Schönemann 1966): R = argmin_{RᵀR = I} ‖W_B R − W_A‖_F is
 //!   R = U Vᵀ for the SVD W_Bᵀ W_A = U Σ Vᵀ (exact SVD by faer, sequential);
@@ -11,7 +10,7 @@
 //!   cosine ⟨G_A, G_B⟩ / (‖G_A‖‖G_B‖), with or without the diagonal (the norms), using
 //!   ⟨G_A, G_B⟩ = ‖W_Aᵀ W_B‖²_F so no n × n matrix is formed.
 
-use crate::error::{Error, Result};
+use super::{Error, Result};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
 use faer::{Mat, Par};

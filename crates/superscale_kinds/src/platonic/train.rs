@@ -1,9 +1,9 @@
 //! Training one network of a study and reading out what the comparisons need: its last
-//! hidden layer on the probe items, and its test loss (competence, `docs/science/alignment.md` §4
-//! item 4).
+//! hidden layer on the probe items, and its test loss (competence: Huh et al. 2024, §3's
+//! alignment-with-competence test).
 
-use crate::error::Result;
-use crate::world::{Batch, World};
+use super::error::Result;
+use super::world::{Batch, World};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_align::draw_seed;
@@ -46,23 +46,29 @@ pub struct Trained {
     pub test_loss: f64,
     /// mean over tasks of MSE_t / Var_t(y): 1 for the best constant predictor
     pub normalised_loss: f64,
+    /// the layer sizes d_x, width…, T
+    pub layer_sizes: Vec<usize>,
+    /// the final parameters, layer after layer (W_l as in_l × out_l row-major, then b_l)
+    pub parameters: Vec<f32>,
 }
 
 impl Trained {
-    /// 1 − normalised test loss (the R² of the readouts; alignment.md §4 item 4's competence).
+    /// 1 − normalised test loss (the R² of the readouts; §A.4 item 4's competence).
     pub fn competence(&self) -> f64 {
         1.0 - self.normalised_loss
     }
 }
 
 /// Trains an MLP d_x → width^depth → T on fresh samples of `modality` with MSE and AdamW,
-/// from `seed` (initialisation and data), and evaluates it.
+/// from `seed` (initialisation and data), and evaluates it. `on_step` is told the number
+/// of steps done after each step.
 pub fn train_network(
     world: &World,
     modality: usize,
     settings: &TrainSettings,
     seed: u64,
     evaluation: &Evaluation<'_>,
+    on_step: &mut dyn FnMut(usize),
 ) -> Result<Trained> {
     let input = world.spec().input_dim;
     let tasks = world.n_tasks();
@@ -81,7 +87,7 @@ pub fn train_network(
     );
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(draw_seed(seed, 1, 0));
     let mut batch = Batch::default();
-    for _ in 0..settings.steps {
+    for step in 0..settings.steps {
         world.sample_into(modality, settings.batch_size, &mut rng, &mut batch);
         loss_and_gradient(
             &mlp,
@@ -92,6 +98,7 @@ pub fn train_network(
             &mut workspace,
         )?;
         optimizer.step(&mut params, &gradient)?;
+        on_step(step + 1);
     }
     // Test loss per task, normalised by the targets' variance on the same items.
     let n_test = evaluation.test_x.len() / input;
@@ -141,5 +148,7 @@ pub fn train_network(
         representation: hidden.iter().map(|&v| f64::from(v.max(0.0))).collect(),
         test_loss: loss / tasks as f64,
         normalised_loss: normalised / tasks as f64,
+        layer_sizes: sizes,
+        parameters: params,
     })
 }

@@ -1,18 +1,13 @@
-//! The figure of the toy-model universality study (plotters SVG): per metric, each sweep
-//! point's mean over seed pairs with its 95 % seed-bootstrap interval, next to the mean of
-//! its shuffled-feature null (`docs/science/alignment.md` §4 item 2;
-//! `docs/science/model_shape.md` §2 item 4).
+//! The report section of the universality analysis: per metric, each sweep point's mean
+//! over seed pairs with its 95 % seed-bootstrap interval, next to the mean of its
+//! shuffled-feature null, and the summary table.
 
-use crate::error::{Error, Result};
-use crate::tms::{TmsResult, TMS_METRICS};
+use super::{summary_markdown, Universality, METRICS};
+use crate::markdown::markdown_table;
 use plotters::prelude::*;
-
-const SCORE: RGBColor = RGBColor(31, 119, 180);
-const NULL: RGBColor = RGBColor(110, 110, 110);
-
-fn fail(err: impl std::fmt::Display) -> Error {
-    Error::Numeric(format!("drawing the figure failed: {err}"))
-}
+use superscale_report::chart::{figure, tick, CAPTION_FONT};
+use superscale_report::palette::{color, GRID, REFERENCE};
+use superscale_report::{Block, Result, Section};
 
 /// A short label of a sweep point: its axes' last path segments and values.
 fn label(axes: &[(String, String)]) -> String {
@@ -30,17 +25,16 @@ fn label(axes: &[(String, String)]) -> String {
         .join(" ")
 }
 
-/// Three by two panels, one per [`TMS_METRICS`]: score (blue, with its interval) and null
-/// mean (grey cross) at every sweep point.
-pub fn tms_svg(result: &TmsResult) -> Result<String> {
+/// Three by two panels, one per [`METRICS`]: score (with its interval) and null mean (grey
+/// cross) at every sweep point.
+pub fn universality_svg(result: &Universality) -> Result<String> {
     let labels: Vec<String> = result.cells.iter().map(|c| label(&c.axes)).collect();
     let count = labels.len().max(1) as f64;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (1200, 760)).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
+    let score_colour = color(0);
+    figure((1200, 760), "Feature universality across seeds", |root| {
+        let fail = |err: &dyn std::fmt::Display| err.to_string();
         let panels = root.split_evenly((2, 3));
-        for (metric, (panel, name)) in panels.iter().zip(TMS_METRICS).enumerate() {
+        for (metric, (panel, name)) in panels.iter().zip(METRICS).enumerate() {
             let values = result.cells.iter().flat_map(|c| {
                 [
                     c.score[metric].low,
@@ -54,12 +48,12 @@ pub fn tms_svg(result: &TmsResult) -> Result<String> {
                 .fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
             let top = (high * 1.1).max(low + 1e-3);
             let mut chart = ChartBuilder::on(panel)
-                .caption(name, ("sans-serif", 15))
+                .caption(name, CAPTION_FONT)
                 .margin(10)
                 .x_label_area_size(40)
                 .y_label_area_size(48)
                 .build_cartesian_2d(-0.5..count - 0.5, low..top)
-                .map_err(fail)?;
+                .map_err(|e| fail(&e))?;
             chart
                 .configure_mesh()
                 .x_labels(labels.len().max(1))
@@ -71,10 +65,11 @@ pub fn tms_svg(result: &TmsResult) -> Result<String> {
                         String::new()
                     }
                 })
+                .y_label_formatter(&|v| tick(*v, false))
                 .y_desc("mean over pairs (95% CI over seeds)")
-                .light_line_style(RGBColor(235, 235, 235))
+                .light_line_style(GRID)
                 .draw()
-                .map_err(fail)?;
+                .map_err(|e| fail(&e))?;
             for (index, cell) in result.cells.iter().enumerate() {
                 let x = index as f64;
                 let score = &cell.score[metric];
@@ -82,27 +77,45 @@ pub fn tms_svg(result: &TmsResult) -> Result<String> {
                     chart
                         .draw_series(std::iter::once(PathElement::new(
                             vec![(x, score.low), (x, score.high)],
-                            SCORE.stroke_width(2),
+                            score_colour.stroke_width(2),
                         )))
-                        .map_err(fail)?;
+                        .map_err(|e| fail(&e))?;
                 }
                 chart
                     .draw_series(std::iter::once(Circle::new(
                         (x, score.mean),
                         4,
-                        SCORE.filled(),
+                        score_colour.filled(),
                     )))
-                    .map_err(fail)?;
+                    .map_err(|e| fail(&e))?;
                 chart
                     .draw_series(std::iter::once(Cross::new(
                         (x, cell.null_mean[metric]),
                         5,
-                        NULL.stroke_width(2),
+                        REFERENCE.stroke_width(2),
                     )))
-                    .map_err(fail)?;
+                    .map_err(|e| fail(&e))?;
             }
         }
-        root.present().map_err(fail)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
+}
+
+/// The report section: what was compared, the figure, and the summary table.
+pub fn section(result: &Universality) -> Result<Section> {
+    Ok(Section::new("Feature universality across seeds")
+        .with(Block::Note(
+            "Every pair of replicates of each sweep point, compared after orthogonal \
+             Procrustes (the hidden basis is a gauge): mean per-feature cosine, the fraction \
+             of features matched above the threshold, the raw cosine without the rotation, \
+             the cosine of the Gram matrices W Wᵀ with and without their diagonal, and MMCS. \
+             Dots: mean over pairs with its 95 % interval over seeds; crosses: the mean of \
+             the shuffled-feature null (feature identities broken)."
+                .into(),
+        ))
+        .with(Block::Figure {
+            svg: universality_svg(result)?,
+            caption: String::new(),
+        })
+        .with(Block::Table(markdown_table(&summary_markdown(result)))))
 }

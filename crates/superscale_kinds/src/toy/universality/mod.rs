@@ -1,10 +1,11 @@
-//! Feature universality of the toy model of superposition across seeds
-//! (`docs/science/alignment.md` §4 item 2; `docs/science/model_shape.md` §2 item 4, §3 E2): the
-//! replicates of every sweep point of a `superscale run` experiment (e.g.
-//! `experiments/align_tms_universality.toml`) are trained here, and every pair of replicates is
-//! compared with rotation-invariant tools (`procrustes.rs`), each against a shuffled-feature null
-//! (B's rows permuted, i.e. feature identities broken, then aligned and scored the same way), with
-//! the mean over pairs and a seed-bootstrap CI.
+//! Feature universality of the toy model of superposition across seeds (Huh et al. 2024's
+//! convergence question asked of toy models; `docs/alignment.md`, "Rotation-invariant universality"):
+//! an analysis of a toy-model study whose `[analysis]` table asks for it
+//! (`universality = { shuffles = 50 }`, e.g. `experiments/align_tms_universality.toml`).
+//! Every pair of replicates of each sweep point is compared with rotation-invariant tools
+//! (`procrustes.rs`), each against a shuffled-feature null (B's rows permuted, i.e. feature
+//! identities broken, then aligned and scored the same way), with the mean over pairs and a
+//! seed-bootstrap CI.
 //!
 //! Scores of a pair (A, B), rows = features:
 //! * `procrustes_cosine`: mean over features of cos(a_i, (B R)_i) after Procrustes;
@@ -16,20 +17,45 @@
 //! * `mmcs`: mean max |cos| of A's feature rows against the aligned B's (the dictionary
 //!   comparison of `superscale_align::mmcs`, atoms free to match any feature).
 
-use crate::error::Result;
-use crate::pairs::{seed_bootstrap_mean, PairMean};
-use crate::procrustes::{gram_cosine, procrustes, row_cosines};
+mod figure;
+mod procrustes;
+mod tables;
+
+pub use figure::{section, universality_svg};
+pub use procrustes::{
+    gram_cosine, orthogonal_procrustes, procrustes, rotate, row_cosines, Procrustes,
+};
+pub use tables::{pairs_csv, summary_markdown};
+
+use crate::seed_pairs::{seed_bootstrap_mean, PairMean, LEVEL};
+use crate::toy::execute::RunResult;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use superscale_align::{draw_seed, mmcs, summarise_null, Features};
-use superscale_kernels::Simd;
-use superscale_kinds::execute;
-use superscale_spec::Experiment;
+use superscale_spec::{violation, Violation};
+
+/// Why universality could not be measured.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An alignment metric refused its inputs.
+    #[error("alignment: {0}")]
+    Align(#[from] superscale_align::Error),
+    /// A numerical step could not be completed (an SVD that did not converge, …).
+    #[error("{0}")]
+    Numeric(String),
+    /// A run's W is not available.
+    #[error("feature universality needs every run's W: {0}")]
+    Weights(String),
+}
+
+/// Result alias of the universality analysis.
+pub type Result<T> = std::result::Result<T, Error>;
 
 /// The scores, in column order.
-pub const TMS_METRICS: [&str; 6] = [
+pub const METRICS: [&str; 6] = [
     "procrustes_cosine",
     "matched_fraction",
     "raw_cosine",
@@ -38,9 +64,11 @@ pub const TMS_METRICS: [&str; 6] = [
     "mmcs",
 ];
 
-/// How pairs are scored.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TmsOptions {
+/// How pairs are scored: `[analysis] universality = { shuffles = 50 }`, every field
+/// optional.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UniversalityOptions {
     /// shuffles of the feature order in each pair's null
     pub shuffles: usize,
     /// seed-bootstrap resamples for the CI over pairs
@@ -51,7 +79,7 @@ pub struct TmsOptions {
     pub seed: u64,
 }
 
-impl Default for TmsOptions {
+impl Default for UniversalityOptions {
     fn default() -> Self {
         Self {
             shuffles: 50,
@@ -62,14 +90,46 @@ impl Default for TmsOptions {
     }
 }
 
+impl UniversalityOptions {
+    /// The first impossible value, given the study's replicates (fields are dotted paths
+    /// from the top of the file).
+    pub fn validate(&self, replicates: u32) -> std::result::Result<(), Violation> {
+        if replicates < 2 {
+            return Err(violation(
+                "replicates",
+                format!("{replicates}: comparing seeds needs at least 2 replicates"),
+            ));
+        }
+        if self.shuffles < 2 {
+            return Err(violation(
+                "analysis.universality.shuffles",
+                format!("{}: a null needs at least 2", self.shuffles),
+            ));
+        }
+        if self.resamples == 1 {
+            return Err(violation(
+                "analysis.universality.resamples",
+                "1 resample gives no interval (0 or ≥ 2)",
+            ));
+        }
+        if !(-1.0..=1.0).contains(&self.threshold) {
+            return Err(violation(
+                "analysis.universality.threshold",
+                format!("{}: a cosine threshold is in [−1, 1]", self.threshold),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One pair of replicates of one sweep point.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TmsPair {
+pub struct UniversalityPair {
     /// the sweep point's index (order of first appearance in the experiment)
     pub cell: usize,
     /// replicate numbers
     pub replicates: (u32, u32),
-    /// one value per [`TMS_METRICS`]
+    /// one value per [`METRICS`]
     pub scores: Vec<f64>,
     /// the shuffled-feature null's mean per metric
     pub null_mean: Vec<f64>,
@@ -83,7 +143,7 @@ pub struct TmsPair {
 
 /// The mean over a sweep point's pairs, per metric.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TmsCellSummary {
+pub struct UniversalityCell {
     /// the sweep point's index
     pub cell: usize,
     /// its sweep axes (dotted path, value)
@@ -102,13 +162,13 @@ pub struct TmsCellSummary {
     pub null_mean: Vec<f64>,
 }
 
-/// Everything the universality study produced.
+/// What the universality analysis found.
 #[derive(Debug, Clone)]
-pub struct TmsResult {
+pub struct Universality {
     /// every pair
-    pub pairs: Vec<TmsPair>,
+    pub pairs: Vec<UniversalityPair>,
     /// every sweep point
-    pub cells: Vec<TmsCellSummary>,
+    pub cells: Vec<UniversalityCell>,
 }
 
 fn scores(a: &[f64], b: &[f64], m: usize, threshold: f64) -> Result<Vec<f64>> {
@@ -134,9 +194,9 @@ pub fn score_pair(
     a: &[f64],
     b: &[f64],
     m: usize,
-    options: &TmsOptions,
+    options: &UniversalityOptions,
     stream: u64,
-) -> Result<TmsPair> {
+) -> Result<UniversalityPair> {
     let observed = scores(a, b, m, options.threshold)?;
     let n = a.len() / m;
     let nulls: Vec<Vec<f64>> = (0..options.shuffles as u64)
@@ -171,7 +231,7 @@ pub fn score_pair(
             calibrated.push(f64::NAN);
         }
     }
-    Ok(TmsPair {
+    Ok(UniversalityPair {
         cell: 0,
         replicates: (0, 0),
         scores: observed,
@@ -182,39 +242,37 @@ pub fn score_pair(
     })
 }
 
-/// Trains every run of `experiment` (in parallel; each run's seed is the experiment's) and
-/// compares every pair of replicates of each sweep point. `progress` receives one line
-/// per finished run.
-pub fn tms_universality(
-    experiment: &Experiment,
-    options: &TmsOptions,
-    progress: crate::study::Progress<'_>,
-) -> Result<TmsResult> {
-    let simd = Simd::detect();
-    let runs: Vec<_> = experiment
-        .points
-        .par_iter()
-        .map(|point| {
-            let result = execute(point, simd, &mut |_| {})?;
-            progress(format!(
-                "trained {} r{} ({:?}): held-out loss {:.4}",
-                point.run_id, point.replicate, point.axes, result.loss_heldout
-            ));
-            Ok(result)
-        })
-        .collect::<Result<_>>()?;
+/// Compares every pair of replicates of each sweep point of a finished toy-model study
+/// (`results` in the study's order, each with its W; `replicates` per sweep point).
+pub fn analyse(
+    results: &[RunResult],
+    replicates: u32,
+    options: &UniversalityOptions,
+) -> Result<Universality> {
+    if let Some(missing) = results
+        .iter()
+        .find(|r| r.bias.is_empty() || r.weights.len() % r.bias.len() != 0)
+    {
+        return Err(Error::Weights(format!(
+            "run {} replicate {} has none",
+            missing.point.run_id, missing.point.replicate
+        )));
+    }
     // Sweep points in order of first appearance; replicates within each.
     let mut ids: Vec<&str> = Vec::new();
-    for point in &experiment.points {
-        if !ids.contains(&point.run_id.as_str()) {
-            ids.push(&point.run_id);
+    for result in results {
+        if !ids.contains(&result.point.run_id.as_str()) {
+            ids.push(&result.point.run_id);
         }
     }
+    let members_of = |id: &str| -> Vec<usize> {
+        (0..results.len())
+            .filter(|&i| results[i].point.run_id == id)
+            .collect()
+    };
     let mut jobs = Vec::new();
     for (cell, id) in ids.iter().enumerate() {
-        let members: Vec<usize> = (0..runs.len())
-            .filter(|&i| experiment.points[i].run_id == *id)
-            .collect();
+        let members = members_of(id);
         for (x, &i) in members.iter().enumerate() {
             for &j in &members[x + 1..] {
                 jobs.push((cell, i, j));
@@ -222,42 +280,37 @@ pub fn tms_universality(
         }
     }
     let weights = |i: usize| -> Vec<f64> {
-        let m = runs[i].weights.len() / runs[i].bias.len().max(1);
-        runs[i].weights[..runs[i].bias.len() * m]
+        let m = results[i].weights.len() / results[i].bias.len().max(1);
+        results[i].weights[..results[i].bias.len() * m]
             .iter()
             .map(|&v| f64::from(v))
             .collect()
     };
-    let pairs: Vec<TmsPair> = jobs
+    let pairs: Vec<UniversalityPair> = jobs
         .par_iter()
         .enumerate()
         .map(|(index, &(cell, i, j))| {
-            let n = runs[i].bias.len();
-            let m = runs[i].weights.len() / n;
+            let n = results[i].bias.len();
+            let m = results[i].weights.len() / n;
             let mut pair = score_pair(&weights(i), &weights(j), m, options, 100 + index as u64)?;
             pair.cell = cell;
-            pair.replicates = (
-                experiment.points[i].replicate,
-                experiment.points[j].replicate,
-            );
+            pair.replicates = (results[i].point.replicate, results[j].point.replicate);
             Ok(pair)
         })
         .collect::<Result<_>>()?;
-    let replicates = experiment.replicates as usize;
+    let replicates = replicates as usize;
     let cells = ids
         .iter()
         .enumerate()
         .map(|(cell, id)| {
-            let members: Vec<usize> = (0..runs.len())
-                .filter(|&i| experiment.points[i].run_id == *id)
-                .collect();
-            let first = &runs[members[0]];
+            let members = members_of(id);
+            let first = &results[members[0]];
             let n = first.bias.len();
             let m = first.weights.len() / n;
             let stored = members
                 .iter()
                 .map(|&i| {
-                    runs[i]
+                    results[i]
                         .weights
                         .chunks_exact(m)
                         .take(n)
@@ -267,7 +320,7 @@ pub fn tms_universality(
                 })
                 .sum::<f64>()
                 / members.len() as f64;
-            let rows: Vec<&TmsPair> = pairs.iter().filter(|p| p.cell == cell).collect();
+            let rows: Vec<&UniversalityPair> = pairs.iter().filter(|p| p.cell == cell).collect();
             let units: Vec<(usize, Option<usize>)> = rows
                 .iter()
                 .map(|p| (p.replicates.0 as usize, Some(p.replicates.1 as usize)))
@@ -289,26 +342,27 @@ pub fn tms_universality(
                     replicates,
                     1,
                     options.resamples,
-                    crate::study::LEVEL,
+                    LEVEL,
                     draw_seed(options.seed, 51, (cell * 16 + k) as u64),
                 )
             };
-            TmsCellSummary {
+            UniversalityCell {
                 cell,
-                axes: experiment.points[members[0]].axes.clone(),
+                axes: first.point.axes.clone(),
                 n_hidden: m,
-                loss: members.iter().map(|&i| runs[i].loss_heldout).sum::<f64>()
+                loss: members
+                    .iter()
+                    .map(|&i| results[i].loss_heldout)
+                    .sum::<f64>()
                     / members.len() as f64,
                 stored_fraction: stored,
-                score: (0..TMS_METRICS.len())
-                    .map(|k| summarise(k, false))
-                    .collect(),
-                calibrated: (0..TMS_METRICS.len()).map(|k| summarise(k, true)).collect(),
-                null_mean: (0..TMS_METRICS.len())
+                score: (0..METRICS.len()).map(|k| summarise(k, false)).collect(),
+                calibrated: (0..METRICS.len()).map(|k| summarise(k, true)).collect(),
+                null_mean: (0..METRICS.len())
                     .map(|k| rows.iter().map(|p| p.null_mean[k]).sum::<f64>() / rows.len() as f64)
                     .collect(),
             }
         })
         .collect();
-    Ok(TmsResult { pairs, cells })
+    Ok(Universality { pairs, cells })
 }

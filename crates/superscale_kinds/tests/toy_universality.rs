@@ -1,11 +1,13 @@
-//! Rotation-invariant universality tools on known answers (`docs/science/model_shape.md` §3 E2):
-//! a toy-model W against a rotated copy of itself, and MMCS on permuted, sign-flipped atoms.
+//! Feature universality of the toy models (`[analysis] universality`): the
+//! rotation-invariant tools on known answers (a toy-model W against a rotated copy of
+//! itself, and MMCS on permuted, sign-flipped atoms), a tiny study analysed end to end, and
+//! its settings' mistakes located in the file.
 
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_align::{mmcs, Features};
-use superscale_platonic::{procrustes, rotate};
+use superscale_kinds::toy::universality::{procrustes, rotate};
 
 fn gaussian(count: usize, seed: u64) -> Vec<f64> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -72,10 +74,7 @@ fn mmcs_is_one_on_a_permuted_sign_flipped_copy_and_lower_on_noise() {
     assert!(mmcs(&a, &noise).unwrap() < 0.95);
 }
 
-#[test]
-fn a_tiny_universality_study_scores_every_replicate_pair_with_its_null() {
-    use superscale_platonic::{tms_universality, TmsOptions, TMS_METRICS};
-    let text = r#"name = "tiny-tms"
+const TINY: &str = r#"name = "tiny-tms"
 replicates = 3
 [model]
 variant = "superposition_scaling"
@@ -87,27 +86,34 @@ weight_decay = -0.5556
 steps = 200
 batch_size = 256
 schedule = { kind = "warmup_cosine", peak_lr = 0.02, warmup_steps = 20 }
+[analysis]
+universality = { shuffles = 10, resamples = 50 }
 [sweep]
 "model.n_hidden" = [4, 8]
 "#;
+
+#[test]
+fn a_tiny_universality_study_scores_every_replicate_pair_with_its_null() {
+    use superscale_engine::{run_in_memory, Kind};
+    use superscale_kinds::toy::universality::{universality_svg, METRICS};
+    use superscale_kinds::toy::Toy;
     let experiment =
-        superscale_spec::Experiment::parse(text, std::path::Path::new("tiny.toml")).unwrap();
-    let options = TmsOptions {
-        shuffles: 10,
-        resamples: 50,
-        ..TmsOptions::default()
-    };
-    let result = tms_universality(&experiment, &options, &|_| {}).unwrap();
+        superscale_spec::Experiment::parse(TINY, std::path::Path::new("tiny.toml")).unwrap();
+    let toy = Toy::prepare(&experiment).unwrap();
+    assert!(toy.needs_weights());
+    let finished = run_in_memory(&toy, &experiment, 2).unwrap();
+    let analysis = toy.analyse(&experiment, &finished).unwrap();
+    let result = analysis.universality.expect("asked for in [analysis]");
     assert_eq!(result.pairs.len(), 2 * 3);
     assert_eq!(result.cells.len(), 2);
     assert_eq!((result.cells[0].n_hidden, result.cells[1].n_hidden), (4, 8));
     // The figure has a panel per metric and a label per sweep point.
-    let svg = superscale_platonic::tms_svg(&result).unwrap();
-    for name in TMS_METRICS {
+    let svg = universality_svg(&result).unwrap();
+    for name in METRICS {
         assert!(svg.contains(name), "{name} panel");
     }
     assert!(svg.contains("m=4") && svg.contains("m=8"), "sweep labels");
-    let index = |name: &str| TMS_METRICS.iter().position(|m| *m == name).unwrap();
+    let index = |name: &str| METRICS.iter().position(|m| *m == name).unwrap();
     for pair in &result.pairs {
         // Identities: the best rotation is no worse than none, and a free match (MMCS,
         // |cos| against any aligned atom) is no worse than the matched feature's cosine.
@@ -123,4 +129,34 @@ schedule = { kind = "warmup_cosine", peak_lr = 0.02, warmup_steps = 20 }
             .all(|v| (-1.0 - 1e-12..=1.0 + 1e-12).contains(v)));
     }
     assert_eq!(result.cells[0].score[0].pairs, 3);
+}
+
+#[test]
+fn universality_settings_mistakes_name_line_and_field() {
+    use superscale_engine::Kind;
+    use superscale_kinds::toy::Toy;
+    let invalid = |text: &str| {
+        let experiment =
+            superscale_spec::Experiment::parse(text, std::path::Path::new("tiny.toml")).unwrap();
+        match Toy::prepare(&experiment) {
+            Err(superscale_spec::Error::Invalid { line, field, .. }) => (line, field),
+            other => panic!("expected an invalid field, got {:?}", other.map(|_| ())),
+        }
+    };
+    assert_eq!(
+        invalid(&TINY.replace("shuffles = 10", "shuffles = 1")),
+        (14, "analysis.universality.shuffles".into())
+    );
+    assert_eq!(
+        invalid(&TINY.replace("shuffles = 10", "shufles = 10")),
+        (14, "analysis.universality.shufles".into())
+    );
+    assert_eq!(
+        invalid(&TINY.replace("replicates = 3", "replicates = 1")),
+        (2, "replicates".into())
+    );
+    assert_eq!(
+        invalid(&TINY.replace("universality = {", "universal = {")),
+        (14, "analysis.universal".into())
+    );
 }

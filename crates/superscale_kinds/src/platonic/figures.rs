@@ -1,38 +1,37 @@
-//! The figures of a study (plotters SVG): alignment vs the swept variable with CI bands,
-//! null and chance lines, and the competence–alignment scatter with its fitted line.
+//! The figures of a Platonic study, drawn in the report's frame and palette: alignment vs
+//! the swept variable with CI bands, null and chance lines, and the competence–alignment
+//! scatter with its fitted line.
 
-use crate::error::{Error, Result};
-use crate::pairs::Comparison;
-use crate::spec::{Condition, StudyKind};
-use crate::study::StudyResult;
+use super::analysis::{PlatonicAnalysis, Summary};
+use super::pairs::Comparison;
+use super::spec::{Condition, Hypothesis};
 use plotters::prelude::*;
+use superscale_report::chart::{figure, tick, CAPTION_FONT};
+use superscale_report::palette::{color, GRID, REFERENCE};
+use superscale_report::Result;
 
-const PALETTE: [RGBColor; 3] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-];
-const GREY: RGBColor = RGBColor(110, 110, 110);
-
-fn fail(err: impl std::fmt::Display) -> Error {
-    Error::Numeric(format!("drawing the figure failed: {err}"))
-}
+/// Width of one panel; a figure has one panel per metric.
+const PANEL_WIDTH: u32 = 430;
 
 /// x positions: log2 of T or width; for weight decay log10 with 0 placed one decade left.
-fn x_of(kind: StudyKind, value: f64, smallest_positive: f64) -> f64 {
-    match kind {
-        StudyKind::Multitask | StudyKind::Capacity => value.log2(),
-        StudyKind::Simplicity if value > 0.0 => value.log10(),
-        StudyKind::Simplicity => smallest_positive.log10() - 1.0,
+fn x_of(hypothesis: Hypothesis, value: f64, smallest_positive: f64) -> f64 {
+    match hypothesis {
+        Hypothesis::Multitask | Hypothesis::Capacity => value.log2(),
+        Hypothesis::Simplicity if value > 0.0 => value.log10(),
+        Hypothesis::Simplicity => smallest_positive.log10() - 1.0,
     }
+}
+
+fn fail(err: impl std::fmt::Display) -> String {
+    err.to_string()
 }
 
 /// Score vs the swept variable, one panel per metric: a line per comparison (the control
 /// dashed), the seed-bootstrap CI as a band, the permutation-null mean dotted grey and, for
 /// mutual k-NN, the chance level k/(n−1) solid grey.
-pub fn study_svg(result: &StudyResult) -> Result<String> {
-    let metrics = result.spec.metrics();
-    let kind = result.spec.study.kind;
+pub fn study_svg(result: &PlatonicAnalysis) -> Result<String> {
+    let metrics = &result.metrics;
+    let hypothesis = result.hypothesis;
     let smallest = result
         .cells
         .iter()
@@ -43,7 +42,7 @@ pub fn study_svg(result: &StudyResult) -> Result<String> {
     let xs: Vec<f64> = result
         .cells
         .iter()
-        .map(|c| x_of(kind, c.value, smallest))
+        .map(|c| x_of(hypothesis, c.value, smallest))
         .collect();
     let (x0, x1) = xs
         .iter()
@@ -55,14 +54,12 @@ pub fn study_svg(result: &StudyResult) -> Result<String> {
     } else {
         (x0 - 1.0, x1 + 1.0)
     };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (430 * metrics.len() as u32, 400))
-            .into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        let panels = root.split_evenly((1, metrics.len()));
-        for (panel, &metric) in panels.iter().zip(&metrics) {
-            let rows: Vec<_> = result
+    let title = format!("Alignment vs {}", hypothesis.variable());
+    let size = (PANEL_WIDTH * metrics.len().max(1) as u32, 400);
+    figure(size, &title, |root| {
+        let panels = root.split_evenly((1, metrics.len().max(1)));
+        for (panel, &metric) in panels.iter().zip(metrics) {
+            let rows: Vec<&Summary> = result
                 .summaries
                 .iter()
                 .filter(|s| s.metric == metric)
@@ -79,8 +76,8 @@ pub fn study_svg(result: &StudyResult) -> Result<String> {
                 .fold(0.0, f64::min);
             let mut chart = ChartBuilder::on(panel)
                 .caption(
-                    format!("{} vs {}", metric.name(), kind.variable()),
-                    ("sans-serif", 15),
+                    format!("{} vs {}", metric.name(), hypothesis.variable()),
+                    CAPTION_FONT,
                 )
                 .margin(10)
                 .x_label_area_size(34)
@@ -89,18 +86,20 @@ pub fn study_svg(result: &StudyResult) -> Result<String> {
                 .map_err(fail)?;
             chart
                 .configure_mesh()
-                .x_desc(match kind {
-                    StudyKind::Simplicity => "log10 weight decay (leftmost: 0)",
-                    StudyKind::Multitask => "log2 tasks T",
-                    StudyKind::Capacity => "log2 width",
+                .x_desc(match hypothesis {
+                    Hypothesis::Simplicity => "log10 weight decay (leftmost: 0)",
+                    Hypothesis::Multitask => "log2 tasks T",
+                    Hypothesis::Capacity => "log2 width",
                 })
                 .y_desc("mean over pairs (95% CI over seeds)")
-                .light_line_style(RGBColor(235, 235, 235))
+                .x_label_formatter(&|v| tick(*v, false))
+                .y_label_formatter(&|v| tick(*v, false))
+                .light_line_style(GRID)
                 .draw()
                 .map_err(fail)?;
-            for (ci, comparison) in Comparison::ALL.iter().enumerate() {
+            for (index, comparison) in Comparison::ALL.iter().enumerate() {
                 for condition in [Condition::Multitask, Condition::Control1d] {
-                    let points: Vec<(f64, &crate::study::Summary)> = rows
+                    let points: Vec<(f64, &Summary)> = rows
                         .iter()
                         .filter(|s| {
                             s.comparison == *comparison
@@ -111,7 +110,7 @@ pub fn study_svg(result: &StudyResult) -> Result<String> {
                     if points.is_empty() {
                         continue;
                     }
-                    let colour = PALETTE[ci % PALETTE.len()];
+                    let colour = color(index);
                     let mut band: Vec<(f64, f64)> =
                         points.iter().map(|(x, s)| (*x, s.score.high)).collect();
                     band.extend(points.iter().rev().map(|(x, s)| (*x, s.score.low)));
@@ -160,40 +159,41 @@ pub fn study_svg(result: &StudyResult) -> Result<String> {
                     vec![(x0, null), (x1, null)],
                     2,
                     4,
-                    GREY.stroke_width(1),
+                    REFERENCE.stroke_width(1),
                 ))
                 .map_err(fail)?
                 .label("permutation null (mean)")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(1)));
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], REFERENCE.stroke_width(1))
+                });
             if let Some(chance) = rows.iter().find_map(|s| s.chance) {
                 chart
                     .draw_series(LineSeries::new(
                         vec![(x0, chance), (x1, chance)],
-                        GREY.stroke_width(1),
+                        REFERENCE.stroke_width(1),
                     ))
                     .map_err(fail)?
                     .label("chance k/(n−1)")
                     .legend(|(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], GREY.stroke_width(1))
+                        PathElement::new(vec![(x, y), (x + 16, y)], REFERENCE.stroke_width(1))
                     });
             }
             chart
                 .configure_series_labels()
                 .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(200, 200, 200))
+                .border_style(GRID)
                 .label_font(("sans-serif", 11))
                 .position(SeriesLabelPosition::UpperLeft)
                 .draw()
                 .map_err(fail)?;
         }
-        root.present().map_err(fail)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// Alignment to the reference network vs competence for every modality-0 network, with
 /// the fitted line, one panel per metric.
-pub fn regression_svg(result: &StudyResult) -> Result<String> {
+pub fn regression_svg(result: &PlatonicAnalysis) -> Result<String> {
     // Only the pooled fits: the within-cell points are differences from cell means.
     let pooled: Vec<_> = result
         .regressions
@@ -201,10 +201,8 @@ pub fn regression_svg(result: &StudyResult) -> Result<String> {
         .filter(|r| r.scope == "pooled")
         .collect();
     let n = pooled.len().max(1);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (430 * n as u32, 380)).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
+    let title = "Alignment to the reference vs competence";
+    figure((PANEL_WIDTH * n as u32, 380), title, |root| {
         for (panel, r) in root.split_evenly((1, n)).iter().zip(pooled) {
             let finite = || {
                 r.points
@@ -230,7 +228,7 @@ pub fn regression_svg(result: &StudyResult) -> Result<String> {
                         r.slope_low,
                         r.slope_high
                     ),
-                    ("sans-serif", 14),
+                    CAPTION_FONT,
                 )
                 .margin(10)
                 .x_label_area_size(34)
@@ -241,20 +239,21 @@ pub fn regression_svg(result: &StudyResult) -> Result<String> {
                 .configure_mesh()
                 .x_desc("competence 1 − normalised test loss")
                 .y_desc("alignment to the reference")
-                .light_line_style(RGBColor(235, 235, 235))
+                .x_label_formatter(&|v| tick(*v, false))
+                .y_label_formatter(&|v| tick(*v, false))
+                .light_line_style(GRID)
                 .draw()
                 .map_err(fail)?;
             chart
-                .draw_series(finite().map(|&p| Circle::new(p, 3, PALETTE[0].filled())))
+                .draw_series(finite().map(|&p| Circle::new(p, 3, color(0).filled())))
                 .map_err(fail)?;
             if r.slope.is_finite() {
                 let line = [x0 - pad_x, x1 + pad_x].map(|x| (x, r.intercept + r.slope * x));
                 chart
-                    .draw_series(LineSeries::new(line, PALETTE[1].stroke_width(2)))
+                    .draw_series(LineSeries::new(line, color(1).stroke_width(2)))
                     .map_err(fail)?;
             }
         }
-        root.present().map_err(fail)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }

@@ -1,10 +1,9 @@
-//! The competence–alignment law of `docs/science/alignment.md` §4 item 4 (PRH Fig. 3): across all
-//! runs, alignment to a fixed strong reference network against competence
-//! 1 − normalised test loss, by ordinary least squares; the slope's interval is a
-//! percentile bootstrap over runs (as the fits of `docs/science/fitting.md` §2: Efron & Tibshirani
-//! 1993 ch. 13).
+//! The competence–alignment law (Huh et al. 2024, Fig. 3: alignment to a strong model rises
+//! with competence): across all runs, alignment to a fixed strong reference network against
+//! competence 1 − normalised test loss, by ordinary least squares; the slope's interval is a
+//! percentile bootstrap over runs (Efron & Tibshirani 1993, ch. 13).
 
-use crate::error::Result;
+use super::error::Result;
 use superscale_align::Metric;
 use superscale_fit::{run_bootstrap, BootstrapOptions};
 
@@ -64,7 +63,7 @@ pub fn competence_regression(
         let options = BootstrapOptions {
             resamples,
             seed,
-            level: crate::study::LEVEL,
+            level: crate::seed_pairs::LEVEL,
         };
         let boot = run_bootstrap(
             &["slope".to_string()],

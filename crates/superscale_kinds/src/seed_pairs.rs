@@ -1,77 +1,22 @@
-//! Pairs of trained networks within a cell, their scores, and the mean over pairs with a
-//! confidence interval over *seeds* (the unit that was sampled), not over probe items.
+//! Means over pairs of seeds with a confidence interval over *seeds* (the unit that was
+//! sampled), not over pairs: shared by the Platonic studies (pairs of networks) and the
+//! toy models' feature universality (pairs of replicates).
 //!
-//! Pairs share networks (with S = 4 seeds the 6 within-modality pairs use each seed three
+//! Pairs share seeds (with S = 4 seeds the 6 within-modality pairs use each seed three
 //! times), so they are not independent and a t-interval over pairs would be too narrow.
 //! The interval is a percentile bootstrap over seeds: each resample draws S seeds with
-//! replacement in every modality (counts c_u), and the resampled mean is the pair mean
-//! weighted by c_a·c_b (c_a for comparisons with z or the reference). A seed drawn twice
-//! is never paired with itself, because only pairs of distinct networks exist. Resamples
-//! in which no pair has weight (all draws on one seed) are skipped and counted.
+//! replacement in every group (counts c_u), and the resampled mean is the pair mean
+//! weighted by c_a·c_b (c_a for comparisons with a fixed reference such as z). A seed drawn
+//! twice is never paired with itself, because only pairs of distinct seeds exist.
+//! Resamples in which no pair has weight (all draws on one seed) are skipped and counted.
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_align::draw_seed;
 use superscale_fit::percentile;
 
-/// What a pair compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Comparison {
-    /// two seeds of modality 0
-    Seeds,
-    /// a seed of modality 0 with a seed of modality 1
-    Modalities,
-    /// a network with the latent z itself (the "platonic" reference)
-    ToZ,
-}
-
-impl Comparison {
-    /// Every comparison, in table order.
-    pub const ALL: [Comparison; 3] = [Comparison::Seeds, Comparison::Modalities, Comparison::ToZ];
-
-    /// Its name in tables.
-    pub fn name(self) -> &'static str {
-        match self {
-            Comparison::Seeds => "seeds",
-            Comparison::Modalities => "modalities",
-            Comparison::ToZ => "to_z",
-        }
-    }
-}
-
-/// A network of a cell: modality and seed number; `unit = modality·S + replicate`.
-pub fn unit(modality: usize, replicate: usize, seeds: usize) -> usize {
-    modality * seeds + replicate
-}
-
-/// The pairs of a cell with S seeds per modality: (comparison, unit a, unit b or None for z).
-pub fn plan_pairs(seeds: usize) -> Vec<(Comparison, usize, Option<usize>)> {
-    let mut pairs = Vec::new();
-    for i in 0..seeds {
-        for j in i + 1..seeds {
-            pairs.push((
-                Comparison::Seeds,
-                unit(0, i, seeds),
-                Some(unit(0, j, seeds)),
-            ));
-        }
-    }
-    for i in 0..seeds {
-        for j in 0..seeds {
-            pairs.push((
-                Comparison::Modalities,
-                unit(0, i, seeds),
-                Some(unit(1, j, seeds)),
-            ));
-        }
-    }
-    for modality in 0..2 {
-        for i in 0..seeds {
-            pairs.push((Comparison::ToZ, unit(modality, i, seeds), None));
-        }
-    }
-    pairs
-}
+/// Coverage of every interval over seeds.
+pub const LEVEL: f64 = 0.95;
 
 /// A mean over pairs with its seed-bootstrap percentile interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,13 +35,14 @@ pub struct PairMean {
     pub skipped: usize,
 }
 
-/// Mean of `values` (one per pair, pairs given as unit ids) with a `level` percentile
-/// interval from `resamples` seed-bootstrap draws; units are grouped S per modality.
+/// Mean of `values` (one per pair, pairs given as unit ids, `None` for a fixed reference)
+/// with a `level` percentile interval from `resamples` seed-bootstrap draws; units are
+/// grouped `seeds` per group (`groups` groups, e.g. modalities).
 pub fn seed_bootstrap_mean(
     pairs: &[(usize, Option<usize>)],
     values: &[f64],
     seeds: usize,
-    modalities: usize,
+    groups: usize,
     resamples: usize,
     level: f64,
     seed: u64,
@@ -109,14 +55,14 @@ pub fn seed_bootstrap_mean(
         f64::NAN
     };
     let mut draws = Vec::with_capacity(resamples);
-    let mut counts = vec![0.0f64; seeds * modalities];
+    let mut counts = vec![0.0f64; seeds * groups];
     let mut skipped = 0;
     for r in 0..resamples as u64 {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(draw_seed(seed, 31, r));
         counts.iter_mut().for_each(|c| *c = 0.0);
-        for modality in 0..modalities {
+        for group in 0..groups {
             for _ in 0..seeds {
-                counts[modality * seeds + rng.random_range(0..seeds)] += 1.0;
+                counts[group * seeds + rng.random_range(0..seeds)] += 1.0;
             }
         }
         let (mut total, mut weight) = (0.0, 0.0);
@@ -148,27 +94,38 @@ pub fn seed_bootstrap_mean(
     }
 }
 
+/// A value of a pair table: six decimals, empty when undefined.
+pub fn fixed(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:.6}")
+    } else {
+        String::new()
+    }
+}
+
+/// `mean [low, high]` with three decimals, as the summary tables print a mean over pairs.
+pub fn interval_text(mean: &PairMean) -> String {
+    format!("{:.3} [{:.3}, {:.3}]", mean.mean, mean.low, mean.high)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn four_seeds_give_six_within_sixteen_across_and_eight_to_z() {
-        let pairs = plan_pairs(4);
-        let count = |c| pairs.iter().filter(|p| p.0 == c).count();
-        assert_eq!(count(Comparison::Seeds), 6);
-        assert_eq!(count(Comparison::Modalities), 16);
-        assert_eq!(count(Comparison::ToZ), 8);
-        assert!(pairs.iter().all(|&(_, a, b)| b != Some(a)));
+    /// The six pairs of four seeds of one group.
+    fn six_pairs() -> Vec<(usize, Option<usize>)> {
+        let mut pairs = Vec::new();
+        for i in 0..4 {
+            for j in i + 1..4 {
+                pairs.push((i, Some(j)));
+            }
+        }
+        pairs
     }
 
     #[test]
     fn interval_brackets_the_mean_and_collapses_for_equal_values() {
-        let pairs: Vec<(usize, Option<usize>)> = plan_pairs(4)
-            .into_iter()
-            .filter(|p| p.0 == Comparison::Seeds)
-            .map(|p| (p.1, p.2))
-            .collect();
+        let pairs = six_pairs();
         let equal = seed_bootstrap_mean(&pairs, &[0.3; 6], 4, 2, 200, 0.95, 1);
         assert!((equal.low - 0.3).abs() < 1e-12 && (equal.high - 0.3).abs() < 1e-12);
         // A seed that is bad in every pair it is part of: the interval is wide.
@@ -191,5 +148,20 @@ mod tests {
             summary,
             seed_bootstrap_mean(&pairs, &values, 4, 2, 2000, 0.95, 1)
         );
+    }
+
+    #[test]
+    fn table_text() {
+        assert_eq!(fixed(0.25), "0.250000");
+        assert_eq!(fixed(f64::NAN), "");
+        let mean = PairMean {
+            pairs: 2,
+            mean: 0.5,
+            sd: 0.1,
+            low: 0.4,
+            high: 0.61234,
+            skipped: 0,
+        };
+        assert_eq!(interval_text(&mean), "0.500 [0.400, 0.612]");
     }
 }

@@ -1,26 +1,24 @@
-//! Running a declared study (`docs/science/alignment.md` §4 items 1–4): every network of every cell
-//! trained in parallel, every pair scored with its chance level and permutation null, the
-//! mean over pairs with a seed-bootstrap CI, and the competence–alignment regression.
+//! The analysis of a finished Platonic study (Huh et al. 2024's hypotheses in the synthetic
+//! world; `docs/alignment.md`, "Platonic studies"): every pair of a cell's networks scored
+//! with its chance level and permutation null, the mean over pairs with a seed-bootstrap CI,
+//! every modality-0 network's alignment to the reference network, and the
+//! competence–alignment regressions.
 //!
-//! Parallelism is over networks and then over (pair, metric) jobs with rayon; each job's
-//! seeds derive from the spec and results are collected in job order, so the output is the
-//! same for any number of threads.
+//! Parallelism is over (pair, metric) jobs and over networks with rayon; each job's seeds
+//! derive from the study's seed and its position, and results are collected in job order,
+//! so the tables are the same for any number of threads.
 
-use crate::error::Result;
-use crate::pairs::{plan_pairs, seed_bootstrap_mean, unit, Comparison, PairMean};
-use crate::regression::{competence_regression, demean_by_group, Regression};
-use crate::spec::{Cell, Condition, StudySpec};
-use crate::train::{train_network, Evaluation, TrainSettings, Trained};
-use crate::world::{draw_latents, World, MODALITIES};
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use super::error::{Error, Result};
+use super::output::Readout;
+use super::pairs::{plan_pairs, unit, Comparison};
+use super::regression::{competence_regression, demean_by_group, Regression};
+use super::spec::{AnalysisSettings, Cell, Hypothesis, PlatonicSpec, REFERENCE};
+use super::world::MODALITIES;
+use crate::seed_pairs::{seed_bootstrap_mean, PairMean, LEVEL};
 use rayon::prelude::*;
 use superscale_align::{
     align, draw_seed, AlignOptions, Clip, Features, Metric, MetricParams, Preprocess,
 };
-
-/// Coverage of every interval.
-pub const LEVEL: f64 = 0.95;
 
 /// One trained network of a cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +35,8 @@ pub struct RunRecord {
     pub test_loss: f64,
     /// mean of MSE_t / Var_t
     pub normalised_loss: f64,
-    /// alignment to the reference network, one per metric of the spec (in its order)
+    /// alignment to the reference network, one per metric of the analysis (in its order);
+    /// empty for modality 1
     pub to_reference: Vec<f64>,
 }
 
@@ -96,16 +95,26 @@ pub struct Summary {
     pub chance: Option<f64>,
 }
 
-/// Everything a study produced.
+/// Everything a Platonic study's tables and report are drawn from.
 #[derive(Debug, Clone)]
-pub struct StudyResult {
-    /// the spec it ran
-    pub spec: StudySpec,
-    /// its cells
+pub struct PlatonicAnalysis {
+    /// what the study swept
+    pub hypothesis: Hypothesis,
+    /// how pairs were scored
+    pub settings: AnalysisSettings,
+    /// the metrics, parsed, in the settings' order
+    pub metrics: Vec<Metric>,
+    /// seeds per modality and cell
+    pub seeds: usize,
+    /// probe items
+    pub probe: usize,
+    /// the reference network's width
+    pub reference_width: usize,
+    /// the cells
     pub cells: Vec<Cell>,
-    /// every network
+    /// every network but the reference, in study order
     pub runs: Vec<RunRecord>,
-    /// every (pair, metric)
+    /// every (cell, pair, metric)
     pub pairs: Vec<PairRecord>,
     /// per (cell, comparison, metric)
     pub summaries: Vec<Summary>,
@@ -115,46 +124,12 @@ pub struct StudyResult {
     pub regressions: Vec<Regression>,
 }
 
-/// A progress message sink (the CLI prints them; tests ignore them).
-pub type Progress<'a> = &'a (dyn Fn(String) + Sync);
-
-struct Data {
-    probe_z: Vec<f64>,
-    probe_x: Vec<Vec<f32>>,
-    test_z: Vec<f64>,
-    test_x: Vec<Vec<f32>>,
-}
-
-fn data(spec: &StudySpec, world: &World) -> Data {
-    let d_z = spec.world.latent_dim;
-    let draw = |seed: u64, rows: usize| {
-        draw_latents(d_z, rows, &mut Xoshiro256PlusPlus::seed_from_u64(seed))
-    };
-    let render = |z: &[f64], seed: u64, m: usize| {
-        let mut out = Vec::new();
-        world.render_into(m, z, &mut Xoshiro256PlusPlus::seed_from_u64(seed), &mut out);
-        out
-    };
-    let probe_z = draw(spec.probe_seed(0), spec.study.probe);
-    let test_z = draw(spec.test_seed(0), spec.study.test);
-    Data {
-        probe_x: (0..MODALITIES)
-            .map(|m| render(&probe_z, spec.probe_seed(1 + m), m))
-            .collect(),
-        test_x: (0..MODALITIES)
-            .map(|m| render(&test_z, spec.test_seed(1 + m), m))
-            .collect(),
-        probe_z,
-        test_z,
-    }
-}
-
 /// The alignment options of every pair: no clipping, rows L2-normalised (cosine
-/// neighbours, as the pilot and alignment.md §2's normalisation), the spec's k and permutations.
-pub fn align_options(spec: &StudySpec, permutations: usize, seed: u64) -> AlignOptions {
+/// neighbours), the analysis's k, and `permutations` shuffles from `seed`.
+pub fn align_options(k: usize, permutations: usize, seed: u64) -> AlignOptions {
     AlignOptions {
         params: MetricParams {
-            k: spec.study.k,
+            k,
             ..MetricParams::default()
         },
         preprocess: Preprocess {
@@ -168,100 +143,51 @@ pub fn align_options(spec: &StudySpec, permutations: usize, seed: u64) -> AlignO
     }
 }
 
-/// Runs the study.
-pub fn run_study(spec: &StudySpec, progress: Progress<'_>) -> Result<StudyResult> {
-    let cells = spec.cells();
-    let seeds = spec.study.seeds;
-    let metrics = spec.metrics();
-    let world_of = |cell: &Cell| {
-        World::new(
-            &spec.world,
-            cell.tasks,
-            cell.condition == Condition::Control1d,
-            spec.world_seed(),
-        )
-    };
-    let worlds: Vec<World> = cells.iter().map(world_of).collect();
-    let reference_world = World::new(
-        &spec.world,
-        spec.reference_tasks(),
-        false,
-        spec.world_seed(),
-    );
-    // Modality nets depend on the world seed only, so every world renders the same items.
-    let data = data(spec, &reference_world);
-    let targets: Vec<Vec<f32>> = worlds.iter().map(|w| w.targets_of(&data.test_z)).collect();
-    let reference_targets = reference_world.targets_of(&data.test_z);
+/// A finished network as the analysis finds it: (cell label, modality, replicate), its
+/// seed and readout.
+pub type Network<'a> = (&'a str, usize, usize, u64, Readout);
 
-    // Jobs: every (cell, modality, replicate), then the reference network (last).
-    let mut jobs: Vec<Option<(usize, usize, usize)>> = Vec::new();
+/// Analyses the networks of a study of seed `seed` with `seeds` seeds per modality and cell;
+/// `probe_z` holds the probe items' latents. Every network of the study must be there.
+pub fn analyse(
+    spec: &PlatonicSpec,
+    seed: u64,
+    seeds: usize,
+    settings: &AnalysisSettings,
+    probe_z: &[f64],
+    networks: Vec<Network<'_>>,
+) -> Result<PlatonicAnalysis> {
+    let cells = spec.cells();
+    let hypothesis = spec.study.hypothesis;
+    let metrics = settings.metrics();
+    let mut networks = networks;
+    let mut take = |label: &str, modality: usize, replicate: usize| {
+        let position = networks
+            .iter()
+            .position(|(l, m, r, _, _)| *l == label && *m == modality && *r == replicate)
+            .ok_or_else(|| {
+                Error::Runs(format!(
+                    "network {label} modality {modality} seed {replicate} has not finished: \
+                     the analysis needs every network of the study"
+                ))
+            })?;
+        let (_, _, _, seed, readout) = networks.swap_remove(position);
+        Ok::<_, Error>((seed, readout))
+    };
+    // Every (cell, modality, replicate) in study order, then the reference network.
+    let mut jobs = Vec::new();
+    let mut trained = Vec::new();
     for cell in &cells {
+        let label = cell.label(hypothesis);
         for modality in 0..MODALITIES {
             for replicate in 0..seeds {
-                jobs.push(Some((cell.index, modality, replicate)));
+                let (run_seed, readout) = take(&label, modality, replicate)?;
+                jobs.push((cell.index, modality, replicate, run_seed));
+                trained.push(readout);
             }
         }
     }
-    jobs.push(None);
-    let total = jobs.len();
-    let trained: Vec<Trained> = jobs
-        .par_iter()
-        .map(|job| {
-            let (world, modality, settings, seed, test_y) = match *job {
-                Some((c, modality, replicate)) => {
-                    let cell = &cells[c];
-                    let settings = TrainSettings {
-                        width: cell.width,
-                        depth: spec.model.depth,
-                        steps: spec.model.steps,
-                        batch_size: spec.model.batch_size,
-                        lr: spec.model.lr,
-                        weight_decay: cell.weight_decay,
-                    };
-                    let seed = spec.run_seed(cell, modality, replicate);
-                    (&worlds[c], modality, settings, seed, &targets[c])
-                }
-                None => {
-                    let settings = TrainSettings {
-                        width: spec.study.reference_width,
-                        depth: spec.model.depth,
-                        steps: spec.model.steps,
-                        batch_size: spec.model.batch_size,
-                        lr: spec.model.lr,
-                        weight_decay: spec.model.weight_decay,
-                    };
-                    // Modality 1: the reference sees the world through the other rendering,
-                    // as PRH compares language models with a vision model.
-                    (
-                        &reference_world,
-                        1,
-                        settings,
-                        spec.reference_seed(),
-                        &reference_targets,
-                    )
-                }
-            };
-            let evaluation = Evaluation {
-                probe_x: &data.probe_x[modality],
-                test_x: &data.test_x[modality],
-                test_y,
-            };
-            let result = train_network(world, modality, &settings, seed, &evaluation)?;
-            progress(format!(
-                "trained {} (width {}, T {}, modality {modality}): normalised test loss {:.4}",
-                job.map_or("reference".to_string(), |(c, _, r)| format!(
-                    "{} seed {r}",
-                    cells[c].label(spec.study.kind)
-                )),
-                settings.width,
-                world.n_tasks(),
-                result.normalised_loss,
-            ));
-            Ok(result)
-        })
-        .collect::<Result<_>>()?;
-    progress(format!("trained {total} networks; scoring pairs"));
-    let reference = &trained[total - 1];
+    let (_, reference) = take(REFERENCE, 1, 0)?;
     let features = |values: &[f64], width: usize| Features::new("A", values.to_vec(), width);
     let network = |cell: usize, u: usize| &trained[cell * MODALITIES * seeds + u];
 
@@ -283,12 +209,12 @@ pub fn run_study(spec: &StudySpec, progress: Progress<'_>) -> Result<StudyResult
             let left = features(&network(c, a).representation, width)?;
             let right = match b {
                 Some(b) => features(&network(c, b).representation, width)?,
-                None => features(&data.probe_z, spec.world.latent_dim)?,
+                None => features(probe_z, spec.world.latent_dim)?,
             };
             let options = align_options(
-                spec,
-                spec.study.permutations,
-                draw_seed(spec.seed, 41, index as u64),
+                settings.k,
+                settings.permutations,
+                draw_seed(seed, 41, index as u64),
             );
             let result = align(left, right, metric, &options)?;
             let null = result.null.clone();
@@ -310,20 +236,19 @@ pub fn run_study(spec: &StudySpec, progress: Progress<'_>) -> Result<StudyResult
         .collect::<Result<_>>()?;
 
     // Alignment of every modality-0 network to the reference (score only).
-    let runs: Vec<RunRecord> = jobs[..total - 1]
+    let reference_width = spec.study.reference_width;
+    let runs: Vec<RunRecord> = jobs
         .par_iter()
         .enumerate()
-        .map(|(index, job)| {
-            let (c, modality, replicate) = job.unwrap_or_default();
+        .map(|(index, &(c, modality, replicate, run_seed))| {
             let net = &trained[index];
             let to_reference = if modality == 0 {
                 metrics
                     .iter()
                     .map(|&metric| {
                         let left = features(&net.representation, cells[c].width)?;
-                        let right =
-                            features(&reference.representation, spec.study.reference_width)?;
-                        Ok(align(left, right, metric, &align_options(spec, 0, 0))?.score)
+                        let right = features(&reference.representation, reference_width)?;
+                        Ok(align(left, right, metric, &align_options(settings.k, 0, 0))?.score)
                     })
                     .collect::<Result<Vec<f64>>>()?
             } else {
@@ -333,7 +258,7 @@ pub fn run_study(spec: &StudySpec, progress: Progress<'_>) -> Result<StudyResult
                 cell: c,
                 modality,
                 replicate,
-                seed: spec.run_seed(&cells[c], modality, replicate),
+                seed: run_seed,
                 test_loss: net.test_loss,
                 normalised_loss: net.normalised_loss,
                 to_reference,
@@ -341,7 +266,7 @@ pub fn run_study(spec: &StudySpec, progress: Progress<'_>) -> Result<StudyResult
         })
         .collect::<Result<_>>()?;
 
-    let summaries = summarise(spec, &cells, &pairs, &metrics);
+    let summaries = summarise(seed, seeds, settings.bootstrap, &cells, &pairs, &metrics);
     // Pooled over all modality-0 networks, then within cells (fixed effects).
     let mut regressions = Vec::new();
     for within in [false, true] {
@@ -354,8 +279,9 @@ pub fn run_study(spec: &StudySpec, progress: Progress<'_>) -> Result<StudyResult
                 x = demean_by_group(&x, &groups);
                 y = demean_by_group(&y, &groups);
             }
-            let seed = draw_seed(spec.seed, 43 + u64::from(within), m as u64);
-            let mut fit = competence_regression(metric, &x, &y, spec.study.bootstrap, seed)?;
+            let regression_seed = draw_seed(seed, 43 + u64::from(within), m as u64);
+            let mut fit =
+                competence_regression(metric, &x, &y, settings.bootstrap, regression_seed)?;
             if within {
                 fit.scope = "within_cell";
             }
@@ -363,8 +289,13 @@ pub fn run_study(spec: &StudySpec, progress: Progress<'_>) -> Result<StudyResult
         }
     }
     debug_assert_eq!(unit(1, seeds - 1, seeds) + 1, MODALITIES * seeds);
-    Ok(StudyResult {
-        spec: spec.clone(),
+    Ok(PlatonicAnalysis {
+        hypothesis,
+        settings: settings.clone(),
+        metrics,
+        seeds,
+        probe: spec.study.probe,
+        reference_width,
         cells,
         runs,
         pairs,
@@ -375,7 +306,9 @@ pub fn run_study(spec: &StudySpec, progress: Progress<'_>) -> Result<StudyResult
 }
 
 fn summarise(
-    spec: &StudySpec,
+    seed: u64,
+    seeds: usize,
+    bootstrap: usize,
     cells: &[Cell],
     pairs: &[PairRecord],
     metrics: &[Metric],
@@ -394,16 +327,16 @@ fn summarise(
                     continue;
                 }
                 let units: Vec<(usize, Option<usize>)> = rows.iter().map(|p| (p.a, p.b)).collect();
-                let seed = draw_seed(spec.seed, 42, (cell.index * 16 + m) as u64);
+                let summary_seed = draw_seed(seed, 42, (cell.index * 16 + m) as u64);
                 let mean = |values: Vec<f64>| {
                     seed_bootstrap_mean(
                         &units,
                         &values,
-                        spec.study.seeds,
+                        seeds,
                         MODALITIES,
-                        spec.study.bootstrap,
+                        bootstrap,
                         LEVEL,
-                        seed,
+                        summary_seed,
                     )
                 };
                 let null_mean = rows.iter().map(|p| p.null_mean).sum::<f64>() / rows.len() as f64;

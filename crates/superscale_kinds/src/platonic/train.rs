@@ -53,7 +53,7 @@ pub struct Trained {
 }
 
 impl Trained {
-    /// 1 − normalised test loss (the R² of the readouts; §A.4 item 4's competence).
+    /// 1 − normalised test loss (the R² of the readouts; the competence of `docs/science/alignment.md` §4, item 4).
     pub fn competence(&self) -> f64 {
         1.0 - self.normalised_loss
     }

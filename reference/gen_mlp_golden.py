@@ -1,7 +1,7 @@
 """Golden values for crates/superscale_mlp: a depth-3 ReLU MLP's losses and gradients, and
 three steps of torch.optim.AdamW, in float64 numpy.
 
-Writes crates/superscale_mlp/tests/data/mlp_golden.json (conventions: reference/README.md).
+Writes crates/superscale_models/tests/data/mlp_golden.json (conventions: reference/README.md).
 
 Layout (superscale_mlp::Mlp): each layer's weight W_l is in_l x out_l row-major (the
 transpose of torch's out x in), then its bias b_l; layers one after another in one buffer.

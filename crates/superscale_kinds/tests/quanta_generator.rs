@@ -7,7 +7,7 @@ use superscale_kinds::quanta::{
     test_sizes, train_run, zipf_frequencies, Batch, MultitaskParity, TaskConfig, TestSets,
     TrainConfig,
 };
-use superscale_mlp::{evaluate, Input, RowOutcome, Workspace};
+use superscale_models::mlp::{evaluate, Input, RowOutcome, Workspace};
 
 fn golden() -> Value {
     serde_json::from_str(include_str!("data/quanta_golden.json")).unwrap()

@@ -15,6 +15,7 @@ mod entries;
 mod error;
 mod forward;
 pub mod grid;
+pub mod mlp;
 pub mod reference;
 mod step_buffers;
 mod toy_model;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 use superscale_store::{RunState, Store};
 
 /// 4 widths × 2 decays × 3 replicates = 24 runs of ~0.2 s each (n = 100, 300 steps).
@@ -166,4 +166,53 @@ pub fn listing(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// What a store holds: every run's row, and how many are finished and running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub runs: usize,
+    pub finished: usize,
+    pub running: usize,
+}
+
+/// The store's progress, or None while it is not created yet.
+pub fn progress(dir: &Path) -> Option<Progress> {
+    let runs = Store::open(dir).ok()?.runs().ok()?;
+    Some(Progress {
+        runs: runs.len(),
+        finished: runs.iter().filter(|r| r.state.is_finished()).count(),
+        running: runs.iter().filter(|r| r.state == RunState::Running).count(),
+    })
+}
+
+/// Sends a signal (`STOP`, `CONT`) to the child with kill(1).
+pub fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill(1) runs");
+    assert!(status.success(), "kill -{name} {}", child.id());
+}
+
+/// Freezes the child and returns once every one of its threads is stopped (state `T` in
+/// /proc), so the store read next is what a kill will leave: kill(2) returns before a
+/// thread running on another core has stopped.
+pub fn freeze(child: &Child) {
+    signal(child, "STOP");
+    let tasks = PathBuf::from(format!("/proc/{}/task", child.id()));
+    let stopped = || {
+        std::fs::read_dir(&tasks).unwrap().all(|task| {
+            let stat =
+                std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap_or_default();
+            // "pid (name) S …": the state follows the last ')'. A thread that has exited
+            // (its file gone, or a zombie) will not commit anything either.
+            stat.rsplit_once(')')
+                .is_none_or(|(_, rest)| rest.trim_start().starts_with(['T', 't', 'Z', 'X']))
+        })
+    };
+    while !stopped() {
+        std::thread::yield_now();
+    }
 }

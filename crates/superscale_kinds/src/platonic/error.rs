@@ -10,7 +10,7 @@ pub enum Error {
     Align(#[from] superscale_align::Error),
     /// The MLP refused its inputs.
     #[error("mlp: {0}")]
-    Mlp(#[from] superscale_mlp::Error),
+    Mlp(#[from] superscale_models::mlp::Error),
     /// A fit or bootstrap failed.
     #[error("fit: {0}")]
     Fit(#[from] superscale_fit::Error),

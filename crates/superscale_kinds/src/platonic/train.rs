@@ -7,7 +7,9 @@ use super::world::{Batch, World};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use superscale_align::draw_seed;
-use superscale_mlp::{forward_outputs, loss_and_gradient, AdamW, Input, Mlp, Targets, Workspace};
+use superscale_models::mlp::{
+    forward_outputs, loss_and_gradient, AdamW, Input, Mlp, Targets, Workspace,
+};
 
 /// How one network is trained.
 #[derive(Debug, Clone, Copy, PartialEq)]

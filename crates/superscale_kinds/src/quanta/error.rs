@@ -29,7 +29,7 @@ pub enum Error {
     },
     /// The MLP refused a buffer (a bug in this crate if it happens).
     #[error(transparent)]
-    Mlp(#[from] superscale_mlp::Error),
+    Mlp(#[from] superscale_models::mlp::Error),
     /// The toy model's data could not be set up (bad α, density or probabilities).
     #[error(transparent)]
     Model(#[from] superscale_models::Error),

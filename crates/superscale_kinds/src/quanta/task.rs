@@ -13,7 +13,7 @@ use super::error::{invalid, Error, Result};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
-use superscale_mlp::SparseRows;
+use superscale_models::mlp::SparseRows;
 
 /// The task family (the `[task]` table of an experiment spec).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

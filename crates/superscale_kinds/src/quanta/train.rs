@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::LN_2;
-use superscale_mlp::{
+use superscale_models::mlp::{
     evaluate, loss_and_gradient, AdamW, Input, Mlp, RowOutcome, Targets, Workspace,
 };
 

@@ -1,7 +1,7 @@
 //! The MLP and AdamW against `reference/gen_mlp_golden.py` (float64 numpy).
 
 use serde_json::Value;
-use superscale_mlp::{loss_and_gradient, AdamW, Input, Mlp, Targets, Workspace};
+use superscale_models::mlp::{loss_and_gradient, AdamW, Input, Mlp, Targets, Workspace};
 
 fn golden() -> Value {
     let text = include_str!("data/mlp_golden.json");

@@ -1,7 +1,7 @@
 //! Gradients against central finite differences in f64, f32 against f64, sparse against
 //! dense input, and evaluation against the training loss.
 
-use superscale_mlp::{
+use superscale_models::mlp::{
     evaluate, forward_outputs, loss_and_gradient, Input, Mlp, Real, RowOutcome, SparseRows,
     Targets, Workspace,
 };

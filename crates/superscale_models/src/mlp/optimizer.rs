@@ -1,6 +1,6 @@
 //! AdamW over the whole contiguous parameter buffer, through `superscale_kernels`.
 
-use crate::error::{check_length, Result};
+use crate::mlp::error::{check_length, Result};
 use superscale_kernels::{decay_uniform, AdamHyper, AdamState};
 
 /// `torch.optim.AdamW` on one parameter buffer: decay p ← p(1 − ηλ) first, then the Adam

@@ -3,10 +3,10 @@
 //! The batch driver (`batch.rs`) runs chunks in parallel and reduces their gradients in
 //! chunk order, so nothing here depends on which thread runs which chunk.
 
-use crate::architecture::Mlp;
-use crate::error::Result;
-use crate::input::{Input, RowOutcome, Targets};
-use crate::real::Real;
+use crate::mlp::architecture::Mlp;
+use crate::mlp::error::Result;
+use crate::mlp::input::{Input, RowOutcome, Targets};
+use crate::mlp::real::Real;
 use superscale_kernels::{matmul, MatMut, MatRef};
 
 /// Scratch of one chunk: activations of every layer, two delta buffers and a gradient.

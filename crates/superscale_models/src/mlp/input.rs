@@ -1,7 +1,7 @@
 //! What the network reads (dense rows or sparse rows) and what its loss compares with.
 
-use crate::error::{check_length, Error, Result};
-use crate::real::Real;
+use crate::mlp::error::{check_length, Error, Result};
+use crate::mlp::real::Real;
 use superscale_kernels::SparseRows;
 
 /// A batch of inputs, `rows × input_dim`.

@@ -1,6 +1,8 @@
 //! The bits of training never depend on the thread count.
 
-use superscale_mlp::{loss_and_gradient, AdamW, Input, Mlp, SparseRows, Targets, Workspace};
+use superscale_models::mlp::{
+    loss_and_gradient, AdamW, Input, Mlp, SparseRows, Targets, Workspace,
+};
 
 fn train(threads: usize) -> (Vec<f32>, Vec<f64>) {
     let pool = rayon::ThreadPoolBuilder::new()

@@ -6,11 +6,11 @@
 //! for any thread count (`common` rule: deterministic for any thread count). They do
 //! depend on `chunk_rows` (the order of additions), which is part of the workspace.
 
-use crate::architecture::Mlp;
-use crate::error::{check_length, Error, Result};
-use crate::input::{check_labels, Input, RowOutcome, Targets};
-use crate::pass::{backward, forward, loss_delta, outcomes, ChunkScratch};
-use crate::real::Real;
+use crate::mlp::architecture::Mlp;
+use crate::mlp::error::{check_length, Error, Result};
+use crate::mlp::input::{check_labels, Input, RowOutcome, Targets};
+use crate::mlp::pass::{backward, forward, loss_delta, outcomes, ChunkScratch};
+use crate::mlp::real::Real;
 use rayon::prelude::*;
 
 /// Rows per chunk by default: large enough for the GEMMs to run near peak, small enough

@@ -14,7 +14,7 @@
 //! count. GEMMs go through `superscale_kernels::matmul`.
 //!
 //! ```
-//! use superscale_mlp::{loss_and_gradient, AdamW, Input, Mlp, Targets, Workspace};
+//! use superscale_models::mlp::{loss_and_gradient, AdamW, Input, Mlp, Targets, Workspace};
 //! let mlp = Mlp::new(&[4, 8, 2]).unwrap();
 //! let mut params: Vec<f32> = mlp.init_params(0);
 //! let mut gradient = vec![0.0; mlp.n_params()];
@@ -33,7 +33,6 @@
 //!     &mut gradient, &mut workspace).unwrap();
 //! assert!(last < 0.1 * first);
 //! ```
-#![deny(missing_docs)]
 
 mod architecture;
 mod batch;

@@ -1,7 +1,7 @@
 //! The shape of the network and the layout of its one contiguous parameter buffer.
 
-use crate::error::{Error, Result};
-use crate::real::Real;
+use crate::mlp::error::{Error, Result};
+use crate::mlp::real::Real;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::ops::Range;

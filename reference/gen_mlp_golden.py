@@ -1,9 +1,9 @@
-"""Golden values for crates/superscale_mlp: a depth-3 ReLU MLP's losses and gradients, and
+"""Golden values for the MLP of crates/superscale_models (models::mlp): a depth-3 ReLU MLP's losses and gradients, and
 three steps of torch.optim.AdamW, in float64 numpy.
 
 Writes crates/superscale_models/tests/data/mlp_golden.json (conventions: reference/README.md).
 
-Layout (superscale_mlp::Mlp): each layer's weight W_l is in_l x out_l row-major (the
+Layout (superscale_models::mlp::Mlp): each layer's weight W_l is in_l x out_l row-major (the
 transpose of torch's out x in), then its bias b_l; layers one after another in one buffer.
 Cross-entropy is the mean over rows of logsumexp(z) - z_y (nats); MSE is the mean over
 rows*outputs of (z - t)^2 (torch reductions).
@@ -146,7 +146,7 @@ def main():
         },
     }
     here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, "..", "crates", "superscale_mlp", "tests", "data", "mlp_golden.json")
+    out = os.path.join(here, "..", "crates", "superscale_models", "tests", "data", "mlp_golden.json")
     with open(out, "w") as handle:
         json.dump(golden, handle, indent=1)
         handle.write("\n")

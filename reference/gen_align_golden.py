@@ -1,9 +1,9 @@
 """Golden values for the alignment metrics (crates/superscale_align), float64 numpy.
 
 Writes, with a fixed seed:
-  crates/superscale_align/tests/data/align_a.npy    300 × 32 float32 features A
-  crates/superscale_align/tests/data/align_b.npy    300 × 48 float32 features B
-  crates/superscale_align/tests/data/align_golden.json
+  crates/superscale_measure/tests/data/align_a.npy    300 × 32 float32 features A
+  crates/superscale_measure/tests/data/align_b.npy    300 × 48 float32 features B
+  crates/superscale_measure/tests/data/align_golden.json
 
 A and B are two noisy nonlinear renderings of one latent z ∈ R^16 (so they are partly
 aligned), with Student-t noise so that clipping matters. References are to
@@ -36,7 +36,7 @@ SEED = 8_2024
 N, D_A, D_B, D_Z = 300, 32, 48, 16
 K, CCA_DIM, SIGMA, Q = 10, 10, 1.0, 0.95
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "crates", "superscale_align", "tests", "data")
+OUT = os.path.join(HERE, "..", "crates", "superscale_measure", "tests", "data")
 
 
 def arr(a):

@@ -1,12 +1,14 @@
 //! `superscale align A B`: how alike two representations of the same items are
-//! (`docs/science/alignment.md`): mutual k-NN and the other metrics of `superscale_align`, with the
+//! (`docs/science/alignment.md`): mutual k-NN and the other metrics of `superscale_measure::align`, with the
 //! chance level, a permutation null and a bootstrap interval.
 
 use crate::output::{print_out, UserError};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use superscale_align::{align, AlignOptions, Alignment, Clip, Features, Metric, MetricParams};
+use superscale_measure::align::{
+    align, AlignOptions, Alignment, Clip, Features, Metric, MetricParams,
+};
 use superscale_weights::{Orientation, WeightFile};
 
 /// How the clipping threshold is taken.
@@ -136,7 +138,7 @@ fn options(args: &AlignArgs) -> Result<AlignOptions> {
             rbf_sigma: args.rbf_sigma,
             cca_dim: args.cca_dim,
         },
-        preprocess: superscale_align::Preprocess {
+        preprocess: superscale_measure::align::Preprocess {
             clip,
             normalize: !args.no_normalize,
         },
@@ -241,7 +243,7 @@ pub fn run(args: &AlignArgs) -> Result<()> {
     for metric in metrics {
         match align(a.clone(), b.clone(), metric, &options) {
             Ok(result) => row(&mut text, &result)?,
-            Err(err @ superscale_align::Error::Kernel(_)) => return Err(err.into()),
+            Err(err @ superscale_measure::align::Error::Kernel(_)) => return Err(err.into()),
             // With `all`, a metric the data cannot support (svcca's cca_dim > d) is a
             // line of the table; alone, it is the user's error.
             Err(err) if args.metric == "all" => {

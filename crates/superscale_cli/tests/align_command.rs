@@ -1,5 +1,5 @@
 //! `superscale align` through the binary: one metric on the shipped golden features
-//! (`crates/superscale_align/tests/data`, values from `reference/gen_align_golden.py`),
+//! (`crates/superscale_measure/tests/data`, values from `reference/gen_align_golden.py`),
 //! `--metric all`, a safetensors tensor, and bad input exiting with 2 naming the file.
 
 use safetensors::tensor::TensorView;
@@ -17,7 +17,7 @@ fn superscale(args: &[&str]) -> Output {
 
 fn golden_file(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../superscale_align/tests/data")
+        .join("../superscale_measure/tests/data")
         .join(name)
         .to_str()
         .unwrap()

@@ -105,10 +105,16 @@ heldout_batches = 4
             field: "train.steps",
         },
         Mistake {
-            from: "lr = 0.01 }",
-            to: "lr = -0.01 }",
-            at: "lr = -0.01",
-            field: "train.schedule.lr",
+            from: "batch_size = 32",
+            to: "batch_size = 0",
+            at: "batch_size = 0",
+            field: "train.batch_size",
+        },
+        Mistake {
+            from: "\"train.schedule.lr\" = [0.01, 1e30]\n",
+            to: "\"train.schedule.lr\" = [0.01, 1e30]\n[analysis]\ncapability = { samples_per_feature = 0 }\n",
+            at: "samples_per_feature",
+            field: "analysis.capability.samples_per_feature",
         },
     ],
 };

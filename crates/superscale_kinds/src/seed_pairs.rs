@@ -12,8 +12,8 @@
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use superscale_align::draw_seed;
 use superscale_fit::percentile;
+use superscale_measure::align::draw_seed;
 
 /// Coverage of every interval over seeds.
 pub const LEVEL: f64 = 0.95;

@@ -8,9 +8,9 @@
 //! 0.570 [0.563, 0.582] at T = 8, and to z 0.200 [0.194, 0.206] vs 0.244 [0.240, 0.247].
 
 use std::path::Path;
-use superscale_align::Metric;
 use superscale_engine::{run_in_memory, Kind};
 use superscale_kinds::platonic::{Comparison, Platonic, PlatonicSpec};
+use superscale_measure::align::Metric;
 use superscale_spec::Experiment;
 
 const REDUCED: &str = r#"name = "reduced-multitask"

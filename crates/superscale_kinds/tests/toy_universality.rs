@@ -6,8 +6,8 @@
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use superscale_align::{mmcs, Features};
 use superscale_kinds::toy::universality::{procrustes, rotate};
+use superscale_measure::align::{mmcs, Features};
 
 fn gaussian(count: usize, seed: u64) -> Vec<f64> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);

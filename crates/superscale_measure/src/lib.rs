@@ -1,7 +1,8 @@
-//! Measurements of a trained toy model's weight matrix W (rows = features): row norms,
-//! represented fractions, overlaps of the normalised rows, the Anthropic dimensionality
-//! measures and the ambiguity ‖WWᵀ − P‖₂ (`docs/science/superposition.md` §2 and
-//! `docs/science/tms.md` §4).
+//! Measurements of weights and representations. Of a weight matrix W (rows = features):
+//! row norms, represented fractions, overlaps of the normalised rows, the Anthropic
+//! dimensionality measures and the ambiguity ‖WWᵀ − P‖₂ (`docs/science/superposition.md` §2
+//! and `docs/science/tms.md` §4). Of two representations of the same items: the alignment
+//! metrics of [`align`] (`docs/science/alignment.md` §1).
 //!
 //! Pairwise quantities go through blocks of the Gram matrix computed by GEMM in f64, so
 //! memory stays O(block²) for any number of rows and the exact polytope values of the
@@ -9,6 +10,7 @@
 //! statistics from seeded random pairs with a confidence interval.
 #![deny(missing_docs)]
 
+pub mod align;
 mod ambiguity;
 mod error;
 mod gram;

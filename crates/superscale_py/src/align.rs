@@ -1,18 +1,18 @@
 //! Alignment metrics between two representations of the same items, through
-//! `superscale_align` (`docs/science/alignment.md`). The pure-Python `superscale.align` wraps the
+//! `superscale_measure::align` (`docs/science/alignment.md`). The pure-Python `superscale.align` wraps the
 //! returned dict in a dataclass.
 
 use crate::errors::{detached, MeasureError};
 use numpy::{AllowTypeChange, PyArrayLike2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use superscale_align::{
+use superscale_measure::align::{
     align, AlignOptions, Alignment, Clip, Features, Metric, MetricParams, Preprocess,
 };
 
 type Matrix<'py> = PyArrayLike2<'py, f64, AllowTypeChange>;
 
-fn align_error(err: &superscale_align::Error) -> PyErr {
+fn align_error(err: &superscale_measure::align::Error) -> PyErr {
     MeasureError::new_err(err.to_string())
 }
 

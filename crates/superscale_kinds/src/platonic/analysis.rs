@@ -16,7 +16,7 @@ use super::spec::{AnalysisSettings, Cell, Hypothesis, PlatonicSpec, REFERENCE};
 use super::world::MODALITIES;
 use crate::seed_pairs::{seed_bootstrap_mean, PairMean, LEVEL};
 use rayon::prelude::*;
-use superscale_align::{
+use superscale_measure::align::{
     align, draw_seed, AlignOptions, Clip, Features, Metric, MetricParams, Preprocess,
 };
 

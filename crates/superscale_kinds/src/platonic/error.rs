@@ -7,7 +7,7 @@
 pub enum Error {
     /// An alignment metric refused its inputs.
     #[error("alignment: {0}")]
-    Align(#[from] superscale_align::Error),
+    Align(#[from] superscale_measure::align::Error),
     /// The MLP refused its inputs.
     #[error("mlp: {0}")]
     Mlp(#[from] superscale_models::mlp::Error),

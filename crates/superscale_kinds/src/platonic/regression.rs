@@ -4,8 +4,8 @@
 //! percentile bootstrap over runs (Efron & Tibshirani 1993, ch. 13).
 
 use super::error::Result;
-use superscale_align::Metric;
 use superscale_fit::{run_bootstrap, BootstrapOptions};
+use superscale_measure::align::Metric;
 
 /// The fitted line y = intercept + slope·x with the slope's interval.
 #[derive(Debug, Clone, PartialEq)]

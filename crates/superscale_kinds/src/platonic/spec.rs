@@ -21,7 +21,7 @@
 
 use super::world::WorldSpec;
 use serde::{Deserialize, Serialize};
-use superscale_align::{draw_seed, Metric};
+use superscale_measure::align::{draw_seed, Metric};
 use superscale_spec::{canonical_json, run_id, violation, KindSpec, PlannedRun, Violation};
 
 const STREAM_WORLD: u64 = 21;
@@ -179,7 +179,7 @@ pub struct AnalysisSettings {
     /// seed-bootstrap resamples for the CI over pairs (and the regression's bootstrap)
     #[serde(default = "default_bootstrap")]
     pub bootstrap: usize,
-    /// metrics by name (`superscale_align`'s names)
+    /// metrics by name (`superscale_measure::align`'s names)
     #[serde(default = "default_metrics")]
     pub metrics: Vec<String>,
 }

@@ -6,7 +6,7 @@ use super::error::Result;
 use super::world::{Batch, World};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use superscale_align::draw_seed;
+use superscale_measure::align::draw_seed;
 use superscale_models::mlp::{
     forward_outputs, loss_and_gradient, AdamW, Input, Mlp, Targets, Workspace,
 };

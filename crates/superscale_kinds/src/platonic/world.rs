@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
-use superscale_align::draw_seed;
+use superscale_measure::align::draw_seed;
 
 /// Seed streams of the world's parts (arbitrary distinct constants).
 const STREAM_MODALITY: u64 = 11;

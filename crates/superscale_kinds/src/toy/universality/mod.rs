@@ -15,7 +15,7 @@
 //! * `gram_cosine`, `gram_offdiag_cosine`: the Frobenius cosine of W Wᵀ, with and without
 //!   the squared norms on its diagonal;
 //! * `mmcs`: mean max |cos| of A's feature rows against the aligned B's (the dictionary
-//!   comparison of `superscale_align::mmcs`, atoms free to match any feature).
+//!   comparison of `superscale_measure::align::mmcs`, atoms free to match any feature).
 
 mod figure;
 mod procrustes;
@@ -34,7 +34,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use superscale_align::{draw_seed, mmcs, summarise_null, Features};
+use superscale_measure::align::{draw_seed, mmcs, summarise_null, Features};
 use superscale_spec::{violation, Violation};
 
 /// Why universality could not be measured.
@@ -42,7 +42,7 @@ use superscale_spec::{violation, Violation};
 pub enum Error {
     /// An alignment metric refused its inputs.
     #[error("alignment: {0}")]
-    Align(#[from] superscale_align::Error),
+    Align(#[from] superscale_measure::align::Error),
     /// A numerical step could not be completed (an SVD that did not converge, …).
     #[error("{0}")]
     Numeric(String),

@@ -6,7 +6,7 @@
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use superscale_align::{score, Features, Metric, MetricParams, Preprocess};
+use superscale_measure::align::{score, Features, Metric, MetricParams, Preprocess};
 
 fn gaussian(rng: &mut Xoshiro256PlusPlus, n: usize, d: usize) -> Vec<f64> {
     (0..n * d)

@@ -2,11 +2,11 @@
 //! size; `SUPERSCALE_ALIGN_BENCH_N` overrides n). The comparison with the reference approach
 //! (dense n × n matrices in torch/numpy) is `bench/run_align.sh`.
 //!
-//!     CARGO_TARGET_DIR=/work/target-align cargo bench -p superscale_align
+//!     CARGO_TARGET_DIR=/work/target-align cargo bench -p superscale_measure
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
-use superscale_align::{score, Features, Metric, MetricParams, Preprocess};
+use superscale_measure::align::{score, Features, Metric, MetricParams, Preprocess};
 
 fn features(n: usize, d: usize, seed: u64) -> Features {
     let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;

@@ -6,9 +6,9 @@
 //! scale of the features (CKA(cA, B) ≠ CKA(A, B) for small c). A denominator that is not
 //! positive (a constant matrix; or a negative unbiased estimate of a zero quantity) gives NaN.
 
-use crate::error::{Error, Result};
-use crate::features::Features;
-use crate::hsic::{kernel_sums, Kernel, Pair, Route};
+use crate::align::error::{Error, Result};
+use crate::align::features::Features;
+use crate::align::hsic::{kernel_sums, Kernel, Pair, Route};
 
 /// Which HSIC estimator CKA uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,9 +13,9 @@
 //! K_ii = ‖a_i‖², r_K,i = a_i·Σ_j a_j, at O(n·d_A·d_B) instead of O(n²·d). When d exceeds
 //! n, and for RBF kernels, kernel rows are computed in blocks through GEMM instead.
 
-use crate::error::Result;
-use crate::features::Features;
-use crate::knn::block_rows;
+use crate::align::error::Result;
+use crate::align::features::Features;
+use crate::align::knn::block_rows;
 use rayon::prelude::*;
 use superscale_kernels::{matmul, MatMut, MatRef};
 

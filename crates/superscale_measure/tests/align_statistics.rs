@@ -3,7 +3,7 @@
 //! a bootstrap interval covers the score of a strongly aligned pair and copies of an item
 //! never count as its neighbours.
 
-use superscale_align::{align, AlignOptions, Features, Metric, MetricParams, Preprocess};
+use superscale_measure::align::{align, AlignOptions, Features, Metric, MetricParams, Preprocess};
 
 fn pseudo_random(n: usize, d: usize, seed: u64) -> Vec<f64> {
     let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
@@ -116,7 +116,7 @@ fn bad_inputs_are_errors_not_panics() {
     assert!(align(a.clone(), b.clone(), Metric::MutualKnn, &large_k).is_err());
     let mut bad_clip = options(0, 0);
     bad_clip.preprocess = Preprocess {
-        clip: superscale_align::Clip::Exact(1.5),
+        clip: superscale_measure::align::Clip::Exact(1.5),
         normalize: true,
     };
     assert!(align(a.clone(), b.clone(), Metric::MutualKnn, &bad_clip).is_err());

@@ -7,8 +7,8 @@
 //!   the `pathfinding` crate), its mean |cos| and the fraction of atoms above a threshold
 //!   ("features recovered", 0.9 in §2).
 
-use crate::error::{Error, Result};
-use crate::features::Features;
+use crate::align::error::{Error, Result};
+use crate::align::features::Features;
 use pathfinding::prelude::{kuhn_munkres, Matrix};
 
 /// |cos| between every atom of A (rows) and every atom of B, row-major |A| × |B|.

@@ -1,14 +1,14 @@
 //! The metrics by name, and one metric evaluated on a pair, on a re-pairing of it (a
 //! permutation null) or on a bootstrap draw of items.
 
-use crate::cka::{cka, Estimator};
-use crate::cknna::{cknna_from, self_similarity};
-use crate::error::{Error, Result};
-use crate::features::Features;
-use crate::hsic::Kernel;
-use crate::knn::Neighbours;
-use crate::knn_metrics::{cycle_knn, edit_distance_knn, lcs_knn, mutual_knn};
-use crate::svcca::{mean_canonical_correlation, singular_basis, SingularBasis};
+use crate::align::cka::{cka, Estimator};
+use crate::align::cknna::{cknna_from, self_similarity};
+use crate::align::error::{Error, Result};
+use crate::align::features::Features;
+use crate::align::hsic::Kernel;
+use crate::align::knn::Neighbours;
+use crate::align::knn_metrics::{cycle_knn, edit_distance_knn, lcs_knn, mutual_knn};
+use crate::align::svcca::{mean_canonical_correlation, singular_basis, SingularBasis};
 
 /// An alignment metric of `docs/science/alignment.md` §1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,7 +151,7 @@ fn dense(metric: Metric, a: &Features, b: &Features, params: &MetricParams) -> R
             },
             Estimator::Biased,
         ),
-        Metric::Svcca => crate::svcca::svcca(a, b, params.cca_dim),
+        Metric::Svcca => crate::align::svcca::svcca(a, b, params.cca_dim),
         _ => unreachable!("neighbour metrics are prepared"),
     }
 }

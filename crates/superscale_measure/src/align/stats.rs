@@ -17,9 +17,9 @@
 //! Seeds: draw r of stream s uses `Xoshiro256++(splitmix(seed, s, r))`, so every draw is
 //! fixed by the caller's seed alone and results do not depend on the number of threads.
 
-use crate::error::{Error, Result};
-use crate::features::{Features, Preprocess};
-use crate::metric::{check_pair, evaluate, prepare, Metric, MetricParams};
+use crate::align::error::{Error, Result};
+use crate::align::features::{Features, Preprocess};
+use crate::align::metric::{check_pair, evaluate, prepare, Metric, MetricParams};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

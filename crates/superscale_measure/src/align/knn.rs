@@ -6,8 +6,8 @@
 //! (a stable sort on (−similarity, index)). An item is never its own neighbour; in a
 //! bootstrap draw, copies of the same item are not each other's neighbours either.
 
-use crate::error::{Error, Result};
-use crate::features::Features;
+use crate::align::error::{Error, Result};
+use crate::align::features::Features;
 use rayon::prelude::*;
 use std::cmp::Ordering;
 use superscale_kernels::{matmul, MatMut, MatRef};

@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 use std::path::Path;
-use superscale_align::{
+use superscale_measure::align::{
     null_scores, score, Clip, Features, Metric, MetricParams, Neighbours, Preprocess,
 };
 use superscale_weights::{Orientation, WeightFile};

@@ -2,7 +2,7 @@
 //! `docs/science/alignment.md` §1.2–1.4). All take the lists of [`Neighbours`], so a permutation null
 //! only relabels B's lists.
 
-use crate::knn::Neighbours;
+use crate::align::knn::Neighbours;
 
 /// m_NN = (1/n) Σ_i |knn_A(i) ∩ knn_B(i)| / k (§1.2, the paper's main metric). Chance
 /// level k/(n−1) when the two structures are independent.

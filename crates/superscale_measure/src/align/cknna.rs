@@ -10,8 +10,8 @@
 //! (§5 A4); the reference's `topk < 2` test before `topk is None` (a TypeError) and its
 //! `distance_agnostic` matrix return are not reproduced.
 
-use crate::cka::normalised;
-use crate::knn::Neighbours;
+use crate::align::cka::normalised;
+use crate::align::knn::Neighbours;
 
 /// One row of a masked kernel pair: (column, K value, L value), sorted by column.
 type Row = Vec<(u32, f64, f64)>;

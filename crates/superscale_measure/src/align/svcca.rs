@@ -14,8 +14,8 @@
 //! A permutation of the rows of B permutes the rows of U_B, so a permutation null only
 //! recomputes the small product U_Aᵀ P U_B.
 
-use crate::error::{Error, Result};
-use crate::features::Features;
+use crate::align::error::{Error, Result};
+use crate::align::features::Features;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
 use faer::{Mat, Par};

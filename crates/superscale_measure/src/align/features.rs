@@ -1,7 +1,7 @@
 //! Row-paired feature matrices in f64, and the preprocessing of the reference pipeline
 //! (`docs/science/alignment.md` §2): clipping at a quantile of |x|, then row L2 normalisation.
 
-use crate::error::{Error, Result};
+use crate::align::error::{Error, Result};
 
 /// An n × d feature matrix (row i = item i), row-major, in f64.
 #[derive(Debug, Clone, PartialEq)]

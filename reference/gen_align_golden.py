@@ -1,4 +1,4 @@
-"""Golden values for the alignment metrics (crates/superscale_align), float64 numpy.
+"""Golden values for the alignment metrics (superscale_measure::align), float64 numpy.
 
 Writes, with a fixed seed:
   crates/superscale_measure/tests/data/align_a.npy    300 × 32 float32 features A

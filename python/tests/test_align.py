@@ -1,5 +1,5 @@
 """superscale.align against the golden numpy values of reference/gen_align_golden.py (the
-shipped features in crates/superscale_align/tests/data), the chance level and the null,
+shipped features in crates/superscale_measure/tests/data), the chance level and the null,
 seeded reproducibility, the GIL being released, and errors as MeasureError."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from conftest import assert_releases_the_gil
 import superscale
 from superscale.align import METRICS
 
-DATA = Path(__file__).resolve().parents[2] / "crates" / "superscale_align" / "tests" / "data"
+DATA = Path(__file__).resolve().parents[2] / "crates" / "superscale_measure" / "tests" / "data"
 
 
 @pytest.fixture(scope="module")

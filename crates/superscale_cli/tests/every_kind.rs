@@ -739,6 +739,7 @@ fn kill_and_resume(case: &Case) {
     let left = progress(&store).expect("the store exists once a run is finished");
     child.kill().unwrap();
     child.wait().unwrap();
+    eprintln!("{}: the kill left {left:?}", case.kind);
     assert_eq!(left.runs, case.runs, "every run has its row from the start");
     assert!(
         left.finished >= 1 && left.finished < case.runs,

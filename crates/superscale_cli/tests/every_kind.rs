@@ -304,6 +304,12 @@ macro_rules! kind_tests {
 
             $(#[$attribute])*
             #[test]
+            fn exported_tables_name_each_column_once() {
+                unique_columns(&$case);
+            }
+
+            $(#[$attribute])*
+            #[test]
             fn two_shards_merge_to_the_unsharded_study() {
                 shards_merge(&$case);
             }
@@ -664,6 +670,31 @@ fn run_ls_show_export(case: &Case) {
             table,
             "{}.parquet",
             table.name
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every exported table names each column once: pandas renames a repeated name
+/// (`replicate.1`) and Parquet readers refuse or rename it, so a repeated name loses a
+/// column's meaning (a run spec's own field named like a provenance column, for example).
+fn unique_columns(case: &Case) {
+    let dir = scratch_for(case, "columns");
+    let store = dir.join("store");
+    run_ok(&write_spec(case, &dir, None), &store, 2, &["--quiet"]);
+    for table in tables(&Store::open(&store).unwrap()).unwrap() {
+        let mut seen = std::collections::BTreeSet::new();
+        let repeated: Vec<&str> = table
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|name| !seen.insert(*name))
+            .collect();
+        assert!(
+            repeated.is_empty(),
+            "{} table of a {} study: {repeated:?} named more than once",
+            table.name,
+            case.kind
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();

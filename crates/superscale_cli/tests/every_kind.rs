@@ -630,7 +630,7 @@ fn run_ls_show_export(case: &Case) {
         case.exports
     );
     for table in &expected {
-        assert!(!table.columns.is_empty() && table.columns[0].values.len() > 0);
+        assert!(!table.columns.is_empty() && !table.columns[0].values.is_empty());
     }
     let runs_table = &expected[0];
     assert_eq!(runs_table.columns[0].values.len(), case.runs);

@@ -93,6 +93,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
         out += &format!("report: {}\n", written.report.display());
         print_out(&out)?;
     }
+    if outcome.written.is_none() && !outcome.stopped && !args.quiet {
+        eprintln!(
+            "note: no report yet: a {} study is analysed once every run has finished (merge the shards with `superscale merge`)",
+            experiment.kind()
+        );
+    }
     if let Some(first) = outcome.failures.first() {
         return Err(anyhow::anyhow!("{first}")).with_context(|| {
             format!(

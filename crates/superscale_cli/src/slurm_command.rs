@@ -62,6 +62,7 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 
 pub fn run(args: &SlurmArgs) -> Result<()> {
     let experiment = AnyExperiment::load(&args.spec).map_err(spec_error)?;
+    experiment.check().map_err(crate::output::engine_error)?;
     let runs = experiment.runs();
     if args.shards == 0 || args.shards as usize > runs {
         return Err(UserError(format!(

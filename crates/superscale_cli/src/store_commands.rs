@@ -106,10 +106,20 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         .write_report(&store, threads(args.threads)?)
         .map_err(engine_error)?;
     let mut out = String::new();
-    for line in &written.headlines {
-        outln!(out, "{line}");
+    match written {
+        Some(written) => {
+            for line in &written.headlines {
+                outln!(out, "{line}");
+            }
+            outln!(out, "report: {}", written.report.display());
+        }
+        None => outln!(
+            out,
+            "no report yet: a {} study is analysed once every run has finished; run the missing ones with `superscale run SPEC --store {}`",
+            experiment.kind(),
+            args.out.display()
+        ),
     }
-    outln!(out, "report: {}", written.report.display());
     print_out(&out)
 }
 

@@ -52,6 +52,13 @@ pub trait Kind: Send + Sync + Sized {
         false
     }
 
+    /// Whether the analysis can read a study some of whose runs are not finished (a
+    /// shard, an interrupted study). A kind whose analysis compares every run with every
+    /// other (the Platonic pairs) says no: its report waits for the whole study.
+    fn analyses_partial(&self) -> bool {
+        true
+    }
+
     /// What every run of this kind records.
     fn schema(&self) -> Schema;
 

@@ -56,8 +56,8 @@ pub struct Written {
 /// How an invocation ended.
 #[derive(Debug)]
 pub struct Outcome {
-    /// what was written (None when the study was stopped before its report, or no report
-    /// was asked for)
+    /// what was written (None when the study was stopped before its report, no report was
+    /// asked for, or the kind analyses only whole studies and this store holds a part)
     pub written: Option<Written>,
     /// the runs that failed in this invocation (marked failed, rerun by the next)
     pub failures: Vec<RunError>,
@@ -184,7 +184,7 @@ pub fn run_study<K: Kind>(
         });
     }
     let written = if options.write_report {
-        Some(write_report(&kind, experiment, &store, options.threads)?)
+        write_report(&kind, experiment, &store, options.threads)?
     } else {
         None
     };
@@ -238,7 +238,8 @@ pub fn finished_runs<R: Clone>(
         });
     }
     Ok(Finished {
-        unfinished: records.len() - runs.len(),
+        // Against the whole study, not the store's rows: a shard's store holds only its slice.
+        unfinished: experiment_points.len().max(records.len()) - runs.len(),
         failed,
         runs,
         dir: Some(store.dir().to_path_buf()),
@@ -321,14 +322,21 @@ pub fn analyse_study<K: Kind>(
 
 /// Writes the report and tables of everything finished in `store` into its directory. The
 /// report is rebuilt from the store, so it covers the runs of earlier invocations too.
+/// Returns None, writing nothing, when the kind analyses only whole studies and some runs
+/// of this one are not finished (a shard before its merge).
 pub fn write_report<K: Kind>(
     kind: &K,
     experiment: &Experiment<K::Spec>,
     store: &Store,
     threads: usize,
-) -> Result<Written> {
+) -> Result<Option<Written>> {
     let finished = finished_runs(&experiment.points, store, &Trained::new())?;
-    analyse_study(kind, experiment, &finished, threads)?.write(store.dir())
+    if finished.unfinished > 0 && !kind.analyses_partial() {
+        return Ok(None);
+    }
+    analyse_study(kind, experiment, &finished, threads)?
+        .write(store.dir())
+        .map(Some)
 }
 
 fn page<S: superscale_spec::KindSpec, R>(

@@ -161,6 +161,12 @@ impl AnyExperiment {
         }
     }
 
+    /// Checks what parsing alone does not: the study tables (e.g. `[analysis]`) and what the
+    /// kind builds from the file before its runs (e.g. the task subsets of a quanta study).
+    pub fn check(&self) -> Result<(), superscale_engine::Error> {
+        dispatch!(self, e, K => K::prepare(e).map(drop).map_err(Into::into))
+    }
+
     /// The store's plan of the whole study (for merges).
     pub fn plan(&self) -> Result<StudyPlan, superscale_engine::Error> {
         dispatch!(self, e, K => {
@@ -226,7 +232,7 @@ impl AnyExperiment {
         &self,
         store: &Store,
         threads: usize,
-    ) -> Result<Written, superscale_engine::Error> {
+    ) -> Result<Option<Written>, superscale_engine::Error> {
         dispatch!(self, e, K => {
             let kind = K::prepare(e)?;
             superscale_engine::write_report(&kind, e, store, threads)

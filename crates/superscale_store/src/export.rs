@@ -167,7 +167,19 @@ fn runs_table(
         columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         crate::validate::RUN_COLUMNS
     );
-    columns.extend(spec_columns(records.iter().map(|r| r.spec_json.clone())));
+    // A spec field named like a column of the run's identity or provenance (the quanta
+    // spec's own `replicate`) is kept, under `spec.<name>`, so every column name is unique.
+    let taken: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    columns.extend(
+        spec_columns(records.iter().map(|r| r.spec_json.clone()))
+            .into_iter()
+            .map(|mut column| {
+                if taken.contains(&column.name) {
+                    column.name = format!("spec.{}", column.name);
+                }
+                column
+            }),
+    );
     for (position, scalar) in store.meta.schema.scalars.iter().enumerate() {
         let cells = records.iter().map(|r| {
             outputs

@@ -245,6 +245,11 @@ impl Kind for Platonic {
         })
     }
 
+    /// Every pair of networks is compared: the report waits for the whole study.
+    fn analyses_partial(&self) -> bool {
+        false
+    }
+
     fn schema(&self) -> Schema {
         schema()
     }

@@ -280,6 +280,11 @@ fn c3_flat_frequencies_keep_the_one_over_m_scaling() {
         &results,
         &[("model.alpha", "0.5"), ("model.weight_decay", "-0.5556")],
     );
+    // §4 C3 makes α = 0 optional (paper 0.841): reported, not asserted.
+    exponent(
+        &results,
+        &[("model.alpha", "0.0"), ("model.weight_decay", "-0.5556")],
+    );
     assert!((0.75..=1.10).contains(&half.exponent), "α = 0.5: {half:?}");
     for alpha in ["0.5", "0.0"] {
         for strong in at(
@@ -367,11 +372,51 @@ fn c4_skewed_frequencies_break_the_robust_scaling() {
 }
 
 #[test]
-#[ignore = "two sweeps of the full protocol, about 18 minutes on 2 cores"]
+#[ignore = "two sweeps of the full protocol, about 7.5 minutes on 2 idle cores"]
 fn c5_weak_superposition_power_law_in_power_law_out() {
     let results = run("paper_c5_weak.toml");
     let two = exponent(&results, &[("model.alpha", "2.0")]);
     let one_and_half = exponent(&results, &[("model.alpha", "1.5")]);
+    // BENCHMARKS.md's C5 table as quoted, first (α_m and SE to ±0.005, R² to ±0.002, the
+    // held-out losses to half a unit of their third decimal plus 0.3 %, as C2's): the band
+    // check of α = 2 below passes by 0.002, so a change of summation order could flip it,
+    // and the quoted numbers say which way it went.
+    for (fit, alpha, exponent, se, r_squared, losses) in [
+        (
+            &two,
+            "2.0",
+            0.752,
+            0.099,
+            0.935,
+            [0.210, 0.140, 0.136, 0.103, 0.054, 0.034],
+        ),
+        (
+            &one_and_half,
+            "1.5",
+            0.619,
+            0.098,
+            0.909,
+            [0.501, 0.653, 0.391, 0.292, 0.206, 0.144],
+        ),
+    ] {
+        assert!(
+            (fit.exponent - exponent).abs() <= 0.005
+                && (fit.exponent_se - se).abs() <= 0.005
+                && (fit.r_squared - r_squared).abs() <= 0.002,
+            "α = {alpha}: quoted α_m = {exponent} ± {se}, R² = {r_squared}; measured {fit:?}"
+        );
+        for (m, want) in [10, 15, 25, 39, 63, 100].into_iter().zip(losses) {
+            let r = at(
+                &results,
+                &[("model.alpha", alpha), ("model.n_hidden", &m.to_string())],
+            )[0];
+            assert!(
+                (r.loss_heldout - want).abs() <= 0.0005 + 0.003 * want,
+                "α = {alpha}, m = {m}: L = {}, quoted {want}",
+                r.loss_heldout
+            );
+        }
+    }
     assert!((0.75..=1.20).contains(&two.exponent), "α = 2: {two:?}");
     assert!(
         (0.50..=0.90).contains(&one_and_half.exponent),

@@ -4,7 +4,7 @@
 # 2 cores). One at a time (each uses every core), each with its output in
 # runs/reproductions/<name>.log, then a table of which passed and how long each took.
 #
-#   bash scripts/run_reproductions.sh            # all but the days-long one (≈ 2 h on 2 cores)
+#   bash scripts/run_reproductions.sh            # all but the days-long one (≈ 1.5 h on 2 cores)
 #   bash scripts/run_reproductions.sh c4 c5      # only those whose name starts with these
 #   bash scripts/run_reproductions.sh --list     # what would run, with its estimated cost
 #
@@ -15,9 +15,9 @@ cd "$(dirname "$0")/.."
 # name | cargo test arguments | cost on 2 idle cores | where its numbers are quoted
 checks=(
     "c1|-p superscale_run --test paper_reproduction c1_gamma_controls_superposition|8 min|BENCHMARKS.md C1"
-    "c3|-p superscale_run --test paper_reproduction c3_flat_frequencies_keep_the_one_over_m_scaling|35 min|BENCHMARKS.md C3"
-    "c4|-p superscale_run --test paper_reproduction c4_skewed_frequencies_break_the_robust_scaling|13 min|BENCHMARKS.md C4"
-    "c5|-p superscale_run --test paper_reproduction c5_weak_superposition_power_law_in_power_law_out|10 min|BENCHMARKS.md C5"
+    "c3|-p superscale_run --test paper_reproduction c3_flat_frequencies_keep_the_one_over_m_scaling|14 min|BENCHMARKS.md C3"
+    "c4|-p superscale_run --test paper_reproduction c4_skewed_frequencies_break_the_robust_scaling|7 min|BENCHMARKS.md C4"
+    "c5|-p superscale_run --test paper_reproduction c5_weak_superposition_power_law_in_power_law_out|7.5 min|BENCHMARKS.md C5"
     "c9_one_seed|-p superscale_run --test tms_uniform c9_uniform_superposition_full_protocol|15 min|docs/tms.md C9, one run"
     "c9_three_seeds_alone|-p superscale_run --test tms_uniform c9_uniform_superposition_three_seeds_pooled|30 min|docs/tms.md C9, three seeds pooled"
     "quanta_c3_full|-p superscale_quanta --test emergence c3_full_configuration|days|docs/quanta.md (not run)"

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 # name | cargo test arguments | cost on 2 idle cores | where its numbers are quoted
 checks=(
-    "c1|-p superscale_run --test paper_reproduction c1_gamma_controls_superposition|8 min|BENCHMARKS.md C1"
+    "c1|-p superscale_run --test paper_reproduction c1_gamma_controls_superposition|6 min|BENCHMARKS.md C1"
     "c3|-p superscale_run --test paper_reproduction c3_flat_frequencies_keep_the_one_over_m_scaling|14 min|BENCHMARKS.md C3"
     "c4|-p superscale_run --test paper_reproduction c4_skewed_frequencies_break_the_robust_scaling|7 min|BENCHMARKS.md C4"
     "c5|-p superscale_run --test paper_reproduction c5_weak_superposition_power_law_in_power_law_out|7.5 min|BENCHMARKS.md C5"

@@ -81,7 +81,7 @@ fn slope(points: &[(f64, f64)]) -> f64 {
 }
 
 #[test]
-#[ignore = "full protocol, about 8 minutes on 2 cores"]
+#[ignore = "full protocol, about 6 minutes on 2 idle cores"]
 fn c1_gamma_controls_superposition() {
     let results = run("paper_c1_gamma.toml");
     for m in ["10", "100"] {
@@ -104,7 +104,7 @@ fn c1_gamma_controls_superposition() {
         );
     }
     // §4 C1 adds a softer "should": at γ = +1, m = 100, φ½ ≥ m/n = 0.1 (paper 0.100). We
-    // measured 0.072 (BENCHMARKS.md); reported, not asserted, as the spec words it.
+    // measured 0.070 (BENCHMARKS.md); not asserted as a band, as the spec words it.
     let phi_100 = at(
         &results,
         &[("model.n_hidden", "100"), ("model.weight_decay", "1.0")],
@@ -114,6 +114,31 @@ fn c1_gamma_controls_superposition() {
     .unwrap()
     .phi_half;
     println!("γ = +1, m = 100: φ½ = {phi_100} (paper 0.100, soft check ≥ m/n = 0.1)");
+    // BENCHMARKS.md's C1 table as quoted: (m, γ, φ½, held-out L); φ½ (a count of 1000
+    // rows) to ±0.003, L to half a unit of its fourth decimal plus 0.3 %, as C2's.
+    let quoted = [
+        ("10", "-1.0", 1.000, 0.6805),
+        ("10", "-0.1111", 0.107, 0.7171),
+        ("10", "0.1111", 0.028, 1.0814),
+        ("10", "1.0", 0.020, 1.1080),
+        ("100", "-1.0", 1.000, 0.0364),
+        ("100", "-0.1111", 0.882, 0.1134),
+        ("100", "0.1111", 0.432, 0.3104),
+        ("100", "1.0", 0.070, 0.8007),
+    ];
+    for (m, gamma, phi_half, loss) in quoted {
+        let r = at(
+            &results,
+            &[("model.n_hidden", m), ("model.weight_decay", gamma)],
+        )[0];
+        let measured = r.geometry.as_ref().unwrap().phi_half;
+        assert!(
+            (measured - phi_half).abs() <= 0.003
+                && (r.loss_heldout - loss).abs() <= 0.00005 + 0.003 * loss,
+            "m = {m}, γ = {gamma}: φ½ = {measured}, L = {}; quoted {phi_half}, {loss}",
+            r.loss_heldout
+        );
+    }
 }
 
 /// The C2 table of BENCHMARKS.md as quoted: (m, held-out L, paper's L, φ₁, m·MSO of the

@@ -1,18 +1,19 @@
 //! C3 of `docs/science/quanta.md` §3 at reduced scale (a test that can fail on the qualitative
 //! result), with the full configuration as an ignored test.
 
-use superscale_fit::ols_log_log;
+use superscale_fit::{ols_log_log, LogLogFit};
 use superscale_kinds::quanta::{
-    summarize_emergence, task_emergence, train_run, MultitaskParity, TaskConfig, TaskEmergence,
-    TestSets, TrainConfig,
+    summarize_emergence, task_emergence, train_run, EmergenceSummary, MultitaskParity, TaskConfig,
+    TaskEmergence, TestSets, TrainConfig,
 };
 
+/// The tasks of every seed pooled, and per seed its summary and aggregate power law.
 fn pooled_emergence(
     task_config: &TaskConfig,
     config: &TrainConfig,
     seeds: &[u64],
-) -> Vec<TaskEmergence> {
-    let mut pooled = Vec::new();
+) -> (Vec<TaskEmergence>, Vec<(EmergenceSummary, LogLogFit)>) {
+    let (mut pooled, mut per_seed) = (Vec::new(), Vec::new());
     for &seed in seeds {
         let task = MultitaskParity::new(task_config, seed).unwrap();
         let tests = TestSets::new(&task, config.test_points, config.test_points_per_task, seed);
@@ -38,9 +39,22 @@ fn pooled_emergence(
         );
         assert!(fit.r_squared > 0.9 && fit.exponent > 0.0);
         pooled.extend(tasks);
+        per_seed.push((summary, fit));
     }
-    pooled
+    (pooled, per_seed)
 }
+
+/// docs/quanta.md's table of the reduced C3 run: per seed (learned, single drop, slope, its
+/// SE, aggregate exponent, its R²), then pooled (learned, single drop, slope, SE). The run
+/// is deterministic; the tolerances (half a unit of the quoted third decimal plus 0.002)
+/// allow a change of float summation order and fail any change of a quoted digit beyond it.
+const QUOTED_SEEDS: [(usize, usize, f64, f64, f64, f64); 3] = [
+    (13, 13, -0.763, 0.063, 0.843, 0.995),
+    (17, 17, -0.901, 0.059, 1.090, 0.976),
+    (15, 15, -0.916, 0.082, 0.811, 0.993),
+];
+const QUOTED_POOLED: (usize, usize, f64, f64) = (45, 45, -0.868, 0.039);
+const TOLERANCE: f64 = 0.0005 + 0.002;
 
 /// Reduced C3: 20 tasks, n = 20, k = 3, code alpha 1.4, width 100, batch 1000, lr 1e-2,
 /// 8000 steps, three seeds pooled (≈ 18 s per seed on 2 shared cores). C3 asks for
@@ -66,7 +80,7 @@ fn c3_reduced_abrupt_learning_in_order_of_frequency() {
         test_points: 2000,
         test_points_per_task: 300,
     };
-    let pooled = pooled_emergence(&task, &config, &[0, 1, 2]);
+    let (pooled, per_seed) = pooled_emergence(&task, &config, &[0, 1, 2]);
     let summary = summarize_emergence(&pooled).unwrap();
     eprintln!("pooled: {summary:?}");
     assert!(
@@ -75,6 +89,28 @@ fn c3_reduced_abrupt_learning_in_order_of_frequency() {
     );
     assert!(summary.single_drop_fraction() >= 0.8, "{summary:?}");
     assert!((-1.3..=-0.7).contains(&summary.slope), "{summary:?}");
+    // The quoted numbers (docs/quanta.md, README "Quanta and emergence").
+    let close = |measured: f64, quoted: f64| (measured - quoted).abs() <= TOLERANCE;
+    for ((seed, fit), quoted) in per_seed.iter().zip(QUOTED_SEEDS) {
+        let (learned, single, slope, slope_se, exponent, r_squared) = quoted;
+        assert!(
+            seed.n_learned == learned
+                && seed.n_single_drop == single
+                && close(seed.slope, slope)
+                && close(seed.slope_se, slope_se)
+                && close(fit.exponent, exponent)
+                && close(fit.r_squared, r_squared),
+            "{seed:?}, {fit:?} against the quoted {quoted:?}"
+        );
+    }
+    let (learned, single, slope, slope_se) = QUOTED_POOLED;
+    assert!(
+        summary.n_learned == learned
+            && summary.n_single_drop == single
+            && close(summary.slope, slope)
+            && close(summary.slope_se, slope_se),
+        "{summary:?} against the quoted {QUOTED_POOLED:?}"
+    );
 }
 
 /// The C3 configuration of §3: 500 tasks, n = 100, width 400, batch 20 000, 1e5 steps.
@@ -101,7 +137,7 @@ fn c3_full_configuration() {
         test_points: 1_000_000,
         test_points_per_task: 1000,
     };
-    let pooled = pooled_emergence(&task, &config, &[0]);
+    let (pooled, _) = pooled_emergence(&task, &config, &[0]);
     let summary = summarize_emergence(&pooled).unwrap();
     assert!(summary.single_drop_fraction() >= 0.8, "{summary:?}");
     assert!((-1.3..=-0.7).contains(&summary.slope), "{summary:?}");

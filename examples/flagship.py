@@ -1,7 +1,7 @@
 """The flagship figure from Python: strong versus weak superposition (Liu, Liu & Gore 2025).
 
 Loads ``experiments/flagship.toml``, reduces it (by default to the reduced sweep of the
-integration test ``crates/superscale_run/tests/strong_versus_weak.rs``: widths 10, 20, 40,
+integration test ``crates/superscale_kinds/tests/strong_versus_weak.rs``: widths 10, 20, 40,
 80; 2000 steps at batch 1024; about 30 s on 2 cores), trains it with the GIL released,
 prints alpha_m per weight decay and saves the figure: held-out loss against width with the
 fitted power laws, and the mean squared overlap against 1/m.

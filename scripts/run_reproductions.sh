@@ -14,13 +14,13 @@ cd "$(dirname "$0")/.."
 
 # name | cargo test arguments | cost on 2 idle cores | where its numbers are quoted
 checks=(
-    "c1|-p superscale_run --test paper_reproduction c1_gamma_controls_superposition|6 min|BENCHMARKS.md C1"
-    "c3|-p superscale_run --test paper_reproduction c3_flat_frequencies_keep_the_one_over_m_scaling|14 min|BENCHMARKS.md C3"
-    "c4|-p superscale_run --test paper_reproduction c4_skewed_frequencies_break_the_robust_scaling|7 min|BENCHMARKS.md C4"
-    "c5|-p superscale_run --test paper_reproduction c5_weak_superposition_power_law_in_power_law_out|7.5 min|BENCHMARKS.md C5"
-    "c9_one_seed|-p superscale_run --test tms_uniform c9_uniform_superposition_full_protocol|15 min|docs/tms.md C9, one run"
-    "c9_three_seeds_alone|-p superscale_run --test tms_uniform c9_uniform_superposition_three_seeds_pooled|30 min|docs/tms.md C9, three seeds pooled"
-    "quanta_c3_full|-p superscale_quanta --test emergence c3_full_configuration|days|docs/quanta.md (not run)"
+    "c1|-p superscale_kinds --test paper_reproduction c1_gamma_controls_superposition|6 min|BENCHMARKS.md C1"
+    "c3|-p superscale_kinds --test paper_reproduction c3_flat_frequencies_keep_the_one_over_m_scaling|14 min|BENCHMARKS.md C3"
+    "c4|-p superscale_kinds --test paper_reproduction c4_skewed_frequencies_break_the_robust_scaling|7 min|BENCHMARKS.md C4"
+    "c5|-p superscale_kinds --test paper_reproduction c5_weak_superposition_power_law_in_power_law_out|7.5 min|BENCHMARKS.md C5"
+    "c9_one_seed|-p superscale_kinds --test tms_uniform c9_uniform_superposition_full_protocol|15 min|docs/tms.md C9, one run"
+    "c9_three_seeds_alone|-p superscale_kinds --test tms_uniform c9_uniform_superposition_three_seeds_pooled|30 min|docs/tms.md C9, three seeds pooled"
+    "quanta_c3_full|-p superscale_kinds --test quanta_emergence c3_full_configuration|days|docs/quanta.md (not run)"
     "gaussian_50000|-p superscale_weights --test gaussian gaussian_50000_by_768|5 min|docs/geometry.md, Gaussian 50 000 × 768"
     "bnsl_harder|-p superscale_fit --test bnsl_interval harder_design_undercovers_but_stays_useful|20 s|docs/quanta.md, BNSL intervals"
 )

@@ -52,7 +52,7 @@ def test_flagship_example_reproduces_the_figure(tmp_path: Path) -> None:
         assert float(stored.loc[group, "alpha_m"]) == float(row["alpha_m"])
 
     # The figure's claim (Liu, Liu & Gore 2025, Fig. 5e), with the band of the same reduced
-    # sweep's Rust test (crates/superscale_run/tests/strong_versus_weak.rs): strong
+    # sweep's Rust test (crates/superscale_kinds/tests/strong_versus_weak.rs): strong
     # superposition's α_m above 0.6 with R² > 0.9, and above weak's by more than 0.3.
     # Measured: strong 0.760 ± 0.063 (R² 0.987), weak 0.174 ± 0.023 (R² 0.966).
     strong, weak = printed["model.weight_decay=-0.5556"], printed["model.weight_decay=0.3333"]

@@ -286,13 +286,32 @@ impl Report {
     }
 }
 
-/// Analyses finished runs on a pool of `threads` and lays out the tables and report.
+/// Analyses finished runs on a pool of `threads` and lays out the tables and report. A kind
+/// that analyses only whole studies gets, for a partial one, a report that says so and no
+/// tables but the spec.
 pub fn analyse_study<K: Kind>(
     kind: &K,
     experiment: &Experiment<K::Spec>,
     finished: &Finished<Run<K>>,
     threads: usize,
 ) -> Result<Report> {
+    if finished.unfinished > 0 && !kind.analyses_partial() {
+        let files = vec![("spec.toml".to_string(), experiment.source.clone())];
+        let note = Section::new("Not analysed yet").with(Block::Text(format!(
+            "A {} study is analysed once every run has finished: {} of {} have.",
+            experiment.kind,
+            finished.runs.len(),
+            finished.runs.len() + finished.unfinished
+        )));
+        return Ok(Report {
+            page: page(experiment, finished, vec![note], &["spec.toml"]),
+            headlines: Vec::new(),
+            runs: finished.runs.len() + finished.unfinished,
+            finished: finished.runs.len(),
+            failed: finished.failed,
+            files,
+        });
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()

@@ -60,6 +60,10 @@ impl PySpec {
         guard("Spec", || {
             let experiment =
                 AnyExperiment::parse(text, path).map_err(|err| spec_error(py, &err))?;
+            // The study tables too, as `superscale run` checks them before training.
+            experiment
+                .check()
+                .map_err(|err| crate::errors::engine_error(py, &err))?;
             Ok(Self {
                 inner: Arc::new(experiment),
             })
@@ -129,6 +133,9 @@ impl PySpec {
     fn from_toml(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         guard("Spec.from_toml", || {
             let experiment = AnyExperiment::load(&path).map_err(|err| spec_error(py, &err))?;
+            experiment
+                .check()
+                .map_err(|err| crate::errors::engine_error(py, &err))?;
             Ok(Self {
                 inner: Arc::new(experiment),
             })

@@ -228,7 +228,7 @@ pub fn relu_loss_forward(
 
 /// Whether a block of `len` values is whole rows of width n within rows first_row.. of x.
 fn fits(len: usize, n: usize, first_row: usize, rows: usize) -> bool {
-    n == 0 || (len % n == 0 && first_row + len / n <= rows)
+    n == 0 || (len.is_multiple_of(n) && first_row + len / n <= rows)
 }
 
 #[inline(always)]

@@ -20,7 +20,7 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 pub(crate) fn check_shape<T>(weights: &[T], width: usize) -> Result<usize> {
-    if width == 0 || weights.len() % width != 0 {
+    if width == 0 || !weights.len().is_multiple_of(width) {
         return Err(Error::Shape {
             len: weights.len(),
             width,

@@ -58,11 +58,14 @@ enum Ended {
     Failed(RunLabel, String),
 }
 
+/// The study's plan line, its number of runs to do and its headline column.
+type Planned = (String, usize, Option<String>);
+
 /// What the workers and the waiting thread share, under one lock.
 #[derive(Default)]
 struct Shared {
     /// the study's plan line, its number of runs to do and its headline column
-    planned: Option<(String, usize, Option<String>)>,
+    planned: Option<Planned>,
     /// runs ended so far, in the order they ended
     ended: Vec<Ended>,
     /// how many of `ended` the caller has been told about (callbacks returned, signals
@@ -94,11 +97,7 @@ impl Board {
 
     /// Waits up to `timeout` for the study to return or for news beyond the first
     /// `reported` runs; returns whether it has returned, the plan (once) and the new runs.
-    fn wait_news(
-        &self,
-        reported: usize,
-        timeout: Duration,
-    ) -> (bool, Option<(String, usize, Option<String>)>, Vec<Ended>) {
+    fn wait_news(&self, reported: usize, timeout: Duration) -> (bool, Option<Planned>, Vec<Ended>) {
         let guard = lock(&self.shared);
         let (mut guard, _) = self
             .changed

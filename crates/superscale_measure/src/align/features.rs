@@ -14,7 +14,7 @@ pub struct Features {
 impl Features {
     /// Wraps row-major values; `name` (`A`/`B`) goes into the error messages.
     pub fn new(name: &'static str, data: Vec<f64>, cols: usize) -> Result<Self> {
-        if cols == 0 || data.len() % cols != 0 || data.is_empty() {
+        if cols == 0 || !data.len().is_multiple_of(cols) || data.is_empty() {
             return Err(Error::Shape {
                 name,
                 len: data.len(),

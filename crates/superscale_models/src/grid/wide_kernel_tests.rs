@@ -147,12 +147,12 @@ fn chunks_switch_between_complete_and_sparse_lists() {
         for (index, v) in work.x.iter_mut().enumerate() {
             let row = index / (n * LANES);
             let sparse_chunk = (row / 16) % 2 == 1 || row >= 80;
-            if sparse_chunk && (index / LANES) % 7 != 0 {
+            if sparse_chunk && !(index / LANES).is_multiple_of(7) {
                 *v = 0.0;
             }
         }
         for (index, v) in params.bias.iter_mut().enumerate() {
-            if (index / LANES) % 2 == 0 {
+            if (index / LANES).is_multiple_of(2) {
                 *v = -3.0;
             }
         }

@@ -30,7 +30,7 @@ fn cross(a: &[f64], b: &[f64], m: usize) -> Vec<f64> {
 
 /// The rotation R (m × m, row-major) minimising ‖B R − A‖_F over orthogonal R.
 pub fn orthogonal_procrustes(a: &[f64], b: &[f64], m: usize) -> Result<Vec<f64>> {
-    if m == 0 || a.len() != b.len() || a.len() % m != 0 {
+    if m == 0 || a.len() != b.len() || !a.len().is_multiple_of(m) {
         return Err(Error::Numeric(format!(
             "Procrustes needs two n × m matrices of the same shape (lengths {} and {}, m = {m})",
             a.len(),

@@ -4,8 +4,8 @@ machine's measured f32 GEMM peak, by the dense FLOP count 6·B·n·m and by the 
 Inputs, produced on the same machine by bench/run_roofline.sh:
   * criterion estimates under target/criterion/ for `gemm_f32/{1-thread,2-threads}/1024x1024x1024`
     (crates/superscale_kernels/benches/gemm_peak.rs) and `train_step/<label>/<m>`
-    (crates/superscale_train/benches/train_step.rs; the step runs on both cores);
-  * the JSON lines of `cargo run --release -p superscale_train --example step_anatomy` (measured
+    (crates/superscale_models/benches/train_step.rs; the step runs on both cores);
+  * the JSON lines of `cargo run --release -p superscale_models --example step_anatomy` (measured
     densities and the per-kernel FLOP and byte counts derived from them; formulas in that file).
 Usage: python3 bench/roofline.py ANATOMY.jsonl
 """

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times PyTorch grids of 1024 toy models (bench/torch_grid.py: the notebook's batch-major
 # einsum, instance-major bmm, torch.func.vmap, their transposed-batch twins, each eager or
-# under torch.compile) against superscale's grid (crates/superscale_grid/examples/
+# under torch.compile) against superscale's grid (crates/superscale_models/examples/
 # grid_benchmark.rs, both samplers) on the same machine, with peak memory, then prints the
 # medians over the repetitions (bench/grid_table.py) and each speed-up with its peer.
 # Creates bench/.venv-grid on first use (gitignored) with pinned torch + numpy from PyPI;
@@ -28,7 +28,7 @@ fi
 steps="${1:-200}"
 forms="${FORMS:-einsum bmm bmm-transposed vmap vmap-transposed einsum+compile bmm+compile bmm-transposed+compile vmap+compile vmap-transposed+compile}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target}"
-cargo build --release --quiet -p superscale_grid --example grid_benchmark
+cargo build --release --quiet -p superscale_models --example grid_benchmark
 log="$(mktemp)"
 trap 'rm -f "$log" "$log.time"' EXIT
 peak() {  # appends the max RSS of the last /usr/bin/time -v run to the log

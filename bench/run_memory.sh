@@ -5,7 +5,7 @@
 # at each width: equal peaks show that nothing accumulates per step.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --release --quiet -p superscale_train --example profile_step
+cargo build --release --quiet -p superscale_models --example profile_step
 cargo build --release --quiet -p superscale_cli
 peak_kib() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'; }
 echo "| what | steps | max RSS, MiB |"

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo bench -p superscale_kernels --bench gemm_peak -- --warm-up-time 2 --measurement-time 5 "1024x1024x1024"
-cargo bench -p superscale_train --bench train_step -- --warm-up-time 2 --measurement-time 6
+cargo bench -p superscale_models --bench train_step -- --warm-up-time 2 --measurement-time 6
 anatomy="$(mktemp)"
-cargo run --release --quiet -p superscale_train --example step_anatomy > "$anatomy"
+cargo run --release --quiet -p superscale_models --example step_anatomy > "$anatomy"
 python3 bench/roofline.py "$anatomy"

@@ -1,4 +1,4 @@
-"""Time a PyTorch grid of Anthropic toy models (the peer of superscale_grid), in three layouts.
+"""Time a PyTorch grid of Anthropic toy models (the peer of superscale_models::grid), in three layouts.
 
 1024 models of n = 5 features, m = 2 hidden units, stacked over an instance dimension and
 trained together as in the TMS notebook (Elhage et al. 2022, cell 4; docs/tms.md): W [I, n, m]
@@ -20,7 +20,7 @@ Layouts (--layout), the same model, data distribution and optimizer in each:
 --compile wraps the loss-and-gradient in torch.compile (inductor, CPU C++ code generated with
 the machine's g++; the sampling stays eager, see Grid); --fused uses AdamW(fused=True).
 
-Grids (the same as `cargo run --release -p superscale_grid --example grid_benchmark`):
+Grids (the same as `cargo run --release -p superscale_models --example grid_benchmark`):
   dense: every feature active (p = 1), importance 0.9^i ... per row of 32
   grid:  32 x 32 over importance decay r in [0.5, 1] (I_i = r^i) x p in [0.01, 1] log-spaced
 Torch draws the two dense uniform tensors of the notebook whatever p is, so its cost does

@@ -14,10 +14,25 @@ docs/science/superposition.md section 1:
   * batch 2048, loss.item() logged every step (as the authors' `results[ii, step] = loss.item()`).
 The per-step work timed is: sampling, lr update, zero_grad, forward, backward, optimizer step, .item().
 
+Forms (--forms, comma-separated; each form is timed at every width and thread count):
+  authors   the authors' protocol as above: two dense B x n uniform tensors per step (about
+            half of an eager step on this machine), eager PyTorch
+  sparse    the same distribution drawn as superscale draws it: per feature, geometric gaps
+            between active rows (ln(1 - U)/ln(1 - p_i), about B * sum(p) + overhead draws),
+            then U(0, 2) values for the active entries only, scattered into a zero B x n x
+            (SparseSampler; bench/torch_step_check.py checks its frequencies and values)
+  authors-compiled, sparse-compiled
+            the same with the loss and its backward under torch.compile (inductor, C++ from
+            the machine's g++). The sampling stays eager (inductor's in-kernel random numbers
+            took about three times the CPU of torch.rand for the grid peer, and the sparse
+            draw has data-dependent shapes), and so does the authors' optimizer (its Python
+            step count would recompile the graph every step)
+
 Usage: bash bench/run_torch.sh [--widths 10,25,100] [--threads 1,2] [--steps 50] [--warmup 10]
+                              [--forms authors,sparse,authors-compiled,sparse-compiled]
 Prints a JSON object (first) and a human-readable table (ms per step).
 
-Measured on this machine (2-core AMD EPYC VM, 24 GiB, torch 2.15.0+cu132 wheel used on CPU, numpy 2.4.6,
+Measured on this machine for the authors' form, before the other forms existed (2-core AMD EPYC VM, 24 GiB, torch 2.15.0+cu132 wheel used on CPU, numpy 2.4.6,
 Python 3.11.7), command `bash bench/run_torch.sh --steps 50 --warmup 10`, mean wall ms per step:
      m   T=1 (first run; range of 4 runs)   T=2 (first run; range of 4 runs)
     10   56.8  (53.4 - 56.8)                54.8  (35.6 - 54.8)
@@ -97,7 +112,95 @@ class SignedAdamW:
                 p.addcdiv_(m, denom, value=-lr / bc1)
 
 
-def time_width(m: int, threads: int, steps: int, warmup: int, seed: int) -> dict:
+class SparseSampler:
+    """x ~ (U < p) * U' * 2 drawn the way superscale draws it: only the active entries.
+
+    Feature i is active in each row independently with probability p_i, so the gaps between
+    its active rows are geometric: gap = floor(ln(1 - U) / ln(1 - p_i)) for U ~ U[0, 1) (the
+    number of inactive rows before the next active one). Each feature gets a budget of
+    mean + 6 sd + 8 gaps, drawn in one vectorised pass; the rare feature whose budget ends
+    before row B draws more (a loop, so the distribution is exact whatever the budget). The
+    active entries then get U(0, 2) values and are scattered into a zeroed B x n tensor, which
+    the dense forward needs. Draws about B * sum(p) + the budget's overhead uniforms (≈ 17 000
+    at n = 1000, B = 2048, alpha = 1) instead of 2 * B * n = 4 096 000.
+    """
+
+    def __init__(self, prob: torch.Tensor, batch: int, slack_sd: float = 6.0, slack: int = 8):
+        self.batch, self.n = batch, prob.numel()
+        p = prob.double()
+        self.log_miss = torch.log1p(-p)  # ln(1 - p_i) < 0
+        mean = batch * p
+        budget = torch.ceil(mean + slack_sd * torch.sqrt(mean * (1 - p)) + slack).long().clamp_min(1)
+        self.features = torch.arange(self.n)
+        self.first_round = self._plan(self.features, budget)
+
+    def _plan(self, features, budget):
+        feature_of = torch.repeat_interleave(features, budget)
+        ends = budget.cumsum(0)
+        return feature_of, self.log_miss[feature_of], ends
+
+    def _round(self, plan, start):
+        """Positions of the next gaps of each planned feature after row start[k]; returns
+        (positions, features) of all drawn entries and the last position of each feature."""
+        feature_of, log_miss, ends = plan
+        u = torch.rand(feature_of.numel(), dtype=torch.float64)
+        advance = torch.floor(torch.log1p(-u) / log_miss).long() + 1  # gap + 1 >= 1
+        total = advance.cumsum(0)
+        before = torch.zeros(ends.numel(), dtype=torch.long)
+        before[1:] = total[ends[:-1] - 1]
+        offset = start - before  # start of each feature's segment, minus the running total before it
+        positions = total + torch.repeat_interleave(offset, ends.diff(prepend=ends.new_zeros(1)))
+        return positions, feature_of, positions[ends - 1]
+
+    def entries(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(rows, features) of one batch's active entries."""
+        positions, feature_of, last = self._round(self.first_round, torch.full((self.n,), -1, dtype=torch.long))
+        rows, cols = [positions], [feature_of]
+        short = last < self.batch - 1  # the budget ended before the last row: draw on
+        while bool(short.any()):
+            features = self.features[short]
+            budget = torch.full((features.numel(),), 16, dtype=torch.long)
+            positions, feature_of, more = self._round(self._plan(features, budget), last[short])
+            rows.append(positions)
+            cols.append(feature_of)
+            last = last.clone()
+            last[short] = more
+            short = last < self.batch - 1
+        rows, cols = torch.cat(rows), torch.cat(cols)
+        keep = rows < self.batch
+        return rows[keep], cols[keep]
+
+    def scatter(self, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+        """The dense B x n batch with U(0, 2) values at the given entries."""
+        x = torch.zeros(self.batch, self.n)
+        x[rows, cols] = torch.rand(rows.numel()) * 2
+        return x
+
+    def __call__(self) -> torch.Tensor:
+        return self.scatter(*self.entries())
+
+
+def dense_sample(prob: torch.Tensor, batch: int) -> torch.Tensor:
+    """The authors' draw (1.1): two dense B x n uniform tensors."""
+    return (torch.rand(batch, prob.numel()) < prob).float() * torch.rand(batch, prob.numel()) * 2
+
+
+FORMS = ("authors", "sparse", "authors-compiled", "sparse-compiled")
+
+
+def loss_function(compiled: bool):
+    """The authors' loss (1.2, 1.3), eager or under torch.compile (the `-compiled` forms)."""
+    relu = nn.ReLU()
+    criteria = nn.MSELoss()
+
+    def loss_given(W, b, x):
+        y = relu(x @ W @ W.T + b)
+        return criteria(y, x)
+
+    return torch.compile(loss_given) if compiled else loss_given
+
+
+def time_width(m: int, threads: int, steps: int, warmup: int, seed: int, form: str = "authors") -> dict:
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     n = N_FEATURES
@@ -107,21 +210,21 @@ def time_width(m: int, threads: int, steps: int, warmup: int, seed: int) -> dict
     gamma = torch.linspace(-1, 1, 10)[2]  # -0.5556, a float32 0-d tensor as in exp-10.py
     W = nn.Parameter(torch.randn(n, m) / math.sqrt(m))
     b = nn.Parameter(torch.randn(n))
-    relu = nn.ReLU()
-    criteria = nn.MSELoss()
     opt = SignedAdamW([{"params": [W], "weight_decay": gamma, "lr": 0.0},
                        {"params": [b], "weight_decay": 0.0, "lr": 0.0}])
+    sparse = form.startswith("sparse")
+    sampler = SparseSampler(prob, BATCH) if sparse else None
+    loss_given = loss_function(compiled=form.endswith("-compiled"))
     times, cpu, losses, phases = [], [], [], {"sample": 0.0, "forward_backward": 0.0, "optimizer": 0.0}
     for step in range(warmup + steps):
         c0, t0 = time.process_time(), time.perf_counter()
-        x = (torch.rand(BATCH, n) < prob).float() * torch.rand(BATCH, n) * 2
+        x = sampler() if sparse else dense_sample(prob, BATCH)
         ta = time.perf_counter()
         lr = get_lr(step, PEAK_LR, N_STEPS_SCHEDULE)
         for g in opt.groups:
             g["lr"] = lr
         opt.zero_grad()
-        y = relu(x @ W @ W.T + b)
-        loss = criteria(y, x)
+        loss = loss_given(W, b, x)
         loss.backward()
         tb = time.perf_counter()
         opt.step()
@@ -134,7 +237,7 @@ def time_width(m: int, threads: int, steps: int, warmup: int, seed: int) -> dict
             phases["forward_backward"] += (tb - ta) * 1e3 / steps
             phases["optimizer"] += (t1 - tb) * 1e3 / steps
     return {
-        "m": m, "threads": threads, "timed_steps": steps, "warmup_steps": warmup,
+        "m": m, "threads": threads, "form": form, "timed_steps": steps, "warmup_steps": warmup,
         "mean_ms": statistics.fmean(times), "median_ms": statistics.median(times),
         "min_ms": min(times), "stdev_ms": statistics.stdev(times) if len(times) > 1 else 0.0,
         # process CPU time per step, all threads summed: with T = 1 it is close to the wall time on an
@@ -151,10 +254,15 @@ def main():
     ap.add_argument("--steps", type=int, default=50, help="timed steps per (width, threads)")
     ap.add_argument("--warmup", type=int, default=10, help="untimed steps before timing")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--forms", default="authors", help="comma-separated forms: " + ", ".join(FORMS))
     a = ap.parse_args()
     widths = [int(s) for s in a.widths.split(",") if s]
     threads = [int(s) for s in a.threads.split(",") if s]
-    results = [time_width(m, t, a.steps, a.warmup, a.seed) for t in threads for m in widths]
+    forms = [f for f in a.forms.split(",") if f]
+    for form in forms:
+        if form not in FORMS:
+            ap.error(f"--forms: unknown form {form!r} (known: {', '.join(FORMS)})")
+    results = [time_width(m, t, a.steps, a.warmup, a.seed, form) for form in forms for t in threads for m in widths]
     out = {
         "bench": "torch_step", "protocol": "exp-10.py, n=1000, alpha_paper=1, B=2048, gamma=-0.5556, float32",
         "torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(),

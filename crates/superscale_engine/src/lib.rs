@@ -24,7 +24,7 @@ pub use kind::{Finished, FinishedRun, Kind, Run};
 pub use memory::{run_in_memory, run_in_memory_observed};
 pub use observe::{label, row, summary, Observer, RunLabel, Silent, Summary, Update};
 pub use recorder::Recorder;
-pub use schedule::{run_jobs, Outcome as RunOutcome, Stopped};
+pub use schedule::{run_jobs, worker_threads, Outcome as RunOutcome, Stopped};
 pub use study::{
     analyse_study, default_dir, finished_runs, run_study, study_plan, write_report, Options,
     Outcome, Report, Trained, Written,

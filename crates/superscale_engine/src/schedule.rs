@@ -19,6 +19,15 @@ pub struct Stopped;
 /// The outcome of one run: its position in the runs given, and what it produced.
 pub type Outcome = (usize, std::result::Result<RunOutput, RunError>);
 
+/// The worker threads to start for `asked`: at least one, and at most four per core the
+/// process may use (runs are CPU-bound, so more only costs memory and OS threads; results do
+/// not depend on the count). `--threads 100000` thus starts a sensible number of threads
+/// instead of tens of thousands (`docs/reliability.md`, "Resource limits").
+pub fn worker_threads(asked: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    asked.clamp(1, 4 * cores)
+}
+
 /// Trains `runs` on `threads` worker threads and returns every outcome, in the runs' order.
 ///
 /// Runs are grouped into jobs by [`Kind::job_key`] (in the runs' order), and the jobs are
@@ -35,6 +44,7 @@ pub fn run_jobs<K: Kind>(
     stop: &AtomicBool,
     on_event: &(dyn Fn(Event<'_, Run<K>>) + Sync),
 ) -> Result<Vec<Outcome>> {
+    let threads = worker_threads(threads).min(runs.len().max(1));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -133,4 +143,18 @@ fn jobs<K: Kind>(kind: &K, runs: &[RunPoint<Run<K>>]) -> Vec<Vec<usize>> {
         }
     }
     jobs
+}
+
+#[cfg(test)]
+mod thread_tests {
+    use super::worker_threads;
+
+    #[test]
+    fn thread_counts_are_capped_at_four_per_core_and_at_least_one() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(worker_threads(0), 1);
+        assert_eq!(worker_threads(1), 1);
+        assert_eq!(worker_threads(100_000), 4 * cores);
+        assert_eq!(worker_threads(4 * cores), 4 * cores);
+    }
 }

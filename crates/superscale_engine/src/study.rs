@@ -93,6 +93,10 @@ pub fn run_study<K: Kind>(
     stop: &AtomicBool,
     observer: &dyn Observer,
 ) -> Result<Outcome> {
+    let options = &Options {
+        threads: crate::schedule::worker_threads(options.threads),
+        ..options.clone()
+    };
     let kind = K::prepare(experiment)?;
     let schema = kind.schema();
     let plan = study_plan(&kind, experiment);
@@ -313,7 +317,7 @@ pub fn analyse_study<K: Kind>(
         });
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(crate::schedule::worker_threads(threads))
         .build()
         .map_err(|err| Error::ThreadPool {
             threads,

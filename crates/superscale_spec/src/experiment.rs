@@ -14,6 +14,15 @@ pub const COMMON_FIELDS: [&str; 6] = ["name", "description", "kind", "seed", "re
 /// The kind of the toy models of superposition, the default when a file names none.
 pub const DEFAULT_KIND: &str = "toy";
 
+/// The most runs one study may stand for (sweep points × replicates). A sweep is counted
+/// before it is expanded, so a mistyped axis is refused at once instead of filling memory
+/// (`docs/reliability.md`, "Resource limits").
+pub const MAX_RUNS: u64 = 1_000_000;
+
+/// The longest study name: the name becomes a directory, and file systems refuse names
+/// past 255 bytes with the run and table names appended.
+pub const MAX_NAME_LENGTH: usize = 100;
+
 /// One run of a study: a sweep point and a replicate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunPoint<R = RunSpec> {
@@ -159,6 +168,17 @@ impl<S: KindSpec> Experiment<S> {
             ));
         }
         let name = match table.remove("name") {
+            Some(toml::Value::String(name)) if name.len() > MAX_NAME_LENGTH => {
+                return Err(located(
+                    "name",
+                    format!(
+                        "{} characters: a study name has at most {MAX_NAME_LENGTH}, since it \
+                         names the study's directory",
+                        name.chars().count()
+                    ),
+                    None,
+                ));
+            }
             Some(toml::Value::String(name)) if valid_name(&name) => name,
             Some(other) => {
                 return Err(located(
@@ -214,7 +234,30 @@ impl<S: KindSpec> Experiment<S> {
                 settings.insert(study_table.to_string(), value);
             }
         }
-        let axes = take_axes(&mut table, S::POINT_TABLES, located)?;
+        let axes = take_axes(&mut table, S::POINT_TABLES, &located)?;
+        let points_count = axes.iter().try_fold(1u64, |count, (_, values)| {
+            count.checked_mul(values.len() as u64)
+        });
+        let runs_count = points_count.and_then(|count| count.checked_mul(u64::from(replicates)));
+        if runs_count.is_none_or(|count| count > MAX_RUNS) {
+            let sizes: Vec<String> = axes
+                .iter()
+                .map(|(_, values)| values.len().to_string())
+                .collect();
+            return Err(located(
+                "sweep",
+                format!(
+                    "{} points × {replicates} replicates is more than the {MAX_RUNS} runs one \
+                     study may hold; split the sweep into several studies",
+                    if sizes.is_empty() {
+                        "1".to_string()
+                    } else {
+                        sizes.join(" × ")
+                    },
+                ),
+                None,
+            ));
+        }
         let mut points = Vec::new();
         let mut sweep = Vec::new();
         for combination in Combinations::new(&axes) {
@@ -312,7 +355,7 @@ fn valid_name(name: &str) -> bool {
 fn take_axes(
     table: &mut toml::Table,
     point_tables: &[&str],
-    located: impl Fn(&str, String, Option<&str>) -> Error,
+    located: &impl Fn(&str, String, Option<&str>) -> Error,
 ) -> Result<Vec<(String, Vec<toml::Value>)>> {
     let Some(sweep) = table.remove("sweep") else {
         return Ok(Vec::new());
@@ -350,9 +393,34 @@ fn take_axes(
                 Some(&axis),
             ));
         }
+        if let Some((first, second)) = repeated_value(&values) {
+            return Err(located(
+                &field,
+                format!(
+                    "values {} and {} are the same point; every value of an axis must differ",
+                    values[first], values[second]
+                ),
+                Some(&axis),
+            ));
+        }
         axes.push((axis, values));
     }
     Ok(axes)
+}
+
+/// The positions of the first two equal values of a sweep axis, if any. An integer and a
+/// float of the same number (`1` and `1.0`) are equal: both give the same run spec.
+fn repeated_value(values: &[toml::Value]) -> Option<(usize, usize)> {
+    let same = |a: &toml::Value, b: &toml::Value| match (a, b) {
+        (toml::Value::Integer(i), toml::Value::Float(f))
+        | (toml::Value::Float(f), toml::Value::Integer(i)) => *f == *i as f64,
+        (a, b) => a == b,
+    };
+    (0..values.len()).find_map(|second| {
+        (0..second)
+            .find(|&first| same(&values[first], &values[second]))
+            .map(|first| (first, second))
+    })
 }
 
 /// Sets `dotted` (e.g. "train.schedule.peak_lr") in `table`, creating the leaf only.

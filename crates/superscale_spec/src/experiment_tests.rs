@@ -145,3 +145,77 @@ schedule = { kind = "constant", lr = 0.001 }
         "{message}"
     );
 }
+
+#[test]
+fn repeated_sweep_values_are_refused_at_their_axis() {
+    let message = error_of(&BASE.replace("[5, 10, 20]", "[5, 6, 6, 7]"));
+    assert!(
+        message.starts_with("demo.toml:17: field `sweep.model.n_hidden`")
+            && message.contains("values 6 and 6"),
+        "{message}"
+    );
+    // an integer and a float of the same number give the same run spec
+    let message = error_of(&BASE.replace("[-0.5556, 0.3333]", "[1, 1.0]"));
+    assert!(
+        message.starts_with("demo.toml:18: field `sweep.model.weight_decay`")
+            && message.contains("values 1 and 1.0"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_sweep_past_the_run_limit_is_refused_before_it_is_expanded() {
+    // 10⁴ × 10⁴ values × 2 replicates = 2·10⁸ runs: counted, never expanded (expanding would
+    // take gigabytes; this test finishes at once if the count comes first)
+    let many: Vec<String> = (1..=10_000).map(|w| w.to_string()).collect();
+    let decays: Vec<String> = (1..=10_000).map(|d| format!("{}.5", d)).collect();
+    let text = BASE
+        .replace("[5, 10, 20]", &format!("[{}]", many.join(", ")))
+        .replace("[-0.5556, 0.3333]", &format!("[{}]", decays.join(", ")));
+    let message = error_of(&text);
+    assert!(
+        message.starts_with("demo.toml:16: field `sweep`")
+            && message.contains("10000 × 10000 points × 2 replicates")
+            && message.contains(&MAX_RUNS.to_string()),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_name_too_long_for_a_directory_is_refused() {
+    let long = "x".repeat(MAX_NAME_LENGTH + 1);
+    let message = error_of(&BASE.replace("name = \"demo\"", &format!("name = \"{long}\"")));
+    assert!(
+        message.starts_with("demo.toml:1: field `name`: 101 characters"),
+        "{message}"
+    );
+    let fits = "x".repeat(MAX_NAME_LENGTH);
+    assert!(parse(&BASE.replace("name = \"demo\"", &format!("name = \"{fits}\""))).is_ok());
+}
+
+#[test]
+fn an_empty_heldout_evaluation_is_refused() {
+    let text = format!("{BASE}\n[record]\nheldout_batches = 0\n");
+    let message = error_of(&text);
+    assert!(
+        message.contains("field `record.heldout_batches`: 0"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_run_larger_than_memory_is_refused_before_validation_loops_over_features() {
+    // n = 10¹²: the harmonic sum over features would take hours; the estimate refuses first
+    let text = BASE.replace("n_features = 100", "n_features = 1000000000000");
+    let message = error_of(&text);
+    assert!(
+        message.contains("field `model.n_features`: a run needs about"),
+        "{message}"
+    );
+    let text = BASE.replace("batch_size = 64", "batch_size = 100000000000");
+    let message = error_of(&text);
+    assert!(
+        message.contains("field `train.batch_size`: a run needs about"),
+        "{message}"
+    );
+}

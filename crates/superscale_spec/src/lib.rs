@@ -12,12 +12,15 @@ mod error;
 mod experiment;
 mod identity;
 mod kind_spec;
+pub mod limits;
 mod location;
 pub use location::line_of;
 mod run_spec;
 
 pub use error::{violation, Error, Result, Violation};
-pub use experiment::{kind_of, Experiment, RunPoint, COMMON_FIELDS, DEFAULT_KIND};
+pub use experiment::{
+    kind_of, Experiment, RunPoint, COMMON_FIELDS, DEFAULT_KIND, MAX_NAME_LENGTH, MAX_RUNS,
+};
 pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
 pub use kind_spec::{canonical_json, replicated, KindSpec, PlannedRun};
 pub use run_spec::{

@@ -196,6 +196,13 @@ impl ModelSpec {
     }
 }
 
+/// [`RunSpec::memory_estimate`] of a model with `n` features, width `m` and `batch` samples.
+fn memory_of(n: u64, m: u64, batch: u64) -> u64 {
+    let parameters = n.saturating_mul(m).saturating_add(n).saturating_mul(4);
+    let activations = batch.saturating_mul(n.saturating_mul(3).saturating_add(m.saturating_mul(2)));
+    parameters.saturating_add(activations).saturating_mul(4)
+}
+
 fn finite(field: &str, value: f64) -> Result<(), Violation> {
     if value.is_finite() {
         Ok(())
@@ -245,6 +252,29 @@ impl RunSpec {
                 "model.n_hidden",
                 format!("{m}: the width m must satisfy 1 ≤ m < n_features = {n}"),
             ));
+        }
+        // Before anything that loops over the features: a mistyped n_features = 10¹² must be
+        // refused here, not hang the validation or abort on allocation in training.
+        let bytes = self.memory_estimate();
+        if let Some(limit) = crate::limits::memory_limit() {
+            if bytes > limit {
+                // the model's own size is at fault when even a batch of one does not fit
+                let field = if memory_of(n as u64, m as u64, 1) > limit {
+                    "model.n_features"
+                } else {
+                    "train.batch_size"
+                };
+                return Err(violation(
+                    field,
+                    format!(
+                        "a run needs about {} (n = {n}, m = {m}, batch {}), more than this \
+                         machine's {}",
+                        crate::limits::human_bytes(bytes),
+                        self.train.batch_size,
+                        crate::limits::human_bytes(limit)
+                    ),
+                ));
+            }
         }
         match &self.model {
             ModelSpec::SuperpositionScaling(s) => {
@@ -342,6 +372,21 @@ impl RunSpec {
         if self.record.tail_steps == 0 {
             return Err(violation("record.tail_steps", "0: need at least one step"));
         }
+        if self.record.heldout_batches == 0 {
+            return Err(violation(
+                "record.heldout_batches",
+                "0: the held-out loss needs at least one batch",
+            ));
+        }
         Ok(())
+    }
+
+    /// The bytes one run holds at once, estimated from the shapes: f32 parameters (W n×m,
+    /// b n) four times over (values, gradient, two Adam moments), and a batch's input,
+    /// output and output gradient (B×n each) with its hidden activations and their gradient
+    /// (B×m each). Saturating, so absurd sizes compare as huge instead of wrapping.
+    pub fn memory_estimate(&self) -> u64 {
+        let (n, m) = self.model.shape();
+        memory_of(n as u64, m as u64, self.train.batch_size as u64)
     }
 }

@@ -398,6 +398,61 @@ fn transpose(values: &[f64], rows: usize, columns: usize) -> Vec<f64> {
     out
 }
 
+/// The most header bytes an `.npy` entry may have (NumPy writes under a kibibyte).
+const MAX_NPY_HEADER: usize = 1 << 20;
+
+/// Reads one `.npy` entry of an archive, bounded by what its header declares: the header
+/// first, then exactly the bytes its shape needs, never the rest. A compressed entry that
+/// would inflate past its declared array (a zip bomb, or a lying size field) is refused
+/// without inflating it, and nothing is allocated on the word of a size field alone.
+fn read_npz_entry(entry: &mut impl Read, declared: u64) -> std::result::Result<Vec<u8>, String> {
+    let read_into = |entry: &mut dyn std::io::Read, bytes: &mut Vec<u8>, count: usize| {
+        let before = bytes.len();
+        entry
+            .take(count as u64)
+            .read_to_end(bytes)
+            .map_err(|err| err.to_string())?;
+        Ok::<usize, String>(bytes.len() - before)
+    };
+    let mut bytes = Vec::with_capacity(12);
+    read_into(entry, &mut bytes, 12)?;
+    let end = crate::npy::header_end(&bytes)?;
+    if end > MAX_NPY_HEADER {
+        return Err(format!(
+            "a header of {end} bytes (at most {MAX_NPY_HEADER})"
+        ));
+    }
+    if end > bytes.len() {
+        let wanted = end - bytes.len();
+        if read_into(entry, &mut bytes, wanted)? < wanted {
+            return Err("truncated header".into());
+        }
+    }
+    let header = crate::npy::parse_header_only(&bytes)?;
+    let Some(needed) = header.data_bytes()? else {
+        // a type that is never measured: its data is not read
+        return Ok(bytes);
+    };
+    let total = end as u64 + needed as u64;
+    if declared > total {
+        return Err(format!(
+            "the archive declares {declared} bytes, but shape {:?} needs {total}",
+            header.shape
+        ));
+    }
+    // the declared size is a hint only up to what the shape needs
+    bytes.reserve(needed.min(1 << 30));
+    read_into(entry, &mut bytes, needed)?;
+    let mut past = [0u8; 1];
+    if entry.read(&mut past).map_err(|err| err.to_string())? > 0 {
+        return Err(format!(
+            "more data than shape {:?} declares ({total} bytes)",
+            header.shape
+        ));
+    }
+    Ok(bytes)
+}
+
 fn read_npz(
     path: &Path,
     file: impl std::io::Read + std::io::Seek,
@@ -415,11 +470,9 @@ fn read_npz(
             .map_err(|e| corrupt(e.to_string()))?;
         let name = entry.name().to_string();
         let name = name.strip_suffix(".npy").unwrap_or(&name).to_string();
-        // The declared size is only a hint (a lying header must not make us allocate it all).
-        let mut bytes = Vec::with_capacity(usize::try_from(entry.size().min(1 << 30)).unwrap_or(0));
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| corrupt(format!("entry {name:?}: {e}")))?;
+        let declared = entry.size();
+        let bytes = read_npz_entry(&mut entry, declared)
+            .map_err(|reason| corrupt(format!("entry {name:?}: {reason}")))?;
         out.push((name, bytes));
     }
     Ok(out)

@@ -24,6 +24,57 @@ const MAGIC: &[u8] = b"\x93NUMPY";
 
 /// Parses the header of an `.npy` file held in `bytes`, and checks the data is all there.
 pub(crate) fn parse_header(bytes: &[u8]) -> Result<NpyHeader, String> {
+    let header = parse_header_only(bytes)?;
+    if let Some(needed) = header.data_bytes()? {
+        let have = bytes.len() - header.data_offset;
+        if have < needed {
+            return Err(format!(
+                "truncated data: shape {:?} of {} needs {needed} bytes, file has {have}",
+                header.shape,
+                header.dtype.map_or("?", |dtype| dtype.name())
+            ));
+        }
+    }
+    Ok(header)
+}
+
+/// The length of the header that starts `prefix` (its first 12 bytes or more): where the
+/// data starts. Lets a reader of a stream read exactly the header before the data.
+pub(crate) fn header_end(prefix: &[u8]) -> Result<usize, String> {
+    if prefix.len() < 10 || &prefix[..6] != MAGIC {
+        return Err("missing the \\x93NUMPY magic".into());
+    }
+    match prefix[6] {
+        1 => Ok(10 + usize::from(u16::from_le_bytes([prefix[8], prefix[9]]))),
+        2 | 3 if prefix.len() >= 12 => {
+            let len = u32::from_le_bytes([prefix[8], prefix[9], prefix[10], prefix[11]]);
+            usize::try_from(len)
+                .ok()
+                .and_then(|len| len.checked_add(12))
+                .ok_or_else(|| "header too long".to_string())
+        }
+        2 | 3 => Err("truncated header".into()),
+        other => Err(format!("unsupported .npy version {other}")),
+    }
+}
+
+impl NpyHeader {
+    /// The bytes of data the shape declares, for a supported float type (`None` for
+    /// another type, whose data is never read).
+    pub(crate) fn data_bytes(&self) -> Result<Option<usize>, String> {
+        let Some(dtype) = self.dtype else {
+            return Ok(None);
+        };
+        self.shape
+            .iter()
+            .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
+            .map(Some)
+            .ok_or_else(|| "shape overflows".to_string())
+    }
+}
+
+/// Parses the header at the start of `bytes`, which may hold none of the data.
+pub(crate) fn parse_header_only(bytes: &[u8]) -> Result<NpyHeader, String> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err("missing the \\x93NUMPY magic".into());
     }
@@ -75,21 +126,6 @@ pub(crate) fn parse_header(bytes: &[u8]) -> Result<NpyHeader, String> {
         shape,
         data_offset: end,
     };
-    if let Some(dtype) = dtype {
-        let needed = header
-            .shape
-            .iter()
-            .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
-            .ok_or("shape overflows")?;
-        let have = bytes.len() - end;
-        if have < needed {
-            return Err(format!(
-                "truncated data: shape {:?} of {} needs {needed} bytes, file has {have}",
-                header.shape,
-                dtype.name()
-            ));
-        }
-    }
     Ok(header)
 }
 

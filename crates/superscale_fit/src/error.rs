@@ -35,6 +35,18 @@ pub enum Error {
         /// length of y
         y: usize,
     },
+    /// Fewer distinct inputs than the law has parameters: no data can tell the parameters
+    /// apart (e.g. a power law through points that all share one x).
+    #[error(
+        "not identifiable: a law of {parameters} parameters needs at least {parameters} \
+         distinct inputs, the data has {distinct}"
+    )]
+    NotIdentifiable {
+        /// the law's number of parameters
+        parameters: usize,
+        /// distinct inputs (x, or (N, D) pairs) in the data
+        distinct: usize,
+    },
     /// A NaN or infinite value in the input.
     #[error("{what} at point {index} is not finite ({value})")]
     NotFinite {

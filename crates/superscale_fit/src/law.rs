@@ -201,6 +201,7 @@ fn offset_law(fit: OffsetPowerLawFit) -> FittedLaw {
 
 /// Fit `form` to `points` with the form's full protocol (multi-start or grid).
 pub fn fit_law(form: Form, points: &Points, options: &LawOptions) -> Result<FittedLaw> {
+    crate::validate::identifiable(points, form.parameter_names().len())?;
     refit_or_fit(form, points, options, None)
 }
 

@@ -13,7 +13,8 @@ pub struct InformationCriteria {
     pub n_parameters: usize,
     /// residual sum of squares of ln ŷ − ln y
     pub residual_sum_of_squares: f64,
-    /// Akaike: n ln(RSS/n) + 2k
+    /// Akaike: n ln(RSS/n) + 2k; NaN (undefined) when the law passes through every point
+    /// (RSS = 0, whose logarithm is −∞), as do AICc and BIC
     pub aic: f64,
     /// small-sample Akaike: AIC + 2k(k+1)/(n − k − 1) (∞ when n ≤ k + 1)
     pub aicc: f64,
@@ -47,7 +48,12 @@ pub fn information_criteria(fit: &FittedLaw, points: &Points) -> Result<Informat
         .zip(&points.y)
         .map(|(p, o)| (p.ln() - o.ln()).powi(2))
         .sum();
-    let fit_term = n as f64 * (residual_sum_of_squares / n as f64).ln();
+    // an exact fit has no residual variance to profile: the criteria are undefined, not −∞
+    let fit_term = if residual_sum_of_squares > 0.0 {
+        n as f64 * (residual_sum_of_squares / n as f64).ln()
+    } else {
+        f64::NAN
+    };
     let aic = fit_term + 2.0 * k as f64;
     let aicc = if n > k + 1 {
         aic + 2.0 * (k * (k + 1)) as f64 / (n - k - 1) as f64

@@ -62,3 +62,25 @@ pub(crate) fn positive_option(name: &'static str, value: f64) -> Result<()> {
         })
     }
 }
+
+/// Fail unless the points hold at least `parameters` distinct inputs (x, or (x, second)
+/// pairs): fewer cannot determine the parameters, however many points repeat them.
+pub(crate) fn identifiable(points: &crate::law::Points, parameters: usize) -> Result<()> {
+    let mut inputs: Vec<(u64, u64)> = (0..points.len())
+        .map(|i| {
+            let second = points.second.as_ref().map_or(0.0, |s| s[i]);
+            (points.x[i].to_bits(), second.to_bits())
+        })
+        .collect();
+    inputs.sort_unstable();
+    inputs.dedup();
+    let needed = parameters.max(2);
+    if inputs.len() >= needed {
+        Ok(())
+    } else {
+        Err(Error::NotIdentifiable {
+            parameters: needed,
+            distinct: inputs.len(),
+        })
+    }
+}

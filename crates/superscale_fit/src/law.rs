@@ -201,7 +201,17 @@ fn offset_law(fit: OffsetPowerLawFit) -> FittedLaw {
 
 /// Fit `form` to `points` with the form's full protocol (multi-start or grid).
 pub fn fit_law(form: Form, points: &Points, options: &LawOptions) -> Result<FittedLaw> {
-    crate::validate::identifiable(points, form.parameter_names().len())?;
+    // The fitters' own checks (lengths, the second input, too few points) speak first;
+    // identifiability is the one they cannot see: many points on too few distinct inputs.
+    let lengths_agree = points.x.len() == points.y.len()
+        && points
+            .second
+            .as_ref()
+            .is_none_or(|s| s.len() == points.x.len());
+    let needs_second = matches!(form, Form::Chinchilla) && points.second.is_none();
+    if lengths_agree && !needs_second {
+        crate::validate::identifiable(points, form.parameter_names().len())?;
+    }
     refit_or_fit(form, points, options, None)
 }
 

@@ -90,7 +90,14 @@ pub enum Error {
         /// what does not fit
         message: String,
     },
-    /// SQLite failed for a reason other than a damaged file (disk full, locked, ...).
+    /// The file system holding the store has no space left. Committed runs are intact
+    /// (SQLite rolls back the transaction it could not write).
+    #[error("{path}: the disk is full (no space left on the file system holding it): free some space and run the same command again to resume")]
+    DiskFull {
+        /// the file being written
+        path: PathBuf,
+    },
+    /// SQLite failed for a reason other than a damaged file or a full disk (locked, ...).
     #[error("{path}: database error: {source}")]
     Sqlite {
         /// the database file
@@ -124,6 +131,7 @@ impl Error {
         !matches!(
             self,
             Error::Sqlite { .. }
+                | Error::DiskFull { .. }
                 | Error::Io { .. }
                 | Error::Encode { .. }
                 | Error::ReadOnly { .. }
@@ -145,6 +153,15 @@ pub(crate) fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
                 message: source.to_string(),
             }
         }
+        Some(rusqlite::ErrorCode::DiskFull) => Error::DiskFull {
+            path: path.to_path_buf(),
+        },
+        // A full disk met while growing the WAL index or writing a page reaches SQLite as a
+        // plain I/O error (`xShmMap`, `xWrite`): name it for what it is when the file
+        // system is indeed full.
+        Some(rusqlite::ErrorCode::SystemIoFailure) if file_system_full(path) => Error::DiskFull {
+            path: path.to_path_buf(),
+        },
         _ => Error::Sqlite {
             path: path.to_path_buf(),
             source,
@@ -152,12 +169,54 @@ pub(crate) fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     }
 }
 
-/// Maps an I/O error on `path`.
+/// Maps an I/O error on `path` (`ENOSPC` becomes [`Error::DiskFull`]).
 pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
+    move |source| {
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            Error::DiskFull {
+                path: path.to_path_buf(),
+            }
+        } else {
+            Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
     }
+}
+
+/// Whether the file system holding `path` (or its directory, for a file not yet made) has
+/// less than a page of SQLite's worth of space left for an unprivileged writer.
+fn file_system_full(path: &Path) -> bool {
+    let probe = if path.exists() {
+        path
+    } else {
+        path.parent().unwrap_or(path)
+    };
+    free_bytes(probe).is_some_and(|free| free < 64 * 1024)
+}
+
+#[cfg(unix)]
+#[allow(unsafe_code)] // statvfs(3) has no safe wrapper in std
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `name` is a NUL-terminated path and `stats` is written by statvfs before it
+    // is read, only when the call succeeds.
+    let stats = unsafe {
+        if libc::statvfs(name.as_ptr(), stats.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stats.assume_init()
+    };
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    Some(stats.f_bavail as u64 * stats.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_path: &Path) -> Option<u64> {
+    None
 }
 
 /// A damaged or foreign file at `path`.
@@ -165,5 +224,31 @@ pub(crate) fn corrupt(path: &Path, message: impl Into<String>) -> Error {
     Error::Corrupt {
         path: path.to_path_buf(),
         message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_named_as_such() {
+        let path = Path::new("/tmp/study/superscale.db");
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        let err = sqlite(path)(full);
+        assert!(matches!(err, Error::DiskFull { .. }), "{err}");
+        assert!(err.to_string().contains("the disk is full"), "{err}");
+        let err = io(path)(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        assert!(matches!(err, Error::DiskFull { .. }), "{err}");
+        // an I/O error on a file system with space left stays an I/O error
+        let shm = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR_SHMMAP),
+            None,
+        );
+        let err = sqlite(Path::new("/tmp"))(shm);
+        assert!(matches!(err, Error::Sqlite { .. }), "{err}");
     }
 }

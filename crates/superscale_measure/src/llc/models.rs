@@ -102,6 +102,36 @@ impl Regression {
         }
     }
 
+    /// The second moments the full-data loss of a linear model depends on.
+    pub fn moments(&self) -> Moments {
+        let (n, inputs, outputs) = (self.n, self.inputs, self.outputs);
+        let mut moments = Moments {
+            xx: vec![0.0; inputs * inputs],
+            yx: vec![0.0; outputs * inputs],
+            yy: 0.0,
+        };
+        for row in 0..n {
+            let x = &self.x[row * inputs..(row + 1) * inputs];
+            let y = &self.y[row * outputs..(row + 1) * outputs];
+            for i in 0..inputs {
+                for j in 0..inputs {
+                    moments.xx[i * inputs + j] += x[i] * x[j];
+                }
+            }
+            for o in 0..outputs {
+                for i in 0..inputs {
+                    moments.yx[o * inputs + i] += y[o] * x[i];
+                }
+                moments.yy += y[o] * y[o];
+            }
+        }
+        let scale = 1.0 / n as f64;
+        moments.xx.iter_mut().for_each(|v| *v *= scale);
+        moments.yx.iter_mut().for_each(|v| *v *= scale);
+        moments.yy *= scale;
+        moments
+    }
+
     fn each_row(&self, rows: Rows<'_>, mut visit: impl FnMut(usize)) -> usize {
         match rows {
             Rows::All => {
@@ -116,6 +146,19 @@ impl Regression {
     }
 }
 
+/// Means over the rows of x·xᵀ, y·xᵀ and ‖y‖². For a linear map P the full-data loss is
+/// L(P) = yy − 2⟨P, yx⟩ + ⟨P·xx, P⟩ with gradient 2(P·xx − yx): a full-batch step costs
+/// the size of the parameters, not of the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moments {
+    /// inputs × inputs
+    pub xx: Vec<f64>,
+    /// outputs × inputs
+    pub yx: Vec<f64>,
+    /// mean squared norm of the targets
+    pub yy: f64,
+}
+
 /// A deep linear network x ↦ W_L⋯W₁x (reduced-rank regression is depth 2, linear
 /// regression depth 1). Parameters: W₁ (widths[1] × widths[0]), then W₂, …, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +171,8 @@ pub struct DeepLinear {
     offsets: Vec<usize>,
     /// where each layer's activations start in the scratch buffer
     starts: Vec<usize>,
+    /// the data's moments, for full-data losses
+    moments: Moments,
 }
 
 impl DeepLinear {
@@ -150,11 +195,82 @@ impl DeepLinear {
             .map(|layer| widths[..layer].iter().sum())
             .collect();
         Self {
+            moments: data.moments(),
             data,
             widths,
             offsets,
             starts,
         }
+    }
+
+    /// The full-data loss and gradient from the moments: with A_l = W_l⋯W₁ (A₀ = I) and
+    /// G = ∂L/∂P = 2(P·xx − yx), ∂L/∂W_l = (W_L⋯W_{l+1})ᵀ·G·A_{l−1}ᵀ, accumulated from
+    /// the last layer down as B_L = G, B_{l−1} = W_lᵀ·B_l.
+    fn full_batch(&self, w: &[f64], gradient: &mut [f64], scratch: &mut Vec<f64>) -> f64 {
+        let inputs = self.widths[0];
+        let depth = self.widths.len() - 1;
+        let outputs = self.widths[depth];
+        let widest = *self.widths.iter().max().expect("two widths");
+        let prefix: usize = self.widths.iter().map(|d| d * inputs).sum();
+        scratch.resize(prefix + 2 * widest * inputs, 0.0);
+        let (products, backward) = scratch.split_at_mut(prefix);
+        let (b, b_next) = backward.split_at_mut(widest * inputs);
+        // A_0 = I, A_l = W_l·A_{l−1}, each d_l × inputs at offset starts[l]·inputs.
+        products[..inputs * inputs].fill(0.0);
+        for i in 0..inputs {
+            products[i * inputs + i] = 1.0;
+        }
+        for layer in 0..depth {
+            let (rows, columns) = (self.widths[layer + 1], self.widths[layer]);
+            let weights = &w[self.offsets[layer]..self.offsets[layer] + rows * columns];
+            let (before, after) = products.split_at_mut(self.starts[layer + 1] * inputs);
+            let previous = &before[self.starts[layer] * inputs..];
+            let next = &mut after[..rows * inputs];
+            next.fill(0.0);
+            for r in 0..rows {
+                for c in 0..columns {
+                    let a = weights[r * columns + c];
+                    for i in 0..inputs {
+                        next[r * inputs + i] += a * previous[c * inputs + i];
+                    }
+                }
+            }
+        }
+        let product = &products[self.starts[depth] * inputs..][..outputs * inputs];
+        let moments = &self.moments;
+        let mut loss = moments.yy;
+        for o in 0..outputs {
+            let p = &product[o * inputs..(o + 1) * inputs];
+            for i in 0..inputs {
+                let p_xx: f64 = (0..inputs).map(|j| p[j] * moments.xx[j * inputs + i]).sum();
+                let yx = moments.yx[o * inputs + i];
+                loss += p[i] * (p_xx - 2.0 * yx);
+                b[o * inputs + i] = 2.0 * (p_xx - yx);
+            }
+        }
+        for layer in (0..depth).rev() {
+            let (rows, columns) = (self.widths[layer + 1], self.widths[layer]);
+            let offset = self.offsets[layer];
+            let previous = &products[self.starts[layer] * inputs..][..columns * inputs];
+            for r in 0..rows {
+                for c in 0..columns {
+                    gradient[offset + r * columns + c] = (0..inputs)
+                        .map(|i| b[r * inputs + i] * previous[c * inputs + i])
+                        .sum();
+                }
+            }
+            if layer > 0 {
+                for c in 0..columns {
+                    for i in 0..inputs {
+                        b_next[c * inputs + i] = (0..rows)
+                            .map(|r| w[offset + r * columns + c] * b[r * inputs + i])
+                            .sum();
+                    }
+                }
+                b[..columns * inputs].copy_from_slice(&b_next[..columns * inputs]);
+            }
+        }
+        loss
     }
 
     /// Where layer `l` (0-based) starts in the parameter vector.
@@ -204,6 +320,9 @@ impl Potential for DeepLinear {
         gradient: &mut [f64],
         scratch: &mut Vec<f64>,
     ) -> f64 {
+        if let Rows::All = rows {
+            return self.full_batch(w, gradient, scratch);
+        }
         gradient.fill(0.0);
         let depth = self.widths.len() - 1;
         let total: usize = self.widths.iter().sum();
@@ -267,6 +386,22 @@ pub struct NormalCrossing {
     pub data: Regression,
     /// the powers (a, b), not both 0
     pub powers: (u32, u32),
+    moments: Moments,
+}
+
+impl NormalCrossing {
+    /// The model on `data` (one input, one output).
+    pub fn new(data: Regression, powers: (u32, u32)) -> Self {
+        assert!(
+            data.inputs == 1 && data.outputs == 1,
+            "one input and one output"
+        );
+        Self {
+            moments: data.moments(),
+            data,
+            powers,
+        }
+    }
 }
 
 impl Potential for NormalCrossing {
@@ -297,6 +432,14 @@ impl Potential for NormalCrossing {
         let product = power(w[0], a) * power(w[1], b);
         let d_first = derivative(w[0], a) * power(w[1], b);
         let d_second = power(w[0], a) * derivative(w[1], b);
+        if let Rows::All = rows {
+            // L = yy − 2p·yx + p²·xx with p = w₁ᵃw₂ᵇ.
+            let Moments { xx, yx, yy } = &self.moments;
+            let slope = 2.0 * (product * xx[0] - yx[0]);
+            gradient[0] = slope * d_first;
+            gradient[1] = slope * d_second;
+            return yy + product * (product * xx[0] - 2.0 * yx[0]);
+        }
         let (mut loss, mut slope) = (0.0, 0.0);
         let data = &self.data;
         let count = data.each_row(rows, |row| {
@@ -453,12 +596,36 @@ mod tests {
     fn normal_crossing_gradients_match_finite_differences() {
         let data = Regression::synthetic(50, 1, 1, 1, &[0.0], 2.0, 0.25, 9);
         for powers in [(0, 1), (1, 1), (1, 2), (2, 3), (3, 0)] {
-            let model = NormalCrossing {
-                data: data.clone(),
-                powers,
-            };
+            let model = NormalCrossing::new(data.clone(), powers);
             check_gradient(&model, &[0.8, -1.1], Rows::All);
             check_gradient(&model, &[0.8, -1.1], Rows::Some(&[0, 4, 9]));
+        }
+    }
+
+    /// The full-data loss from the moments is the mean over the rows.
+    #[test]
+    fn moment_losses_are_row_losses() {
+        let all: Vec<usize> = (0..60).collect();
+        let data =
+            Regression::synthetic(60, 3, 3, 2, &[0.2, 0.1, -0.3, 0.4, 0.0, 0.5], 1.3, 0.7, 2);
+        let model = DeepLinear::new(data, vec![3, 4, 2, 2]);
+        let w = point(model.dimension(), 8);
+        let (mut moment, mut row) = (vec![0.0; w.len()], vec![0.0; w.len()]);
+        let mut scratch = Vec::new();
+        let a = model.loss_gradient(&w, Rows::All, &mut moment, &mut scratch);
+        let b = model.loss_gradient(&w, Rows::Some(&all), &mut row, &mut scratch);
+        assert!((a - b).abs() < 1e-12 * b.abs(), "{a} vs {b}");
+        for (u, v) in moment.iter().zip(&row) {
+            assert!((u - v).abs() < 1e-12 * (1.0 + v.abs()), "{u} vs {v}");
+        }
+        let data = Regression::synthetic(60, 1, 1, 1, &[0.3], 2.0, 0.25, 2);
+        let model = NormalCrossing::new(data, (2, 3));
+        let (mut moment, mut row) = (vec![0.0; 2], vec![0.0; 2]);
+        let a = model.loss_gradient(&[0.9, 1.1], Rows::All, &mut moment, &mut scratch);
+        let b = model.loss_gradient(&[0.9, 1.1], Rows::Some(&all), &mut row, &mut scratch);
+        assert!((a - b).abs() < 1e-12 * b.abs(), "{a} vs {b}");
+        for (u, v) in moment.iter().zip(&row) {
+            assert!((u - v).abs() < 1e-12 * (1.0 + v.abs()), "{u} vs {v}");
         }
     }
 

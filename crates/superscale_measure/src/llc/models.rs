@@ -9,6 +9,9 @@
 //! mean over rows (as devinterp's mean squared error for one output). A positive factor on
 //! the loss does not change λ (it rescales nβ only).
 
+// Index loops here mirror the matrix formulas they compute.
+#![allow(clippy::needless_range_loop)]
+
 use super::{Potential, Rows};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
@@ -509,6 +512,39 @@ pub fn quadratic_expected_lambda(curvatures: &[f64], nbeta: f64, gamma: f64, ste
         .sum()
 }
 
+/// The exact expectation of λ̂ for [`NormalCrossing`] at finite nβ and γ, by quadrature:
+/// with y orthogonal to x, nβ·(L − L*) = t·(w₁ᵃw₂ᵇ)² with t = nβ·mean(x²), so
+/// E[λ̂] = E[t·(w₁ᵃw₂ᵇ)²] under p(w) ∝ exp(−t·(w₁ᵃw₂ᵇ)² − γ‖w‖²/2). It tends to
+/// [`normal_crossing_lambda`] only as t/γ^{max(a,b)} → ∞, and slowly (a log correction when
+/// a = b): the bias of the estimand that no sampler removes. The grid is uniform in
+/// asinh(w/10⁻³) out to 8/√γ, with `points` nodes per axis (γ > 0).
+pub fn normal_crossing_posterior_lambda(a: u32, b: u32, t: f64, gamma: f64, points: usize) -> f64 {
+    let scale = 1e-3;
+    let end = (8.0 / gamma.sqrt() / scale).asinh();
+    let spacing = 2.0 * end / (points - 1) as f64;
+    let nodes: Vec<(f64, f64)> = (0..points)
+        .map(|i| {
+            let u = -end + i as f64 * spacing;
+            (u.sinh() * scale, u.cosh() * scale * spacing)
+        })
+        .collect();
+    let power = |v: f64, p: u32| if p == 0 { 1.0 } else { v.powi(p as i32) };
+    let (mut mass, mut moment) = (0.0, 0.0);
+    for &(first, first_weight) in &nodes {
+        let p_first = power(first, a);
+        for &(second, second_weight) in &nodes {
+            let product = p_first * power(second, b);
+            let energy = t * product * product;
+            let weight = first_weight
+                * second_weight
+                * (-energy - 0.5 * gamma * (first * first + second * second)).exp();
+            mass += weight;
+            moment += weight * energy;
+        }
+    }
+    moment / mass
+}
+
 /// λ of a regular model with `parameters` parameters that all affect the loss: d/2
 /// (Watanabe 2009, "Algebraic Geometry and Statistical Learning Theory", §1.4).
 pub fn regular_lambda(parameters: usize) -> f64 {
@@ -657,6 +693,26 @@ mod tests {
         // W1 = [[1, 2], [3, 4]], W2 = [[1, 0], [0, 1], [1, 1]]: W2·W1 = [[1, 2], [3, 4], [4, 6]].
         let w = [1.0, 2.0, 3.0, 4.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0];
         assert_eq!(model.product(&w), [1.0, 2.0, 3.0, 4.0, 4.0, 6.0]);
+    }
+
+    /// The quadrature against values computed independently by a numpy sum over the same
+    /// kind of grid (`tests/data/llc_normal_crossing_quadrature.py`) and its limits: a regular direction gives ½ (Gaussian), and larger
+    /// t/γ approaches 1/(2·max(a, b)) from below.
+    #[test]
+    fn normal_crossing_quadrature() {
+        let t = 1000.0 / 1000f64.ln();
+        let regular = normal_crossing_posterior_lambda(0, 1, t, 1.0, 2001);
+        // one Gaussian direction of precision 2t + γ: E[t·w²] = t/(2t + γ)
+        assert!((regular - t / (2.0 * t + 1.0)).abs() < 1e-6, "{regular}");
+        for ((a, b), gamma, expected) in [
+            ((1, 1), 1.0, 0.3614),
+            ((1, 2), 0.1, 0.2427),
+            ((2, 3), 0.01, 0.1611),
+        ] {
+            let value = normal_crossing_posterior_lambda(a, b, t, gamma, 2001);
+            assert!((value - expected).abs() < 2e-3, "{a} {b}: {value}");
+            assert!(value < normal_crossing_lambda(a, b));
+        }
     }
 
     #[test]

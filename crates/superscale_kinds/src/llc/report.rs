@@ -31,7 +31,7 @@ fn status(row: &LlcRow) -> &'static str {
     let r = &row.result;
     if row.diverged {
         "diverged"
-    } else if !(r.relative_error.abs() <= TOLERANCE) {
+    } else if r.relative_error.is_nan() || r.relative_error.abs() > TOLERANCE {
         "outside 10 %"
     } else if r.healthy {
         "within 10 %"

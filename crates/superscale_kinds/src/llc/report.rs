@@ -36,7 +36,7 @@ fn status(row: &LlcRow) -> &'static str {
     } else if r.healthy {
         "within 10 %"
     } else {
-        "within 10 %, chains flagged"
+        "within 10 % (chains flagged)"
     }
 }
 

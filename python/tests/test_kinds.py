@@ -141,7 +141,36 @@ metrics = ["mutual_knn", "unbiased_cka", "cknna"]
     study_mistake=("k = 5", "k = 64"),
 )
 
-KINDS = [TOY, QUANTA, PLATONIC]
+LLC = Kind(
+    name="llc",
+    spec="""\
+name = "kinds-llc"
+kind = "llc"
+seed = 11
+replicates = 2
+[data]
+n = 500
+[sampler]
+step = 1e-4
+chains = 4
+draws = 400
+burn_in = 200
+[sweep]
+model = [
+    { family = "linear", shape = [3, 1] },
+    { family = "reduced_rank", shape = [3, 2, 3] },
+]
+""",
+    runs=4,
+    tables=("calibration", "chains"),
+    texts=(),
+    main="calibration",
+    volatile=(),
+    mistake=("step = 1e-4", "step = 0.0"),
+    study_mistake=("n = 500", "n = 500\nbatch_size = 3"),
+)
+
+KINDS = [TOY, QUANTA, PLATONIC, LLC]
 BY_NAME = pytest.mark.parametrize("kind", KINDS, ids=[k.name for k in KINDS])
 
 

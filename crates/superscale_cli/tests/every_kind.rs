@@ -205,6 +205,64 @@ steps_window = [0.01, 1.0]
 
 /// Platonic alignment: a tiny world, 2 widths × 2 modalities × 2 seeds of 50 steps and
 /// the reference network.
+/// The learning coefficient: two closed-form models × 2 replicates, 4 chains each.
+const LLC: Case = Case {
+    kind: "llc",
+    spec: r#"name = "every-kind-llc"
+kind = "llc"
+seed = 11
+replicates = 2
+[data]
+n = 500
+[sampler]
+step = 1e-4
+chains = 4
+draws = 400
+burn_in = 200
+[sweep]
+model = [
+    { family = "linear", shape = [3, 1] },
+    { family = "reduced_rank", shape = [3, 2, 3] },
+]
+"#,
+    runs: 4,
+    tables: &["calibration.csv", "chains.csv", "spec.toml"],
+    volatile: &[],
+    headline: "lambda_hat",
+    headline_line: "lambda_hat = ",
+    exports: &[
+        "runs",
+        "curves",
+        "chain_lambda",
+        "chain_drift_norm",
+        "chain_noise_norm",
+        "chain_stationarity_z",
+        "chain_diverged_at",
+        "chain_trace",
+    ],
+    longer: ("draws = 400", "draws = 400000"),
+    mistakes: &[
+        Mistake {
+            from: "step = 1e-4",
+            to: "step = 0.0",
+            at: "step = 0.0",
+            field: "sampler.step",
+        },
+        Mistake {
+            from: "n = 500",
+            to: "",
+            at: "[data]",
+            field: "data.n",
+        },
+        Mistake {
+            from: "shape = [3, 1]",
+            to: "shape = [3]",
+            at: "model = [",
+            field: "model.shape",
+        },
+    ],
+};
+
 const PLATONIC: Case = Case {
     kind: "platonic",
     spec: r#"name = "every-kind-platonic"
@@ -346,6 +404,7 @@ macro_rules! kind_tests {
 kind_tests!(toy, TOY);
 kind_tests!(quanta, QUANTA);
 kind_tests!(platonic, PLATONIC);
+kind_tests!(llc, LLC);
 
 /// A fresh scratch directory for one test of one kind.
 fn scratch_for(case: &Case, test: &str) -> PathBuf {
@@ -933,7 +992,7 @@ fn mistakes(case: &Case, command: &str) {
 /// Every kind this build knows has a case here (a new kind gets its row in the table).
 #[test]
 fn every_known_kind_has_a_case() {
-    let cases = [TOY.kind, QUANTA.kind, PLATONIC.kind];
+    let cases = [TOY.kind, QUANTA.kind, PLATONIC.kind, LLC.kind];
     for kind in superscale_kinds::KINDS {
         assert!(cases.contains(&kind), "no case for the kind {kind}");
     }

@@ -3,6 +3,7 @@
 //! arms in the `dispatch!` match), beside the module implementing
 //! [`superscale_engine::Kind`] (`docs/architecture.md`, "Adding a kind").
 
+use crate::llc::{Llc, LlcSpec};
 use crate::platonic::{Platonic, PlatonicSpec};
 use crate::quanta::{Quanta, QuantaSpec};
 use crate::toy::{from_output, RunResult, Toy};
@@ -34,6 +35,7 @@ trait ToyResults: Kind {
 
 impl ToyResults for Quanta {}
 impl ToyResults for Platonic {}
+impl ToyResults for Llc {}
 
 impl ToyResults for Toy {
     fn toy_results(finished: &Finished<RunSpec>) -> Option<Vec<RunResult>> {
@@ -54,10 +56,12 @@ pub enum AnyExperiment {
     Quanta(Experiment<QuantaSpec>),
     /// Platonic representation alignment in a synthetic world (`kind = "platonic"`)
     Platonic(Experiment<PlatonicSpec>),
+    /// the local learning coefficient, calibrated against closed forms (`kind = "llc"`)
+    Llc(Experiment<LlcSpec>),
 }
 
 /// The names of the kinds this build knows.
-pub const KINDS: [&str; 3] = ["toy", "quanta", "platonic"];
+pub const KINDS: [&str; 4] = ["toy", "quanta", "platonic", "llc"];
 
 /// Calls `$body` with `$experiment` bound to the typed experiment and `$kind` to the kind's
 /// type.
@@ -74,6 +78,10 @@ macro_rules! dispatch {
             }
             AnyExperiment::Platonic($experiment) => {
                 type $kind = Platonic;
+                $body
+            }
+            AnyExperiment::Llc($experiment) => {
+                type $kind = Llc;
                 $body
             }
         }
@@ -96,6 +104,7 @@ impl AnyExperiment {
             "toy" => Ok(Self::Toy(Experiment::from_text(text, path)?)),
             "quanta" => Ok(Self::Quanta(Experiment::from_text(text, path)?)),
             "platonic" => Ok(Self::Platonic(Experiment::from_text(text, path)?)),
+            "llc" => Ok(Self::Llc(Experiment::from_text(text, path)?)),
             other => Err(superscale_spec::Error::Invalid {
                 path: path.to_path_buf(),
                 line: superscale_spec::line_of(text, "kind"),

@@ -2,7 +2,8 @@
 //! row norms, represented fractions, overlaps of the normalised rows, the Anthropic
 //! dimensionality measures and the ambiguity ‖WWᵀ − P‖₂ (`docs/science/superposition.md` §2
 //! and `docs/science/tms.md` §4). Of two representations of the same items: the alignment
-//! metrics of [`align`] (`docs/science/alignment.md` §1).
+//! metrics of [`align`] (`docs/science/alignment.md` §1). Of a trained point: its local
+//! learning coefficient by localised SGLD, [`llc`] (`docs/science/llc.md`).
 //!
 //! Pairwise quantities go through blocks of the Gram matrix computed by GEMM in f64, so
 //! memory stays O(block²) for any number of rows and the exact polytope values of the
@@ -14,6 +15,7 @@ pub mod align;
 mod ambiguity;
 mod error;
 mod gram;
+pub mod llc;
 mod overlap;
 mod pairs;
 mod rows;

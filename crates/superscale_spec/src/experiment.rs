@@ -268,11 +268,7 @@ impl<S: KindSpec> Experiment<S> {
                     .map_err(|message| located(axis, message, Some(axis)))?;
                 labels.push((axis.clone(), display(value)));
             }
-            let swept = |field: &str| {
-                axes.iter()
-                    .find(|(axis, _)| axis == field)
-                    .map(|(axis, _)| axis.as_str())
-            };
+            let swept = |field: &str| swept_axis(&axes, field);
             let spec: S = serde_path_to_error::deserialize(toml::Value::Table(point_table.clone()))
                 .map_err(|err| {
                     let message = err.inner().message().to_string();
@@ -327,11 +323,7 @@ impl<S: KindSpec> Experiment<S> {
 
     /// A violation of a study-wide rule, located in this experiment's file.
     pub fn locate(&self, violation: Violation) -> Error {
-        let swept = self
-            .axes
-            .iter()
-            .find(|(axis, _)| *axis == violation.field)
-            .map(|(axis, _)| axis.as_str());
+        let swept = swept_axis(&self.axes, &violation.field);
         Error::Invalid {
             path: self.path.clone(),
             line: swept.map_or_else(
@@ -342,6 +334,18 @@ impl<S: KindSpec> Experiment<S> {
             message: violation.message,
         }
     }
+}
+
+/// The sweep axis that sets `field`: the axis itself, or a whole table swept (e.g. the
+/// axis `model` for the field `model.shape`).
+fn swept_axis<'a>(axes: &'a [(String, Vec<toml::Value>)], field: &str) -> Option<&'a str> {
+    axes.iter()
+        .find(|(axis, _)| {
+            field
+                .strip_prefix(axis.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+        .map(|(axis, _)| axis.as_str())
 }
 
 fn valid_name(name: &str) -> bool {
@@ -381,8 +385,9 @@ fn take_axes(
             }
         };
         if !point_tables.iter().any(|table| {
+            // a field of a point table, or the whole table (a list of inline tables)
             axis.strip_prefix(table)
-                .is_some_and(|rest| rest.starts_with('.'))
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
         }) {
             return Err(located(
                 &field,

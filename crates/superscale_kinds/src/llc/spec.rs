@@ -1,0 +1,331 @@
+//! The experiment file of an LLC study (`kind = "llc"`, `experiments/llc_*.toml`): the point
+//! tables `[model]` (a model with a closed-form learning coefficient), `[data]` (the
+//! dataset, whose size n is required) and `[sampler]` (the SGLD settings). A sweep may list
+//! whole `model` tables, each optionally overriding sampler settings that its geometry
+//! needs (`docs/science/llc.md` §5).
+
+use serde::{Deserialize, Serialize};
+use superscale_measure::llc::{self, Preconditioner};
+use superscale_spec::{replicated, violation, KindSpec, PlannedRun, Violation};
+
+/// The models with a closed-form learning coefficient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// linear regression; shape [live, dead]: `live` inputs that vary and `dead` inputs
+    /// that are always 0 (parameters with no effect); λ = live/2
+    Linear,
+    /// f(x) = w₁ᵃw₂ᵇx; shape [a, b]; λ = 1/(2·max(a, b))
+    NormalCrossing,
+    /// x ↦ BAx at true rank 0; shape [inputs, hidden, outputs]; Aoyagi & Watanabe 2005
+    ReducedRank,
+}
+
+/// One model: its family and shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCase {
+    /// the family
+    pub family: Family,
+    /// the shape, read by the family
+    pub shape: Vec<u32>,
+}
+
+/// The `[model]` table: a model and the sampler settings it overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// the family
+    pub family: Family,
+    /// the shape, read by the family
+    pub shape: Vec<u32>,
+    /// sampler settings of this model that replace `[sampler]`'s
+    #[serde(default)]
+    pub sampler: SamplerOverrides,
+}
+
+/// The `[data]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// the dataset size n: rows of data, and the n of nβ = n/ln n. Required: the batch
+    /// size is never taken for it.
+    pub n: usize,
+    /// standard deviation of the inputs
+    #[serde(default = "one")]
+    pub input_sd: f64,
+    /// standard deviation of the target noise
+    #[serde(default = "one")]
+    pub noise_sd: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The preconditioner of the Langevin step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreconditionerName {
+    /// plain SGLD
+    Sgld,
+    /// RMSProp-preconditioned SGLD (α = 0.99, eps = 0.1)
+    Rmsprop,
+}
+
+/// The `[sampler]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamplerSpec {
+    /// step size ε (required: it depends on the model's curvature times nβ)
+    pub step: f64,
+    /// localisation γ
+    #[serde(default = "one")]
+    pub localization: f64,
+    /// nβ; n/ln n when absent
+    #[serde(default)]
+    pub nbeta: Option<f64>,
+    /// independent chains
+    #[serde(default = "default_chains")]
+    pub chains: usize,
+    /// draws per chain
+    #[serde(default = "default_draws")]
+    pub draws: usize,
+    /// steps before the first draw
+    #[serde(default = "default_burn_in")]
+    pub burn_in: usize,
+    /// steps between draws
+    #[serde(default = "default_thin")]
+    pub thin: usize,
+    /// rows per minibatch; every row when absent
+    #[serde(default)]
+    pub batch: Option<usize>,
+    /// `sgld` or `rmsprop`
+    #[serde(default = "default_preconditioner")]
+    pub preconditioner: PreconditionerName,
+}
+
+fn default_chains() -> usize {
+    8
+}
+fn default_draws() -> usize {
+    2000
+}
+fn default_burn_in() -> usize {
+    1000
+}
+fn default_thin() -> usize {
+    1
+}
+fn default_preconditioner() -> PreconditionerName {
+    PreconditionerName::Sgld
+}
+
+/// Sampler settings a model overrides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamplerOverrides {
+    /// ε
+    pub step: Option<f64>,
+    /// γ
+    pub localization: Option<f64>,
+    /// chains
+    pub chains: Option<usize>,
+    /// draws per chain
+    pub draws: Option<usize>,
+    /// burn-in steps
+    pub burn_in: Option<usize>,
+    /// steps between draws
+    pub thin: Option<usize>,
+}
+
+impl SamplerSpec {
+    fn with(&self, overrides: &SamplerOverrides) -> Self {
+        Self {
+            step: overrides.step.unwrap_or(self.step),
+            localization: overrides.localization.unwrap_or(self.localization),
+            chains: overrides.chains.unwrap_or(self.chains),
+            draws: overrides.draws.unwrap_or(self.draws),
+            burn_in: overrides.burn_in.unwrap_or(self.burn_in),
+            thin: overrides.thin.unwrap_or(self.thin),
+            ..self.clone()
+        }
+    }
+
+    /// The estimator's options for dataset size `n` and seed `seed`.
+    pub fn options(&self, n: usize, seed: u64) -> llc::Options {
+        llc::Options {
+            n,
+            nbeta: self.nbeta,
+            step: self.step,
+            localization: self.localization,
+            chains: self.chains,
+            draws: self.draws,
+            burn_in: self.burn_in,
+            thin: self.thin,
+            batch: self.batch,
+            preconditioner: match self.preconditioner {
+                PreconditionerName::Sgld => Preconditioner::None,
+                PreconditionerName::Rmsprop => Preconditioner::RmsProp {
+                    alpha: 0.99,
+                    eps: 0.1,
+                },
+            },
+            seed,
+        }
+    }
+}
+
+/// The point tables of an LLC experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlcSpec {
+    /// the model
+    pub model: ModelSpec,
+    /// the data
+    pub data: DataSpec,
+    /// the sampler
+    pub sampler: SamplerSpec,
+}
+
+/// One estimate: a model, its data and the sampler settings with the model's overrides
+/// applied. Its canonical JSON is hashed into the run id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LlcRun {
+    /// the model
+    pub model: ModelCase,
+    /// the data
+    pub data: DataSpec,
+    /// the sampler, overrides applied
+    pub sampler: SamplerSpec,
+}
+
+impl LlcRun {
+    /// Parameters of the model.
+    pub fn parameters(&self) -> usize {
+        let s: Vec<usize> = self.model.shape.iter().map(|&v| v as usize).collect();
+        match self.model.family {
+            Family::Linear => s[0] + s[1],
+            Family::NormalCrossing => 2,
+            Family::ReducedRank => s[1] * (s[0] + s[2]),
+        }
+    }
+
+    /// Rows of data the model is built on (1 for none).
+    fn rows(&self) -> usize {
+        self.data.n
+    }
+}
+
+fn check_shape(case: &ModelCase) -> Result<(), Violation> {
+    let shape = &case.shape;
+    let (length, what) = match case.family {
+        Family::Linear => (2, "[live inputs, dead inputs]"),
+        Family::NormalCrossing => (2, "[a, b], the powers of w₁ and w₂"),
+        Family::ReducedRank => (3, "[inputs, hidden, outputs]"),
+    };
+    if shape.len() != length {
+        return Err(violation(
+            "model.shape",
+            format!("{shape:?}: a {:?} model's shape is {what}", case.family),
+        ));
+    }
+    let bad = match case.family {
+        Family::Linear => shape[0] == 0 || shape[0] + shape[1] > 1000,
+        Family::NormalCrossing => shape[0].max(shape[1]) == 0 || shape[0].max(shape[1]) > 8,
+        Family::ReducedRank => shape.iter().any(|&v| v == 0 || v > 100),
+    };
+    if bad {
+        return Err(violation(
+            "model.shape",
+            format!(
+                "{shape:?} is out of range: {what}; a linear model needs a live input, a \
+                 normal crossing powers ≤ 8 not both 0, a reduced-rank model sizes 1 to 100"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl KindSpec for LlcSpec {
+    const KIND: &'static str = "llc";
+    const POINT_TABLES: &'static [&'static str] = &["model", "data", "sampler"];
+    type Run = LlcRun;
+
+    fn validate(&self) -> Result<(), Violation> {
+        let run = self.run();
+        check_shape(&run.model)?;
+        for (value, field) in [
+            (self.data.input_sd, "data.input_sd"),
+            (self.data.noise_sd, "data.noise_sd"),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(violation(field, format!("{value}: must be finite and > 0")));
+            }
+        }
+        if self.data.n > 10_000_000 {
+            return Err(violation(
+                "data.n",
+                format!("{}: at most 10⁷ rows", self.data.n),
+            ));
+        }
+        let overridden = |name: &str| {
+            let o = &self.model.sampler;
+            let set = match name {
+                "step" => o.step.is_some(),
+                "localization" => o.localization.is_some(),
+                "chains" => o.chains.is_some(),
+                "draws" => o.draws.is_some(),
+                "burn_in" => o.burn_in.is_some(),
+                "thin" => o.thin.is_some(),
+                _ => false,
+            };
+            if set {
+                "model.sampler"
+            } else {
+                "sampler"
+            }
+        };
+        if run.sampler.chains > 10_000 || run.sampler.steps_total() > 100_000_000_000 {
+            return Err(violation(
+                &format!("{}.chains", overridden("chains")),
+                "at most 10⁴ chains and 10¹¹ steps over all chains",
+            ));
+        }
+        run.sampler
+            .options(run.data.n, 0)
+            .validate(run.rows())
+            .map_err(|invalid| {
+                let field = match invalid.field {
+                    "n" => "data.n".to_string(),
+                    "rmsprop_alpha" | "rmsprop_eps" => "sampler.preconditioner".to_string(),
+                    name => format!("{}.{name}", overridden(name)),
+                };
+                violation(&field, invalid.message)
+            })
+    }
+
+    fn runs(&self, seed: u64, replicates: u32) -> Result<Vec<PlannedRun<LlcRun>>, Violation> {
+        Ok(replicated(&self.run(), seed, replicates))
+    }
+}
+
+impl SamplerSpec {
+    fn steps_total(&self) -> u128 {
+        self.chains as u128 * (self.burn_in as u128 + self.draws as u128 * self.thin as u128)
+    }
+}
+
+impl LlcSpec {
+    /// The run this point stands for.
+    pub fn run(&self) -> LlcRun {
+        LlcRun {
+            model: ModelCase {
+                family: self.model.family,
+                shape: self.model.shape.clone(),
+            },
+            data: self.data.clone(),
+            sampler: self.sampler.with(&self.model.sampler),
+        }
+    }
+}

@@ -30,11 +30,18 @@ pub enum Block {
     Markup(String),
     /// an SVG figure (from [`crate::chart`]) with a caption (escaped)
     Figure {
+        /// the figure's name among the study's figures (`loss-vs-width`), its anchor
+        /// (`fig-loss-vs-width`) and the name a study declares it by (empty: none)
+        id: String,
         /// the SVG text
         svg: String,
         /// what it shows
         caption: String,
     },
+    /// the names of the figures the study's design calls for (worked out from its
+    /// experiment, before looking at the results), written into the page unseen so a
+    /// test can check that each is drawn
+    Declares(Vec<String>),
     /// a table
     Table(Table),
     /// preformatted text, such as the experiment file (escaped)
@@ -83,6 +90,15 @@ impl Section {
         self
     }
 
+    /// Adds a figure named `id` (see [`Block::Figure`]) without a caption.
+    pub fn figure(&mut self, id: &str, svg: String) {
+        self.blocks.push(Block::Figure {
+            id: id.to_string(),
+            svg,
+            caption: String::new(),
+        });
+    }
+
     /// Adds a block in place.
     pub fn push(&mut self, block: Block) {
         self.blocks.push(block);
@@ -129,13 +145,25 @@ fn render_block(block: &Block) -> String {
         Block::Text(text) => format!("<p>{}</p>", escape(text)),
         Block::Note(text) => format!("<p class=note>{}</p>", escape(text)),
         Block::Markup(markup) => markup.clone(),
-        Block::Figure { svg, caption } if caption.is_empty() => format!("<figure>{svg}</figure>"),
-        Block::Figure { svg, caption } => {
-            format!(
-                "<figure>{svg}<figcaption>{}</figcaption></figure>",
-                escape(caption)
-            )
+        Block::Figure { id, svg, caption } => {
+            let anchor = if id.is_empty() {
+                String::new()
+            } else {
+                format!(" id=\"fig-{0}\" data-figure=\"{0}\"", escape(id))
+            };
+            if caption.is_empty() {
+                format!("<figure{anchor}>{svg}</figure>")
+            } else {
+                format!(
+                    "<figure{anchor}>{svg}<figcaption>{}</figcaption></figure>",
+                    escape(caption)
+                )
+            }
         }
+        Block::Declares(names) => format!(
+            "<div hidden class=\"declared-figures\" data-figures=\"{}\"></div>",
+            escape(&names.join(" "))
+        ),
         Block::Table(table) => render_table(table),
         Block::Code(text) => format!("<pre>{}</pre>", escape(text)),
     }

@@ -203,6 +203,43 @@ pub fn render(page: &Page) -> String {
     html + "</body></html>\n"
 }
 
+/// A short HTML view of a page for a notebook cell (Jupyter's `_repr_html_`): the title,
+/// `status` (plain text, such as the runs done and failed), the key table (the first table
+/// outside the sections named in `skip`, at most `max_rows` rows) and the main figure (the
+/// first figure). Self-contained like the page: inline SVG, no scripts.
+pub fn preview(page: &Page, status: &str, skip: &[&str], max_rows: usize) -> String {
+    let mut html = format!(
+        "<div class=\"superscale-study\"><p><b>{}</b> — {}</p>\n",
+        escape(&page.title),
+        escape(status)
+    );
+    let blocks = || {
+        page.sections
+            .iter()
+            .filter(|s| !skip.contains(&s.title.as_str()))
+            .flat_map(|s| s.blocks.iter())
+    };
+    if let Some(table) = blocks().find_map(|b| match b {
+        Block::Table(table) => Some(table),
+        _ => None,
+    }) {
+        let shown = Table {
+            header: table.header.clone(),
+            rows: table.rows.iter().take(max_rows).cloned().collect(),
+        };
+        html += &render_table(&shown);
+        if table.rows.len() > max_rows {
+            html += &format!("<p><em>{} of {} rows</em></p>", max_rows, table.rows.len());
+        }
+        html.push('\n');
+    }
+    if let Some(figure) = blocks().find(|b| matches!(b, Block::Figure { .. })) {
+        html += &render_block(figure);
+        html.push('\n');
+    }
+    html + "</div>"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +256,34 @@ mod tests {
         assert!(html.contains("a&lt;b") && html.contains("x &amp; &quot;y&quot;"));
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
         assert!(html.contains("id=\"runs-fits\""), "{html}");
+    }
+
+    #[test]
+    fn a_preview_shows_the_key_table_and_the_main_figure() {
+        let table = |rows: usize| Table {
+            header: vec!["γ".into()],
+            rows: (0..rows).map(|k| vec![k.to_string()]).collect(),
+        };
+        let mut figures = Section::new("Figures");
+        figures.figure("loss-vs-width", "<svg>main</svg>".into());
+        figures.figure("loss-curves", "<svg>second</svg>".into());
+        let page = Page {
+            title: "flag<ship>".into(),
+            description: String::new(),
+            sections: vec![
+                Section::new("Runs").with(Block::Table(table(3))),
+                Section::new("Model exponents").with(Block::Table(table(30))),
+                figures,
+            ],
+            footer: String::new(),
+        };
+        let html = preview(&page, "12 of 12 runs done", &["Runs"], 5);
+        assert!(html.contains("flag&lt;ship&gt;") && html.contains("12 of 12 runs done"));
+        assert!(
+            html.contains("<td>4</td>") && !html.contains("<td>5</td>"),
+            "{html}"
+        );
+        assert!(html.contains("5 of 30 rows"));
+        assert!(html.contains("<svg>main</svg>") && !html.contains("second"));
     }
 }

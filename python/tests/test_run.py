@@ -213,6 +213,19 @@ def test_study_write_and_repr(tmp_path: Path, small_study: superscale.Study) -> 
     assert repr(small_study) == 'Study(name="small", kind="toy", runs=12/12)'
 
 
+def test_study_renders_as_html_in_jupyter(small_study: superscale.Study) -> None:
+    html = small_study._repr_html_()
+    assert html.startswith('<div class="superscale-study">') and html.endswith("</div>")
+    assert "<b>small</b>" in html and "toy study, 12 of 12 runs done, 0 failed" in html
+    # The key table: α_m per decay group, in the paper's notation, with the regime named.
+    assert "<th>γ</th><th>α_m ± SE</th>" in html
+    assert "γ = −0.5 (strong)" in html and "γ = 0.3 (weak)" in html
+    # The main figure, inline: loss against width with its legend and hover run ids.
+    assert html.count("<svg") == 1 and 'data-figure="loss-vs-width"' in html
+    assert 'class="entry"' in html and small_study.run_ids[0] in html
+    assert "<script" not in html and "<th>run</th>" not in html, "no table of every run"
+
+
 def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
     """The safetensors layout, written by hand: u64 header length, JSON header, raw data."""
     header, blobs, offset = {"__metadata__": {"by": "test"}}, [], 0

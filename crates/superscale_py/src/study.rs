@@ -545,6 +545,24 @@ impl PyStudy {
         self.analysed.report.finished
     }
 
+    /// The study as HTML for Jupyter: its name, runs done and failed, the key table (the
+    /// kind's exponents or headline numbers) and the main figure of its report, inline.
+    fn _repr_html_(&self) -> String {
+        let report = &self.analysed.report;
+        let mut status = format!(
+            "{} study, {} of {} runs done, {} failed",
+            self.experiment.kind(),
+            report.finished,
+            self.experiment.runs(),
+            report.failed
+        );
+        if self.interrupted {
+            status += ", interrupted";
+        }
+        // The table of every run and the spec are the report's, not a summary's.
+        superscale_report::preview(&report.page, &status, &["Runs", "Spec"], 12)
+    }
+
     fn __repr__(&self) -> String {
         let state = if self.interrupted {
             ", interrupted"

@@ -13,4 +13,4 @@ pub mod palette;
 
 pub use error::{Error, Result};
 pub use files::{write_atomic, write_files};
-pub use page::{escape, render, Block, Page, Section, Table};
+pub use page::{escape, preview, render, Block, Page, Section, Table};

@@ -30,11 +30,18 @@ pub enum Block {
     Markup(String),
     /// an SVG figure (from [`crate::chart`]) with a caption (escaped)
     Figure {
+        /// the figure's name among the study's figures (`loss-vs-width`), its anchor
+        /// (`fig-loss-vs-width`) and the name a study declares it by (empty: none)
+        id: String,
         /// the SVG text
         svg: String,
         /// what it shows
         caption: String,
     },
+    /// the names of the figures the study's design calls for (worked out from its
+    /// experiment, before looking at the results), written into the page unseen so a
+    /// test can check that each is drawn
+    Declares(Vec<String>),
     /// a table
     Table(Table),
     /// preformatted text, such as the experiment file (escaped)
@@ -83,6 +90,15 @@ impl Section {
         self
     }
 
+    /// Adds a figure named `id` (see [`Block::Figure`]) without a caption.
+    pub fn figure(&mut self, id: &str, svg: String) {
+        self.blocks.push(Block::Figure {
+            id: id.to_string(),
+            svg,
+            caption: String::new(),
+        });
+    }
+
     /// Adds a block in place.
     pub fn push(&mut self, block: Block) {
         self.blocks.push(block);
@@ -129,13 +145,25 @@ fn render_block(block: &Block) -> String {
         Block::Text(text) => format!("<p>{}</p>", escape(text)),
         Block::Note(text) => format!("<p class=note>{}</p>", escape(text)),
         Block::Markup(markup) => markup.clone(),
-        Block::Figure { svg, caption } if caption.is_empty() => format!("<figure>{svg}</figure>"),
-        Block::Figure { svg, caption } => {
-            format!(
-                "<figure>{svg}<figcaption>{}</figcaption></figure>",
-                escape(caption)
-            )
+        Block::Figure { id, svg, caption } => {
+            let anchor = if id.is_empty() {
+                String::new()
+            } else {
+                format!(" id=\"fig-{0}\" data-figure=\"{0}\"", escape(id))
+            };
+            if caption.is_empty() {
+                format!("<figure{anchor}>{svg}</figure>")
+            } else {
+                format!(
+                    "<figure{anchor}>{svg}<figcaption>{}</figcaption></figure>",
+                    escape(caption)
+                )
+            }
         }
+        Block::Declares(names) => format!(
+            "<div hidden class=\"declared-figures\" data-figures=\"{}\"></div>",
+            escape(&names.join(" "))
+        ),
         Block::Table(table) => render_table(table),
         Block::Code(text) => format!("<pre>{}</pre>", escape(text)),
     }
@@ -175,6 +203,43 @@ pub fn render(page: &Page) -> String {
     html + "</body></html>\n"
 }
 
+/// A short HTML view of a page for a notebook cell (Jupyter's `_repr_html_`): the title,
+/// `status` (plain text, such as the runs done and failed), the key table (the first table
+/// outside the sections named in `skip`, at most `max_rows` rows) and the main figure (the
+/// first figure). Self-contained like the page: inline SVG, no scripts.
+pub fn preview(page: &Page, status: &str, skip: &[&str], max_rows: usize) -> String {
+    let mut html = format!(
+        "<div class=\"superscale-study\"><p><b>{}</b> — {}</p>\n",
+        escape(&page.title),
+        escape(status)
+    );
+    let blocks = || {
+        page.sections
+            .iter()
+            .filter(|s| !skip.contains(&s.title.as_str()))
+            .flat_map(|s| s.blocks.iter())
+    };
+    if let Some(table) = blocks().find_map(|b| match b {
+        Block::Table(table) => Some(table),
+        _ => None,
+    }) {
+        let shown = Table {
+            header: table.header.clone(),
+            rows: table.rows.iter().take(max_rows).cloned().collect(),
+        };
+        html += &render_table(&shown);
+        if table.rows.len() > max_rows {
+            html += &format!("<p><em>{} of {} rows</em></p>", max_rows, table.rows.len());
+        }
+        html.push('\n');
+    }
+    if let Some(figure) = blocks().find(|b| matches!(b, Block::Figure { .. })) {
+        html += &render_block(figure);
+        html.push('\n');
+    }
+    html + "</div>"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +256,34 @@ mod tests {
         assert!(html.contains("a&lt;b") && html.contains("x &amp; &quot;y&quot;"));
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
         assert!(html.contains("id=\"runs-fits\""), "{html}");
+    }
+
+    #[test]
+    fn a_preview_shows_the_key_table_and_the_main_figure() {
+        let table = |rows: usize| Table {
+            header: vec!["γ".into()],
+            rows: (0..rows).map(|k| vec![k.to_string()]).collect(),
+        };
+        let mut figures = Section::new("Figures");
+        figures.figure("loss-vs-width", "<svg>main</svg>".into());
+        figures.figure("loss-curves", "<svg>second</svg>".into());
+        let page = Page {
+            title: "flag<ship>".into(),
+            description: String::new(),
+            sections: vec![
+                Section::new("Runs").with(Block::Table(table(3))),
+                Section::new("Model exponents").with(Block::Table(table(30))),
+                figures,
+            ],
+            footer: String::new(),
+        };
+        let html = preview(&page, "12 of 12 runs done", &["Runs"], 5);
+        assert!(html.contains("flag&lt;ship&gt;") && html.contains("12 of 12 runs done"));
+        assert!(
+            html.contains("<td>4</td>") && !html.contains("<td>5</td>"),
+            "{html}"
+        );
+        assert!(html.contains("5 of 30 rows"));
+        assert!(html.contains("<svg>main</svg>") && !html.contains("second"));
     }
 }

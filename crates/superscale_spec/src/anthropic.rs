@@ -142,6 +142,21 @@ mod tests {
     const FLAGSHIP_FIRST_RUN_ID: &str = "b86b9dd7e8802609";
 
     #[test]
+    fn recording_the_weights_changes_no_run_id() {
+        let base = parse("").unwrap();
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments/flagship.toml"),
+        )
+        .unwrap();
+        let kept = text.replacen("[record]", "[record]\nweights = true", 1);
+        let kept = Experiment::parse(&kept, Path::new("flagship.toml")).unwrap();
+        assert!(kept.points[0].spec.record.weights);
+        assert_eq!(kept.points[0].run_id, FLAGSHIP_FIRST_RUN_ID);
+        assert!(!base.points[0].spec.record.weights, "off unless asked for");
+        assert!(!kept.points[0].spec.canonical_json().contains("weights\":"));
+    }
+
+    #[test]
     fn the_sampler_is_part_of_a_run_only_when_it_is_not_the_default() {
         let default = parse("").unwrap();
         let gaps = parse("sampler = \"gaps\"").unwrap();

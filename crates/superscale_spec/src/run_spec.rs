@@ -142,6 +142,12 @@ pub struct RecordSpec {
     /// held-out loss on this many fresh batches (100 in the paper)
     #[serde(default = "heldout_batches")]
     pub heldout_batches: usize,
+    /// keep each run's final parameters in the store, as `--save-weights` does, for the
+    /// studies whose figures draw W (the TMS geometry). It changes what is kept, not what is
+    /// computed, so it is never serialised: the canonical JSON, and with it the run id, is
+    /// the same with or without it.
+    #[serde(default, skip_serializing)]
+    pub weights: bool,
 }
 
 impl Default for RecordSpec {
@@ -150,6 +156,7 @@ impl Default for RecordSpec {
             curve_points: curve_points(),
             tail_steps: tail_steps(),
             heldout_batches: heldout_batches(),
+            weights: false,
         }
     }
 }

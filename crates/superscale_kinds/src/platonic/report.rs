@@ -18,8 +18,9 @@ fn csv_table(csv: &str) -> Table {
     }
 }
 
-fn figure(svg: String) -> Block {
+fn figure(id: &str, svg: String) -> Block {
     Block::Figure {
+        id: id.to_string(),
         svg,
         caption: String::new(),
     }
@@ -41,8 +42,8 @@ pub fn sections(result: &PlatonicAnalysis) -> Result<Vec<Section>> {
         result.reference_width,
         result.reference_normalised_loss
     )));
-    let alignment =
-        Section::new(format!("Alignment vs {variable}")).with(figure(study_svg(result)?));
+    let alignment = Section::new(format!("Alignment vs {variable}"))
+        .with(figure("alignment", study_svg(result)?));
     let raw = Section::new("Mean over pairs [95 % CI over seeds]").with(Block::Table(
         markdown_table(&summary_markdown(result, false)),
     ));
@@ -57,7 +58,7 @@ pub fn sections(result: &PlatonicAnalysis) -> Result<Vec<Section>> {
              first."
                 .into(),
         ))
-        .with(figure(regression_svg(result)?))
+        .with(figure("competence-alignment", regression_svg(result)?))
         .with(Block::Table(csv_table(&regression_csv(result))));
     Ok(vec![protocol, alignment, raw, calibrated, regression])
 }

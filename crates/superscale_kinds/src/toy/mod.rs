@@ -39,6 +39,8 @@ pub struct Toy {
     simd: Simd,
     /// the study's `[analysis]` table
     settings: ToySettings,
+    /// `[record] weights = true`: keep every run's W (for the figures that draw it)
+    record_weights: bool,
 }
 
 impl Default for Toy {
@@ -46,6 +48,7 @@ impl Default for Toy {
         Self {
             simd: Simd::detect(),
             settings: ToySettings::default(),
+            record_weights: false,
         }
     }
 }
@@ -71,13 +74,17 @@ impl Kind for Toy {
     fn prepare(experiment: &Experiment) -> std::result::Result<Self, superscale_spec::Error> {
         Ok(Toy {
             settings: ToySettings::read(experiment)?,
+            record_weights: experiment.points.iter().any(|p| p.spec.record.weights),
             ..Toy::new()
         })
     }
 
-    /// Capability measures every final model; universality compares the replicates' W.
+    /// Capability measures every final model; universality compares the replicates' W;
+    /// the TMS geometry figures draw W when the study asks for it (`[record] weights`).
     fn needs_weights(&self) -> bool {
-        self.settings.analysis.capability.is_some() || self.settings.analysis.universality.is_some()
+        self.record_weights
+            || self.settings.analysis.capability.is_some()
+            || self.settings.analysis.universality.is_some()
     }
 
     fn schema(&self) -> Schema {
@@ -177,11 +184,11 @@ impl Kind for Toy {
 
     fn sections(
         &self,
-        _experiment: &Experiment,
+        experiment: &Experiment,
         _finished: &Finished<RunSpec>,
         analysis: &ToyAnalysis,
     ) -> std::result::Result<Vec<Section>, AnalysisError> {
-        let mut sections = report::sections(&analysis.results, analysis)?;
+        let mut sections = report::sections(experiment, analysis)?;
         if let Some(regimes) = &analysis.capability {
             sections.extend(capability::sections(regimes)?);
         }

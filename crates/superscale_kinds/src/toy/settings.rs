@@ -33,6 +33,17 @@ impl ToySettings {
     /// line and field.
     pub fn read(experiment: &Experiment) -> Result<Self, superscale_spec::Error> {
         let settings: Self = experiment.settings()?;
+        if experiment
+            .axes
+            .iter()
+            .any(|(axis, _)| axis == "record.weights")
+        {
+            // Never part of a run's identity, so its sweep points would share run ids.
+            return Err(experiment.locate(superscale_spec::violation(
+                "record.weights",
+                "is not a sweep axis: keeping W changes no run (set it in [record])",
+            )));
+        }
         if let Some(capability) = &settings.analysis.capability {
             capability.check(experiment)?;
         }

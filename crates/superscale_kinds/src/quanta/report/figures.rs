@@ -53,6 +53,7 @@ pub(super) fn aggregate_curves(
             format!("alpha {alpha}: {count} runs")
         };
         series.push(Series {
+            hover: Vec::new(),
             label,
             points: run
                 .result
@@ -90,6 +91,7 @@ pub(super) fn aggregate_curves(
         let from = (window[0] * total).max(1.0).min(last);
         let to = (window[1] * total).clamp(from, last);
         series.push(Series {
+            hover: Vec::new(),
             label: format!(
                 "alpha {}: α_S = {:.3} (theory {:.3})",
                 row.alpha, e.exponent, e.theory
@@ -134,6 +136,7 @@ pub(super) fn parameter_curve(
         let (mx, my) = log_mean(&group);
         let e = &row.estimate;
         series.push(Series {
+            hover: Vec::new(),
             label: format!(
                 "alpha {}: α_N = {:.3} [{:.3}, {:.3}], theory {:.3}",
                 row.alpha, e.exponent, e.lower, e.upper, e.theory
@@ -143,6 +146,7 @@ pub(super) fn parameter_curve(
             color,
         });
         series.push(Series {
+            hover: Vec::new(),
             label: String::new(),
             points: [lo, hi]
                 .map(|x| (x, (my - e.exponent * (x.ln() - mx)).exp()))
@@ -236,6 +240,7 @@ pub(super) fn learning_times(analysis: &StudyAnalysis) -> Result<String> {
         })
         .collect();
     let mut series = vec![Series {
+        hover: Vec::new(),
         label: "learned subtasks".into(),
         points: points.clone(),
         style: Style::Points,
@@ -247,6 +252,7 @@ pub(super) fn learning_times(analysis: &StudyAnalysis) -> Result<String> {
             (lo.min(p.0), hi.max(p.0))
         });
         series.push(Series {
+            hover: Vec::new(),
             label: "slope −1 (theory)".into(),
             points: [lo, hi].map(|x| (x, (my - (x.ln() - mx)).exp())).to_vec(),
             style: Style::Reference,

@@ -10,8 +10,9 @@ use super::forecast::{Backtest, Verdict};
 use figures::distinct;
 use superscale_report::{Block, Result, Section, Table};
 
-fn figure(svg: String) -> Block {
+fn figure(id: &str, svg: String) -> Block {
     Block::Figure {
+        id: id.to_string(),
         svg,
         caption: String::new(),
     }
@@ -85,7 +86,7 @@ fn exponents(runs: &[QuantaRun], analysis: &StudyAnalysis, window: [f64; 2]) -> 
     ));
     section.push(table(
         &[
-            "alpha",
+            "α",
             "exponent",
             "value ± SE",
             "95% bootstrap CI",
@@ -95,9 +96,12 @@ fn exponents(runs: &[QuantaRun], analysis: &StudyAnalysis, window: [f64; 2]) -> 
         ],
         rows,
     ));
-    section.push(figure(figures::aggregate_curves(runs, analysis, window)?));
+    section.push(figure(
+        "loss-curves",
+        figures::aggregate_curves(runs, analysis, window)?,
+    ));
     if let Some(svg) = figures::parameter_curve(runs, analysis)? {
-        section.push(figure(svg));
+        section.push(figure("loss-vs-parameters", svg));
     }
     Ok(section)
 }
@@ -146,7 +150,7 @@ fn emergence(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Result<Section> {
             "run",
             "width",
             "D",
-            "alpha",
+            "α",
             "replicate",
             "learned",
             "single-drop",
@@ -156,10 +160,10 @@ fn emergence(runs: &[QuantaRun], analysis: &StudyAnalysis) -> Result<Section> {
     ));
     if let Some(widest) = runs.iter().max_by_key(|r| r.plan.train.width) {
         if let Some(svg) = figures::heat_map(widest)? {
-            section.push(figure(svg));
+            section.push(figure("subtask-losses", svg));
         }
     }
-    section.push(figure(figures::learning_times(analysis)?));
+    section.push(figure("learning-times", figures::learning_times(analysis)?));
     Ok(section)
 }
 
@@ -195,7 +199,7 @@ fn backtest_blocks(backtest: &Backtest) -> Result<Vec<Block>> {
         aggregate,
     ));
     if let Some(svg) = forecast_figure::aggregate_forecast(backtest)? {
-        blocks.push(figure(svg));
+        blocks.push(figure("aggregate-forecast", svg));
     }
     let tasks = backtest
         .tasks
@@ -227,7 +231,7 @@ fn backtest_blocks(backtest: &Backtest) -> Result<Vec<Block>> {
         tasks,
     ));
     if let Some(svg) = figures::forecast_outcome(backtest)? {
-        blocks.push(figure(svg));
+        blocks.push(figure("forecast-outcome", svg));
     }
     Ok(blocks)
 }

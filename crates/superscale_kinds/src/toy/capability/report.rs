@@ -104,6 +104,7 @@ fn count_plot(regimes: &[Regime]) -> Result<String> {
 fn order_plot(regimes: &[Regime]) -> Result<String> {
     let (y0, y1) = width_range(regimes);
     let mut series = vec![Series {
+        hover: Vec::new(),
         label: "m = i + 1".into(),
         points: vec![(y0, y0), (y1, y1)],
         style: Style::Reference,
@@ -111,6 +112,7 @@ fn order_plot(regimes: &[Regime]) -> Result<String> {
     }];
     for (k, regime) in regimes.iter().enumerate() {
         series.push(Series {
+            hover: Vec::new(),
             label: regime.label.clone(),
             // Regimes are nudged apart vertically so coinciding points stay visible.
             points: regime
@@ -261,8 +263,9 @@ fn slope_text(slope: Option<Slope>) -> String {
     })
 }
 
-fn figure_block(svg: String) -> Block {
+fn figure_block(id: &str, svg: String) -> Block {
     Block::Figure {
+        id: id.to_string(),
         svg,
         caption: String::new(),
     }
@@ -314,8 +317,8 @@ pub(crate) fn sections(regimes: &[Regime]) -> Result<Vec<Section>> {
         section.push(Block::Note("No finished run to measure.".into()));
         return Ok(vec![section]);
     }
-    section.push(figure_block(count_plot(regimes)?));
-    section.push(figure_block(order_plot(regimes)?));
+    section.push(figure_block("capability-count", count_plot(regimes)?));
+    section.push(figure_block("capability-order", order_plot(regimes)?));
     let mut out = vec![section];
     for regime in regimes {
         let s = &regime.sweep;
@@ -331,9 +334,9 @@ pub(crate) fn sections(regimes: &[Regime]) -> Result<Vec<Section>> {
         )));
         part.push(Block::Table(width_table(regime)));
         if let Some(svg) = heat_map(regime)? {
-            part.push(figure_block(svg));
+            part.push(figure_block("", svg));
         }
-        part.push(figure_block(feature_curves(regime)?));
+        part.push(figure_block("", feature_curves(regime)?));
         out.push(part);
     }
     Ok(out)

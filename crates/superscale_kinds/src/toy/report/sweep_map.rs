@@ -6,14 +6,16 @@
 //! sparsity packs more features into superposition. Hovering a cell shows its D*, held-out loss
 //! and run id.
 
+use super::notation;
 use super::tms::significant;
 use crate::toy::analysis::{anthropic, best_per_point};
 use crate::toy::execute::RunResult;
 use std::fmt::Write;
+use superscale_spec::ModelSpec;
 
 /// The heat map, or an empty string when the study is not a two-axis Anthropic sweep with
 /// numeric axes and one measured geometry per point.
-pub(crate) fn figure(results: &[RunResult]) -> String {
+pub(crate) fn figure(results: &[RunResult], model: &ModelSpec) -> String {
     let best = best_per_point(results);
     let Some(first) = best.first() else {
         return String::new();
@@ -21,7 +23,15 @@ pub(crate) fn figure(results: &[RunResult]) -> String {
     if first.point.axes.len() != 2 {
         return String::new();
     }
-    let names = (first.point.axes[0].0.clone(), first.point.axes[1].0.clone());
+    let axes = (first.point.axes[0].0.clone(), first.point.axes[1].0.clone());
+    let names = (
+        notation::axis_title(&axes.0, model),
+        notation::axis_title(&axes.1, model),
+    );
+    let symbols = (
+        notation::symbol(&axes.0, model).to_string(),
+        notation::symbol(&axes.1, model).to_string(),
+    );
     let mut cells = Vec::with_capacity(best.len());
     for result in &best {
         let (Some(spec), Some(geometry)) = (anthropic(result), result.geometry.as_ref()) else {
@@ -67,9 +77,9 @@ pub(crate) fn figure(results: &[RunResult]) -> String {
             left + column * cell,
             top + row * cell,
             shade(value / top_value),
-            names.1,
+            symbols.1,
             significant(*x),
-            names.0,
+            symbols.0,
             significant(*y),
             value,
             1.0 / value,

@@ -3,19 +3,26 @@
 //! phase diagram, the 2-D feature vectors of m = 2 models, and D* against 1/(1 − S) with the
 //! histogram of the feature dimensionalities D_i. Each figure appears only for studies it fits.
 
+use super::plan::{
+    Plan, DIMENSIONS_PER_FEATURE, FEATURE_DIMENSIONALITY, FEATURE_VECTORS, NEED_WEIGHTS,
+    PHASE_DIAGRAM,
+};
 use crate::toy::analysis::{anthropic, best_per_point, dimensionality, Phase};
 use crate::toy::execute::RunResult;
 use std::fmt::Write;
-use superscale_report::chart::{xy_chart, Scale, Series, Style};
+use superscale_report::chart::{number, xy_chart, Scale, Series, Style};
+use superscale_report::palette::{color, hex, shade};
 use superscale_report::{Block, Result};
 use superscale_spec::AnthropicSpec;
 
-fn phase_color(phase: Phase) -> &'static str {
+/// The colours of the phases: the palette's sky blue, orange and bluish green (after the
+/// colours of the sweep groups, which take the first), grey for neither.
+fn phase_color(phase: Phase) -> String {
     match phase {
-        Phase::NotRepresented => "#9ecae1",
-        Phase::ExtraGetsDimension => "#fdae6b",
-        Phase::Antipodal => "#a1d99b",
-        Phase::Neither => "#dddddd",
+        Phase::NotRepresented => hex(color(5)),
+        Phase::ExtraGetsDimension => hex(color(3)),
+        Phase::Antipodal => hex(color(2)),
+        Phase::Neither => "#dddddd".into(),
     }
 }
 
@@ -28,47 +35,45 @@ fn phase_label(phase: Phase) -> &'static str {
     }
 }
 
-/// All TMS figures that fit the study (none when none does).
-pub(crate) fn figures(results: &[RunResult]) -> Result<Vec<Block>> {
+fn figure(id: &str, svg: String) -> Block {
+    Block::Figure {
+        id: id.to_string(),
+        svg,
+        caption: String::new(),
+    }
+}
+
+/// The TMS figures of the plan (the phase diagram, feature vectors, D* and D_i): a note in
+/// place of those that need W when the study did not keep it.
+pub(crate) fn figures(results: &[RunResult], plan: &Plan) -> Result<Vec<Block>> {
     let best = best_per_point(results);
     let Some(first) = best.first().and_then(|r| anthropic(r)) else {
         return Ok(Vec::new());
     };
-    let shape = (first.n_features, first.n_hidden);
-    if best
-        .iter()
-        .any(|r| anthropic(r).map(|s| (s.n_features, s.n_hidden)) != Some(shape))
-    {
-        return Ok(Vec::new());
-    }
-    let drawable = shape == (2, 1) || shape.1 == 2 || shape.0 > 2 * shape.1;
-    // The store keeps measurements, not W; W comes back only from `--save-weights` files.
-    if best.iter().any(|r| r.weights.len() != shape.0 * shape.1) {
-        return Ok(if drawable {
-            vec![Block::Note(
-                "The toy-model geometry figures need each run's W: run the study with \
-                 --save-weights."
-                    .into(),
-            )]
-        } else {
-            Vec::new()
-        });
-    }
+    let size = first.n_features * first.n_hidden;
+    // The store keeps measurements, not W; W comes back only when the study kept it.
+    let have_weights = best.iter().all(|r| r.weights.len() == size);
     let mut out = Vec::new();
-    if shape == (2, 1) {
-        out.push(Block::Figure {
-            svg: phase_diagram(&best),
-            caption: String::new(),
-        });
+    let mut missing = Vec::new();
+    for &name in &plan.figures {
+        if NEED_WEIGHTS.contains(&name) && !have_weights {
+            missing.push(name);
+            continue;
+        }
+        match name {
+            PHASE_DIAGRAM => out.push(figure(name, phase_diagram(&best))),
+            FEATURE_VECTORS => out.push(figure(name, feature_vectors(&best))),
+            DIMENSIONS_PER_FEATURE => out.push(figure(name, dimensions_figure(&best)?)),
+            FEATURE_DIMENSIONALITY => out.push(figure(name, dimensionality_figure(&best)?)),
+            _ => {}
+        }
     }
-    if shape.1 == 2 {
-        out.push(Block::Figure {
-            svg: feature_vectors(&best),
-            caption: String::new(),
-        });
-    }
-    if shape.0 > 2 * shape.1 {
-        out.extend(dimensionality_figures(&best)?);
+    if !missing.is_empty() {
+        out.push(Block::Note(format!(
+            "The figures {} draw each run's W, which this study did not keep: set \
+             `weights = true` in its [record] table (or run it with --save-weights).",
+            missing.join(", ")
+        )));
     }
     Ok(out)
 }
@@ -91,7 +96,7 @@ fn phase_diagram(best: &[&RunResult]) -> String {
         let (x, y) = (extra_probability(spec), extra_importance(spec));
         xs.push(x);
         ys.push(y);
-        cells.push((x, y, Phase::classify(r.weights[0], r.weights[1])));
+        cells.push((x, y, Phase::classify(r.weights[0], r.weights[1]), *r));
     }
     for v in [&mut xs, &mut ys] {
         v.sort_by(f64::total_cmp);
@@ -104,16 +109,22 @@ fn phase_diagram(best: &[&RunResult]) -> String {
     );
     let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"11\">");
     let _ = write!(svg, "<text x=\"{left}\" y=\"20\" font-size=\"15\">Phase diagram, n = 2, m = 1 (best of the replicates per cell)</text>");
-    for (x, y, phase) in &cells {
+    for (x, y, phase, r) in &cells {
         let column = xs.iter().position(|v| v == x).unwrap_or(0) as f64;
         let row = (ys.len() - 1 - ys.iter().position(|v| v == y).unwrap_or(0)) as f64;
         let _ = write!(
             svg,
-            "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"{}\" stroke=\"white\"><title>1−S = {x}, importance {y}: {}</title></rect>",
+            "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"{}\" stroke=\"white\"><title>1 − S = {}, r = {}: {}, W = ({:.3}, {:.3}); run {} (replicate {})</title></rect>",
             left + column * cell,
             top + row * cell,
             phase_color(*phase),
-            phase_label(*phase)
+            number(*x),
+            number(*y),
+            phase_label(*phase),
+            r.weights[0],
+            r.weights[1],
+            r.point.run_id,
+            r.point.replicate
         );
     }
     for (k, x) in xs.iter().enumerate() {
@@ -138,12 +149,13 @@ fn phase_diagram(best: &[&RunResult]) -> String {
     let _ = write!(
         svg,
         "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">density 1 − S (both features)</text>\
-         <text x=\"14\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {2})\">relative importance of the extra feature</text>",
+         <text x=\"14\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {2})\">relative importance r of the extra feature</text>",
         left + cell * xs.len() as f64 / 2.0,
         top + cell * ys.len() as f64 + 64.0,
         top + cell * ys.len() as f64 / 2.0
     );
     let legend_x = left + cell * xs.len() as f64 + 16.0;
+    svg += "<g class=\"legend\">";
     for (k, phase) in [
         Phase::NotRepresented,
         Phase::ExtraGetsDimension,
@@ -154,14 +166,14 @@ fn phase_diagram(best: &[&RunResult]) -> String {
     .enumerate()
     {
         let y = top + 20.0 * k as f64;
-        let _ = write!(svg, "<rect x=\"{legend_x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>", phase_color(*phase), legend_x + 20.0, y + 11.0, phase_label(*phase));
+        let _ = write!(svg, "<g class=\"entry\"><rect x=\"{legend_x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text></g>", phase_color(*phase), legend_x + 20.0, y + 11.0, phase_label(*phase));
     }
-    svg + "</svg>"
+    svg + "</g></svg>"
 }
 
 /// `value` with 4 significant digits and no trailing zeros (axis labels).
 pub(crate) fn significant(value: f64) -> String {
-    format!("{}", format!("{value:.3e}").parse::<f64>().unwrap_or(value))
+    number(value)
 }
 
 /// The 2-D feature vectors W_i (rows of W) of each sweep point's best replicate.
@@ -176,70 +188,101 @@ fn feature_vectors(best: &[&RunResult]) -> String {
             40.0 + size / 2.0,
             size * 0.4,
         );
+        // The panel's hover text names its run; a vector's own names the vector.
         let _ = write!(
             svg,
-            "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"{scale}\" fill=\"none\" stroke=\"#ddd\"/>"
+            "<g><title>1 − S = {}: run {} (replicate {}), held-out L = {}</title>\
+             <circle cx=\"{cx}\" cy=\"{cy}\" r=\"{scale}\" fill=\"none\" stroke=\"#ddd\"/>",
+            number(spec.feature_probability),
+            r.point.run_id,
+            r.point.replicate,
+            number(r.loss_heldout)
         );
         let n = spec.n_features;
         for i in 0..n {
             let (a, b) = (f64::from(r.weights[2 * i]), f64::from(r.weights[2 * i + 1]));
-            let shade = 40 + (180 * i) / n.max(1);
+            // The palette's sequential blue: darkest for the most important feature.
+            let tone = hex(shade(1.0 - 0.7 * i as f64 / n.max(1) as f64));
             let _ = write!(
                 svg,
-                "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{}\" y2=\"{}\" stroke=\"rgb({shade},{shade},{})\" stroke-width=\"2.5\"><title>W_{i} = ({a:.3}, {b:.3})</title></line>",
+                "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{}\" y2=\"{}\" stroke=\"{tone}\" stroke-width=\"2.5\"><title>W_{i} = ({a:.3}, {b:.3})</title></line>",
                 cx + scale * a,
                 cy - scale * b,
-                255 - shade / 2
             );
         }
         let _ = write!(
             svg,
-            "<text x=\"{}\" y=\"{}\">1 − S = {}</text>",
+            "<text x=\"{}\" y=\"{}\">1 − S = {}</text></g>",
             cx - 40.0,
             50.0 + size,
-            spec.feature_probability
+            number(spec.feature_probability)
         );
     }
     svg + "</svg>"
 }
 
-/// D* against 1/(1 − S), and the D_i histogram over the levels with D* < 0.95 (C9).
-fn dimensionality_figures(best: &[&RunResult]) -> Result<Vec<Block>> {
-    let (points, pooled) = dimensionality(best);
+/// D* against 1/(1 − S) over the sweep points (C9).
+fn dimensions_figure(best: &[&RunResult]) -> Result<String> {
+    let (points, _) = dimensionality(best);
+    let mut ordered: Vec<&&RunResult> = best.iter().filter(|r| r.geometry.is_some()).collect();
+    ordered.sort_by(|a, b| {
+        let p = |r: &RunResult| anthropic(r).map_or(0.0, |s| 1.0 / s.feature_probability);
+        p(a).total_cmp(&p(b))
+    });
+    let hover = ordered
+        .iter()
+        .map(|r| {
+            format!(
+                "D* = {}; run {} (replicate {})",
+                number(
+                    r.geometry
+                        .as_ref()
+                        .map_or(f64::NAN, |g| g.dimensions_per_feature)
+                ),
+                r.point.run_id,
+                r.point.replicate
+            )
+        })
+        .collect();
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), (x, _)| {
+            (lo.min(*x), hi.max(*x))
+        });
     let series = [
         Series {
-            label: "D* = m/‖W‖²_F".into(),
+            label: "D* = m/‖W‖²_F (best replicate per level)".into(),
             points,
             style: Style::Line,
             color: 0,
+            hover,
         },
         Series {
             label: "1/2 (antipodal pairs)".into(),
-            points: vec![(1.0, 0.5), (20.0, 0.5)],
+            points: vec![(lo.min(1.0), 0.5), (hi.max(1.0), 0.5)],
             style: Style::Reference,
-            color: 1,
+            ..Series::default()
         },
     ];
-    let figure = |svg| Block::Figure {
-        svg,
-        caption: String::new(),
-    };
-    Ok(vec![
-        figure(xy_chart(
-            "Dimensions per feature against 1/(1 − S)",
-            "1/(1 − S)",
-            "D*",
-            Scale::Linear,
-            &series,
-        )?),
-        figure(xy_chart(
-            "Feature dimensionality D_i ≥ 0.1, levels with D* < 0.95 (bins 0.005)",
-            "D_i",
-            "number of features",
-            Scale::Linear,
-            &dimensionality_histogram(&pooled),
-        )?),
-    ])
+    xy_chart(
+        "Dimensions per feature D* against 1/(1 − S)",
+        "1/(1 − S)",
+        "D*",
+        Scale::Linear,
+        &series,
+    )
+}
+
+/// The D_i histogram over the levels with D* < 0.95 (C9).
+fn dimensionality_figure(best: &[&RunResult]) -> Result<String> {
+    let (_, pooled) = dimensionality(best);
+    xy_chart(
+        "Feature dimensionality D_i ≥ 0.1, levels with D* < 0.95 (bins 0.005)",
+        "D_i",
+        "number of features",
+        Scale::Linear,
+        &dimensionality_histogram(&pooled),
+    )
 }
 
 /// The pooled D_i in fixed 0.005-wide bins over [0, 1] (C9's binning; the generic
@@ -268,23 +311,22 @@ fn dimensionality_histogram(pooled: &[f64]) -> Vec<Series> {
             .collect(),
         style: Style::Line,
         color: 0,
+        hover: Vec::new(),
     }];
-    for (k, (value, label)) in [
-        (1.0, "1"),
-        (0.75, "3/4"),
-        (2.0 / 3.0, "2/3"),
-        (0.5, "1/2"),
-        (0.4, "2/5"),
-        (0.375, "3/8"),
-    ]
-    .into_iter()
-    .enumerate()
+    // One legend entry for the six marks: they are one kind of thing.
+    for (k, value) in [1.0, 0.75, 2.0 / 3.0, 0.5, 0.4, 0.375]
+        .into_iter()
+        .enumerate()
     {
         series.push(Series {
-            label: format!("D = {label}"),
+            label: if k == 0 {
+                "tegum fractions 1, 3/4, 2/3, 1/2, 2/5, 3/8".into()
+            } else {
+                String::new()
+            },
             points: vec![(value, 0.0), (value, tallest)],
             style: Style::Reference,
-            color: k + 1,
+            ..Series::default()
         });
     }
     series

@@ -114,6 +114,7 @@ pub fn section(result: &Universality) -> Result<Section> {
                 .into(),
         ))
         .with(Block::Figure {
+            id: "universality".into(),
             svg: universality_svg(result)?,
             caption: String::new(),
         })

@@ -83,6 +83,9 @@ fn c3_reduced_abrupt_learning_in_order_of_frequency() {
     let (pooled, per_seed) = pooled_emergence(&task, &config, &[0, 1, 2]);
     let summary = summarize_emergence(&pooled).unwrap();
     eprintln!("pooled: {summary:?}");
+    for (seed, fit) in &per_seed {
+        eprintln!("seed: {seed:?}, {fit:?}");
+    }
     assert!(
         summary.n_learned >= 20,
         "too few learned subtasks to judge: {summary:?}"

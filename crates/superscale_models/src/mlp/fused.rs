@@ -256,12 +256,49 @@ fn hidden_row<T: Real>(tables: &Tables<T>, task: usize, offsets: &[usize], hidde
         let sum = accumulate::<T, L, S>(Some(&base[column..]), table, column, offsets.len(), |i| {
             offsets[i]
         });
-        hidden[column..column + L].copy_from_slice(&sum);
-    });
-    for h in hidden.iter_mut() {
-        if *h < T::ZERO {
-            *h = T::ZERO;
+        let out = &mut hidden[column..column + L];
+        for i in 0..L {
+            out[i] = if sum[i] < T::ZERO { T::ZERO } else { sum[i] };
         }
+    });
+}
+
+/// out[i] += values[i]·scale over slices of equal length, in blocks of LANES (the
+/// compiler then vectorises without masked tail stores, which are slow on some cores).
+#[inline(always)]
+fn add_scaled<T: Real>(out: &mut [T], values: &[T], scale: T) {
+    let mut out_blocks = out.chunks_exact_mut(LANES);
+    let mut value_blocks = values.chunks_exact(LANES);
+    for (o, v) in (&mut out_blocks).zip(&mut value_blocks) {
+        for i in 0..LANES {
+            o[i] = o[i] + scale * v[i];
+        }
+    }
+    for (o, &v) in out_blocks
+        .into_remainder()
+        .iter_mut()
+        .zip(value_blocks.remainder())
+    {
+        *o = *o + scale * v;
+    }
+}
+
+/// out[i] += values[i], in blocks of LANES.
+#[inline(always)]
+fn add<T: Real>(out: &mut [T], values: &[T]) {
+    let mut out_blocks = out.chunks_exact_mut(LANES);
+    let mut value_blocks = values.chunks_exact(LANES);
+    for (o, v) in (&mut out_blocks).zip(&mut value_blocks) {
+        for i in 0..LANES {
+            o[i] = o[i] + v[i];
+        }
+    }
+    for (o, &v) in out_blocks
+        .into_remainder()
+        .iter_mut()
+        .zip(value_blocks.remainder())
+    {
+        *o = *o + v;
     }
 }
 
@@ -489,21 +526,22 @@ fn gradient_rows<T: Real>(
         for (k, &d) in delta.iter().enumerate() {
             output_bias_gradient[k] += d;
             let out = &mut chunk.output_gradient[k * stride..(k + 1) * stride];
-            for (g, &h) in out.iter_mut().zip(&chunk.hidden) {
-                *g = *g + d * h;
-            }
+            add_scaled(out, &chunk.hidden, d);
         }
         let delta_row = &mut chunk.delta_hidden[row * stride..(row + 1) * stride];
         delta_row.fill(T::ZERO);
         for (k, &d) in delta.iter().enumerate() {
             let weights = &tables.output_rows[k * stride..(k + 1) * stride];
-            for (out, &w) in delta_row.iter_mut().zip(weights) {
-                *out = *out + d * w;
-            }
+            add_scaled(delta_row, weights, d);
         }
-        for (out, &h) in delta_row.iter_mut().zip(&chunk.hidden) {
-            if h <= T::ZERO {
-                *out = T::ZERO;
+        for (block, hidden) in delta_row
+            .chunks_exact_mut(LANES)
+            .zip(chunk.hidden.chunks_exact(LANES))
+        {
+            for i in 0..LANES {
+                if hidden[i] <= T::ZERO {
+                    block[i] = T::ZERO;
+                }
             }
         }
         // The one-hot part: dW₀[t] += dh, into the touched task rows only.
@@ -513,9 +551,7 @@ fn gradient_rows<T: Real>(
             chunk.touched.push(task as u32);
             task_gradient.copy_from_slice(&delta_row[..width]);
         } else {
-            for (g, &d) in task_gradient.iter_mut().zip(&delta_row[..width]) {
-                *g = *g + d;
-            }
+            add(task_gradient, &delta_row[..width]);
         }
     }
     bits_gradient(

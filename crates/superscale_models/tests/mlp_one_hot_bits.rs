@@ -36,7 +36,7 @@ fn batch(
     let mut task = 0u32;
     let mut labels = Vec::new();
     for _ in 0..rows {
-        if stream.next() % 3 == 0 {
+        if stream.next().is_multiple_of(3) {
             task = (stream.next() % one_hot as u64) as u32;
         }
         for (index, word) in words.iter_mut().enumerate() {

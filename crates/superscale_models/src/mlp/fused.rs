@@ -23,6 +23,10 @@
 //! AVX2 instantiation gives the same bits as the baseline one (tested), and the sums run in
 //! an order fixed by the data alone, never by the thread count.
 
+// The kernels take every buffer explicitly (tables, scratch, outputs) so they never
+// allocate, as in `superscale_kernels`: more than clippy's seven arguments by design.
+#![allow(clippy::too_many_arguments)]
+
 use crate::mlp::architecture::Mlp;
 use crate::mlp::input::{OneHotBits, RowOutcome};
 use crate::mlp::pass::{softmax_row, MAX_STACK_CLASSES};
@@ -190,7 +194,7 @@ fn accumulate<T: Real, const L: usize, const S: usize>(
             let start = offset_of(index + set) + column;
             let row = &table[start..start + L];
             for i in 0..L {
-                acc[i] = acc[i] + row[i];
+                acc[i] += row[i];
             }
         }
         index += S;
@@ -199,13 +203,13 @@ fn accumulate<T: Real, const L: usize, const S: usize>(
         let start = offset_of(whole + set) + column;
         let row = &table[start..start + L];
         for i in 0..L {
-            acc[i] = acc[i] + row[i];
+            acc[i] += row[i];
         }
     }
     let mut total = sets[0];
     for acc in &sets[1..] {
         for i in 0..L {
-            total[i] = total[i] + acc[i];
+            total[i] += acc[i];
         }
     }
     total
@@ -271,7 +275,7 @@ fn add_scaled<T: Real>(out: &mut [T], values: &[T], scale: T) {
     let mut value_blocks = values.chunks_exact(LANES);
     for (o, v) in (&mut out_blocks).zip(&mut value_blocks) {
         for i in 0..LANES {
-            o[i] = o[i] + scale * v[i];
+            o[i] += scale * v[i];
         }
     }
     for (o, &v) in out_blocks
@@ -279,7 +283,7 @@ fn add_scaled<T: Real>(out: &mut [T], values: &[T], scale: T) {
         .iter_mut()
         .zip(value_blocks.remainder())
     {
-        *o = *o + scale * v;
+        *o += scale * v;
     }
 }
 
@@ -290,7 +294,7 @@ fn add<T: Real>(out: &mut [T], values: &[T]) {
     let mut value_blocks = values.chunks_exact(LANES);
     for (o, v) in (&mut out_blocks).zip(&mut value_blocks) {
         for i in 0..LANES {
-            o[i] = o[i] + v[i];
+            o[i] += v[i];
         }
     }
     for (o, &v) in out_blocks
@@ -298,7 +302,7 @@ fn add<T: Real>(out: &mut [T], values: &[T]) {
         .iter_mut()
         .zip(value_blocks.remainder())
     {
-        *o = *o + v;
+        *o += v;
     }
 }
 
@@ -309,7 +313,7 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     let mut lanes = [T::ZERO; LANES];
     for (a, b) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
         for i in 0..LANES {
-            lanes[i] = lanes[i] + a[i] * b[i];
+            lanes[i] += a[i] * b[i];
         }
     }
     ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
@@ -570,7 +574,7 @@ fn gradient_rows<T: Real>(
     for &task in &chunk.touched {
         let row = &before[weights0 + task as usize * width..][..width];
         for (g, &d) in bias_gradient.iter_mut().zip(row) {
-            *g = *g + d;
+            *g += d;
         }
     }
     let output_weights = mlp.weight_range(1).start;
@@ -656,7 +660,7 @@ fn bits_block<T: Real, const L: usize, const S: usize>(
             for (pattern, bucket) in buckets.iter().enumerate() {
                 if pattern >> lowest & 1 == 1 {
                     for i in 0..L {
-                        acc[i] = acc[i] + bucket[i];
+                        acc[i] += bucket[i];
                     }
                 }
             }

@@ -5,6 +5,8 @@
 # then runs bench/torch_step.py; extra arguments are passed through, e.g.
 #   bash bench/run_torch.sh --widths 10,25,100 --threads 1,2 --steps 50 --forms authors,sparse
 #   bash bench/run_torch.sh check     # the sparse sampler draws the authors' distribution
+#   bash bench/run_torch.sh quanta --widths 50,300 --threads 1,2   # the quantization model's
+#       step (bench/torch_quanta_step.py; BENCHMARKS.md "The quantization model's step")
 # The PyPI torch wheel for Linux x86_64 pulls CUDA libraries (several GB); only the CPU is used.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,5 +21,9 @@ fi
 if [ "${1:-}" = "check" ]; then
     shift
     exec "$venv/bin/python" "$here/torch_step_check.py" "$@"
+fi
+if [ "${1:-}" = "quanta" ]; then
+    shift
+    exec "$venv/bin/python" "$here/torch_quanta_step.py" "$@"
 fi
 exec "$venv/bin/python" "$here/torch_step.py" "$@"

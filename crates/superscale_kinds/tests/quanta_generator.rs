@@ -4,8 +4,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::Value;
 use superscale_kinds::quanta::{
-    test_sizes, train_run, zipf_frequencies, Batch, MultitaskParity, TaskConfig, TestSets,
-    TrainConfig,
+    test_sizes, train_run, zipf_frequencies, MultitaskParity, TaskConfig, TestSets, TrainConfig,
 };
 use superscale_models::mlp::{evaluate, Input, RowOutcome, Workspace};
 
@@ -99,12 +98,13 @@ fn c2_shapes_labels_and_untrained_loss() {
     }
     // Labels are the parity of the subset's bits, read back from the sparse row.
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
-    let (mut batch, mut counts) = (Batch::new(600), Vec::new());
+    let (mut batch, mut counts) = (task.new_batch(), Vec::new());
     task.fill_batch(&mut rng, 20_000, &mut counts, &mut batch);
     assert_eq!(batch.len(), 20_000);
     assert_eq!(counts.iter().sum::<usize>(), 20_000);
+    let mut columns = Vec::new();
     for row in 0..batch.len() {
-        let (columns, _) = batch.input.row(row);
+        batch.input.row_columns(row, &mut columns);
         let task_id = batch.tasks[row];
         assert_eq!(
             columns[0], task_id,
@@ -125,7 +125,7 @@ fn c2_shapes_labels_and_untrained_loss() {
         }
     }
     // Bits are fair coins: about n/2 of 100 set per row (±1 % over 2e6 bits).
-    let ones = batch.input.entries() - batch.len();
+    let ones = batch.input.to_sparse().entries() - batch.len();
     assert!((ones as f64 / (batch.len() * 100) as f64 - 0.5).abs() < 0.01);
     // Untrained loss ≈ ln 2 nats ± 0.02 (§3 C2) for the paper's width.
     let config = TrainConfig {
@@ -146,7 +146,7 @@ fn c2_shapes_labels_and_untrained_loss() {
     evaluate(
         &mlp,
         &params,
-        Input::Sparse(&batch.input),
+        Input::OneHotBits(&batch.input),
         &batch.labels,
         &mut outcomes,
         &mut Workspace::new(&mlp),

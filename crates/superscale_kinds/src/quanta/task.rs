@@ -13,7 +13,7 @@ use super::error::{invalid, Error, Result};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
-use superscale_models::mlp::SparseRows;
+use superscale_models::mlp::OneHotBits;
 
 /// The task family (the `[task]` table of an experiment spec).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,11 +96,12 @@ pub fn derive_seed(seed: u64, stream: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A batch of samples: sparse inputs (one-hot task ⊕ bits), labels and task ids.
+/// A batch of samples: inputs (one-hot task ⊕ bits, stored as the task index and the bit
+/// words of each row), labels and task ids.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Batch {
-    /// rows × (n_tasks + n_bits), values 1
-    pub input: SparseRows,
+    /// rows × (n_tasks + n_bits), values 0 or 1
+    pub input: OneHotBits,
     /// parity labels
     pub labels: Vec<u32>,
     /// task of each row
@@ -108,19 +109,17 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// An empty batch for inputs of `input_dim` columns.
-    pub fn new(input_dim: usize) -> Self {
+    /// An empty batch for inputs of `n_tasks` one-hot columns and `n_bits` bits.
+    pub fn new(n_tasks: usize, n_bits: usize) -> Self {
         Self {
-            input: SparseRows::with_capacity(0, input_dim, 0),
+            input: OneHotBits::new(n_tasks, n_bits),
             ..Self::default()
         }
     }
 
     /// Empties the batch, keeping its capacity.
     pub fn clear(&mut self) {
-        self.input.row_offsets.truncate(1);
-        self.input.columns.clear();
-        self.input.values.clear();
+        self.input.clear();
         self.labels.clear();
         self.tasks.clear();
     }
@@ -137,10 +136,7 @@ impl Batch {
 
     /// Appends row `row` of `other`.
     pub fn push_row_of(&mut self, other: &Batch, row: usize) {
-        let (columns, values) = other.input.row(row);
-        self.input.columns.extend_from_slice(columns);
-        self.input.values.extend_from_slice(values);
-        self.input.row_offsets.push(self.input.columns.len() as u32);
+        self.input.push_row_of(&other.input, row);
         self.labels.push(other.labels[row]);
         self.tasks.push(other.tasks[row]);
     }
@@ -151,6 +147,8 @@ impl Batch {
 pub struct MultitaskParity {
     config: TaskConfig,
     subsets: Vec<Vec<u32>>,
+    /// each subset as bit words (⌈n_bits/64⌉ per task), for the parity by popcount
+    subset_words: Vec<u64>,
     frequencies: Vec<f64>,
     cumulative: Vec<f64>,
 }
@@ -200,9 +198,17 @@ impl MultitaskParity {
                 running
             })
             .collect();
+        let per_task = config.n_bits.div_ceil(64);
+        let mut subset_words = vec![0u64; config.n_tasks * per_task];
+        for (words, subset) in subset_words.chunks_exact_mut(per_task).zip(&subsets) {
+            for &bit in subset {
+                words[bit as usize / 64] |= 1 << (bit % 64);
+            }
+        }
         Ok(Self {
             config: config.clone(),
             subsets,
+            subset_words,
             frequencies,
             cumulative,
         })
@@ -216,6 +222,11 @@ impl MultitaskParity {
     /// n_tasks + n_bits.
     pub fn input_dim(&self) -> usize {
         self.config.n_tasks + self.config.n_bits
+    }
+
+    /// An empty batch of this task family's shape.
+    pub fn new_batch(&self) -> Batch {
+        Batch::new(self.config.n_tasks, self.config.n_bits)
     }
 
     /// The sorted subset S_t of every task.
@@ -246,33 +257,26 @@ impl MultitaskParity {
     }
 
     /// Appends one fresh sample of `task`: uniform bits, label = parity of S_t.
+    ///
+    /// Bit b is bit b % 64 of the (b / 64)-th 64-bit draw, the last draw masked to the
+    /// n_bits % 64 low bits: the draws fill the batch's bit words directly, and the label is
+    /// the popcount parity of the words masked by S_t.
     pub fn push_sample(&self, task: usize, rng: &mut impl Rng, batch: &mut Batch) {
-        let n_tasks = self.config.n_tasks as u32;
-        batch.input.columns.push(task as u32);
-        batch.input.values.push(1.0);
-        let mut parity = 0u32;
-        let subset = &self.subsets[task];
-        let mut next_in_subset = 0;
-        let mut word = 0u64;
-        for bit in 0..self.config.n_bits as u32 {
-            if bit % 64 == 0 {
-                word = rng.random::<u64>();
+        let n_bits = self.config.n_bits;
+        let per_task = n_bits.div_ceil(64);
+        let subset = &self.subset_words[task * per_task..(task + 1) * per_task];
+        batch.input.index.push(task as u32);
+        let mut ones = 0u32;
+        for (index, &mask) in subset.iter().enumerate() {
+            let mut word = rng.random::<u64>();
+            let valid = n_bits - 64 * index;
+            if valid < 64 {
+                word &= (1u64 << valid) - 1;
             }
-            let value = ((word >> (bit % 64)) & 1) as u32;
-            if next_in_subset < subset.len() && subset[next_in_subset] == bit {
-                parity ^= value;
-                next_in_subset += 1;
-            }
-            if value == 1 {
-                batch.input.columns.push(n_tasks + bit);
-                batch.input.values.push(1.0);
-            }
+            ones += (word & mask).count_ones();
+            batch.input.words.push(word);
         }
-        batch
-            .input
-            .row_offsets
-            .push(batch.input.columns.len() as u32);
-        batch.labels.push(parity);
+        batch.labels.push(ones % 2);
         batch.tasks.push(task as u32);
     }
 

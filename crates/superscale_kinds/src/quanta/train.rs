@@ -148,14 +148,14 @@ pub struct TestSets {
 impl TestSets {
     /// Draws both sets from `seed` (streams 2 and 3).
     pub fn new(task: &MultitaskParity, test_points: usize, per_task: usize, seed: u64) -> Self {
-        let mut weighted = Batch::new(task.input_dim());
+        let mut weighted = task.new_batch();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, 2));
         task.push_counts(
             &test_sizes(task.frequencies(), test_points),
             &mut rng,
             &mut weighted,
         );
-        let mut each = Batch::new(task.input_dim());
+        let mut each = task.new_batch();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, 3));
         task.push_counts(&vec![per_task; task.config().n_tasks], &mut rng, &mut each);
         Self {
@@ -306,7 +306,7 @@ pub fn train_network(
     let mut stream = match config.data {
         None => Stream::Fresh { counts: Vec::new() },
         Some(size) => {
-            let mut data = Batch::new(task.input_dim());
+            let mut data = task.new_batch();
             let mut data_rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, 5));
             let mut counts = Vec::new();
             task.fill_batch(&mut data_rng, size, &mut counts, &mut data);
@@ -331,7 +331,7 @@ pub fn train_network(
     };
     let mut weighted_outcomes = vec![RowOutcome::default(); tests.weighted.len()];
     let mut task_outcomes = vec![RowOutcome::default(); tests.per_task.len()];
-    let mut batch = Batch::new(task.input_dim());
+    let mut batch = task.new_batch();
     let mut step = 0u64;
     for &eval_step in &grid {
         while step < eval_step {
@@ -339,7 +339,7 @@ pub fn train_network(
             let loss = loss_and_gradient(
                 &mlp,
                 &params,
-                Input::Sparse(&batch.input),
+                Input::OneHotBits(&batch.input),
                 Targets::Labels(&batch.labels),
                 &mut gradient,
                 &mut workspace,
@@ -359,7 +359,7 @@ pub fn train_network(
         evaluate(
             &mlp,
             &params,
-            Input::Sparse(&tests.weighted.input),
+            Input::OneHotBits(&tests.weighted.input),
             &tests.weighted.labels,
             &mut weighted_outcomes,
             &mut workspace,
@@ -367,7 +367,7 @@ pub fn train_network(
         evaluate(
             &mlp,
             &params,
-            Input::Sparse(&tests.per_task.input),
+            Input::OneHotBits(&tests.per_task.input),
             &tests.per_task.labels,
             &mut task_outcomes,
             &mut workspace,

@@ -8,10 +8,12 @@
 
 use crate::mlp::architecture::Mlp;
 use crate::mlp::error::{check_length, Error, Result};
-use crate::mlp::input::{check_labels, Input, RowOutcome, Targets};
+use crate::mlp::fused::{self, Tables};
+use crate::mlp::input::{check_labels, Input, OneHotBits, RowOutcome, Targets};
 use crate::mlp::pass::{backward, forward, loss_delta, outcomes, ChunkScratch};
 use crate::mlp::real::Real;
 use rayon::prelude::*;
+use superscale_kernels::Simd;
 
 /// Rows per chunk by default: large enough for the GEMMs to run near peak, small enough
 /// that a batch of a few thousand rows still spreads over the cores.
@@ -30,6 +32,9 @@ pub struct Workspace<T> {
     layer_sizes: Vec<usize>,
     chunk_rows: usize,
     chunks: Vec<ChunkScratch<T>>,
+    /// the fused path's tables, rebuilt from the parameters by every call
+    tables: Tables<T>,
+    simd: Simd,
 }
 
 impl<T: Real> Workspace<T> {
@@ -47,7 +52,16 @@ impl<T: Real> Workspace<T> {
             chunks: (0..slots.max(1))
                 .map(|_| ChunkScratch::new(mlp, chunk_rows))
                 .collect(),
+            tables: Tables::default(),
+            simd: Simd::detect(),
         }
+    }
+
+    /// Runs the fused one-hot ⊕ bits kernels with `simd` (by default the best this CPU
+    /// has). They use no fused multiply-add, so every choice gives the same bits; this
+    /// exists to test that.
+    pub fn set_simd(&mut self, simd: Simd) {
+        self.simd = simd;
     }
 
     /// Rows per chunk.
@@ -92,6 +106,13 @@ pub fn loss_and_gradient<T: Real>(
     gradient.fill(T::ZERO);
     if total == 0 {
         return Ok(0.0);
+    }
+    if let (Input::OneHotBits(binary), Targets::Labels(labels)) = (&input, &targets) {
+        if fused::applies(mlp) {
+            let loss_sum =
+                fused_loss_and_gradient(mlp, params, binary, labels, gradient, workspace);
+            return Ok(loss_sum / total as f64);
+        }
     }
     let chunk_rows = workspace.chunk_rows;
     for scratch in &mut workspace.chunks {
@@ -150,6 +171,12 @@ pub fn evaluate<T: Real>(
     check_length("labels", total, labels.len())?;
     check_length("row outcomes", total, out.len())?;
     check_labels(labels, mlp.output_dim())?;
+    if let Input::OneHotBits(binary) = &input {
+        if fused::applies(mlp) {
+            fused_evaluate(mlp, params, binary, labels, out, workspace);
+            return Ok(());
+        }
+    }
     let chunk_rows = workspace.chunk_rows;
     let mut pass_start = 0;
     while pass_start < total {
@@ -189,6 +216,17 @@ pub fn forward_outputs<T: Real>(
     let total = input.checked_rows(mlp.input_dim())?;
     let classes = mlp.output_dim();
     check_length("outputs", total * classes, out.len())?;
+    if let Input::OneHotBits(binary) = &input {
+        if fused::applies(mlp) {
+            workspace.tables.build(mlp, params, binary);
+            let (tables, chunk_rows) = (&workspace.tables, workspace.chunk_rows);
+            let scratch = &mut workspace.chunks[0];
+            for (chunk, out) in out.chunks_mut(chunk_rows * classes).enumerate() {
+                fused::outputs_chunk(tables, binary, chunk * chunk_rows, &mut scratch.fused, out);
+            }
+            return Ok(());
+        }
+    }
     let chunk_rows = workspace.chunk_rows;
     let last = mlp.depth() - 1;
     let mut pass_start = 0;
@@ -208,4 +246,112 @@ pub fn forward_outputs<T: Real>(
         pass_start = pass_end;
     }
     Ok(())
+}
+
+/// Rows of W₀ summed per task in the fused path's ordered reduction.
+const REDUCE_ROWS: usize = 32;
+
+/// [`loss_and_gradient`] through the fused depth-2 kernels (`fused.rs`): the same chunks
+/// and passes, each chunk writing only the rows of W₀ it touches, reduced in chunk order.
+/// Returns the sum of the per-row losses; `gradient` must be zero on entry.
+fn fused_loss_and_gradient<T: Real>(
+    mlp: &Mlp,
+    params: &[T],
+    binary: &OneHotBits,
+    labels: &[u32],
+    gradient: &mut [T],
+    workspace: &mut Workspace<T>,
+) -> f64 {
+    let total = binary.rows();
+    workspace.tables.build(mlp, params, binary);
+    for scratch in &mut workspace.chunks {
+        scratch.gradient.resize(mlp.n_params(), T::ZERO);
+    }
+    let (chunk_rows, simd) = (workspace.chunk_rows, workspace.simd);
+    let width = mlp.layer_sizes()[1];
+    let first_layer = mlp.weight_range(0);
+    let mut loss_sum = 0.0;
+    let mut pass_start = 0;
+    while pass_start < total {
+        let n_chunks = workspace.pass_chunks(pass_start, total);
+        let tables = &workspace.tables;
+        workspace.chunks[..n_chunks]
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(chunk, scratch)| {
+                let start = pass_start + chunk * chunk_rows;
+                let rows = chunk_rows.min(total - start);
+                scratch.loss_sum = fused::gradient_chunk(
+                    simd,
+                    mlp,
+                    tables,
+                    binary,
+                    labels,
+                    start,
+                    rows,
+                    total,
+                    &mut scratch.fused,
+                    &mut scratch.gradient,
+                );
+            });
+        let chunks = &workspace.chunks[..n_chunks];
+        let (first, rest) = gradient.split_at_mut(first_layer.end);
+        // W₀: a task row only from the chunks that touched it, every bit row from all.
+        first
+            .par_chunks_mut(REDUCE_ROWS * width)
+            .enumerate()
+            .for_each(|(block, out)| {
+                for (offset, out_row) in out.chunks_exact_mut(width).enumerate() {
+                    let row = block * REDUCE_ROWS + offset;
+                    for scratch in chunks {
+                        if row < binary.one_hot && !scratch.fused.is_touched[row] {
+                            continue;
+                        }
+                        let part = &scratch.gradient[row * width..(row + 1) * width];
+                        for (g, &p) in out_row.iter_mut().zip(part) {
+                            *g += p;
+                        }
+                    }
+                }
+            });
+        // b₀, W₁, b₁: written by every chunk.
+        for scratch in chunks {
+            for (g, &p) in rest.iter_mut().zip(&scratch.gradient[first_layer.end..]) {
+                *g += p;
+            }
+        }
+        loss_sum += chunks.iter().map(|scratch| scratch.loss_sum).sum::<f64>();
+        pass_start += n_chunks * chunk_rows;
+    }
+    loss_sum
+}
+
+/// [`evaluate`] through the fused depth-2 forward.
+fn fused_evaluate<T: Real>(
+    mlp: &Mlp,
+    params: &[T],
+    binary: &OneHotBits,
+    labels: &[u32],
+    out: &mut [RowOutcome],
+    workspace: &mut Workspace<T>,
+) {
+    workspace.tables.build(mlp, params, binary);
+    let (tables, chunk_rows, simd) = (&workspace.tables, workspace.chunk_rows, workspace.simd);
+    let total = binary.rows();
+    let mut pass_start = 0;
+    while pass_start < total {
+        let n_chunks = (total - pass_start)
+            .min(chunk_rows * workspace.chunks.len())
+            .div_ceil(chunk_rows);
+        let pass_end = (pass_start + n_chunks * chunk_rows).min(total);
+        workspace.chunks[..n_chunks]
+            .par_iter_mut()
+            .zip(out[pass_start..pass_end].par_chunks_mut(chunk_rows))
+            .enumerate()
+            .for_each(|(chunk, (scratch, out))| {
+                let start = pass_start + chunk * chunk_rows;
+                fused::evaluate_chunk(simd, tables, binary, labels, start, &mut scratch.fused, out);
+            });
+        pass_start = pass_end;
+    }
 }

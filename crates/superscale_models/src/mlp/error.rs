@@ -42,6 +42,14 @@ pub enum Error {
         /// the first layer's input dimension
         input_dim: usize,
     },
+    /// A row of a one-hot ⊕ bits input is malformed.
+    #[error("one-hot ⊕ bits input row {row}: {reason}")]
+    OneHotBits {
+        /// the row of the batch
+        row: usize,
+        /// what is wrong with it
+        reason: String,
+    },
     /// The workspace was built for another architecture.
     #[error("workspace was built for layer sizes {workspace:?}, the model has {model:?}")]
     Workspace {

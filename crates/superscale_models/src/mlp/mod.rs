@@ -37,6 +37,7 @@
 mod architecture;
 mod batch;
 mod error;
+mod fused;
 mod input;
 mod optimizer;
 mod pass;
@@ -47,7 +48,7 @@ pub use batch::{
     evaluate, forward_outputs, loss_and_gradient, Workspace, DEFAULT_CHUNK_ROWS, DEFAULT_SLOTS,
 };
 pub use error::{Error, Result};
-pub use input::{Input, RowOutcome, Targets};
+pub use input::{Input, OneHotBits, RowOutcome, Targets};
 pub use optimizer::AdamW;
 pub use real::Real;
-pub use superscale_kernels::{AdamHyper, SparseRows};
+pub use superscale_kernels::{AdamHyper, Simd, SparseRows};

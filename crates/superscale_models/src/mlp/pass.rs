@@ -5,7 +5,8 @@
 
 use crate::mlp::architecture::Mlp;
 use crate::mlp::error::Result;
-use crate::mlp::input::{Input, RowOutcome, Targets};
+use crate::mlp::fused::FusedChunk;
+use crate::mlp::input::{Input, OneHotBits, RowOutcome, Targets};
 use crate::mlp::real::Real;
 use superscale_kernels::{matmul, MatMut, MatRef};
 
@@ -20,6 +21,8 @@ pub(crate) struct ChunkScratch<T> {
     pub(crate) gradient: Vec<T>,
     /// this chunk's sum of per-row losses
     pub(crate) loss_sum: f64,
+    /// scratch of the fused one-hot ⊕ bits path (sized on first use)
+    pub(crate) fused: FusedChunk<T>,
 }
 
 impl<T: Real> ChunkScratch<T> {
@@ -34,6 +37,7 @@ impl<T: Real> ChunkScratch<T> {
             delta_next: vec![T::ZERO; chunk_rows * mlp.widest_layer()],
             gradient: Vec::new(),
             loss_sum: 0.0,
+            fused: FusedChunk::default(),
         }
     }
 }
@@ -50,6 +54,19 @@ fn relu<T: Real>(values: &mut [T]) {
     for v in values {
         if *v < T::ZERO {
             *v = T::ZERO;
+        }
+    }
+}
+
+/// Calls `visit` with the column of every one of row `row`, in increasing order.
+#[inline]
+fn for_each_column(binary: &OneHotBits, row: usize, mut visit: impl FnMut(usize)) {
+    visit(binary.index[row] as usize);
+    for (word_index, &word) in binary.row_words(row).iter().enumerate() {
+        let mut word = word;
+        while word != 0 {
+            visit(binary.one_hot + word_index * 64 + word.trailing_zeros() as usize);
+            word &= word - 1;
         }
     }
 }
@@ -96,6 +113,19 @@ pub(crate) fn forward<T: Real>(
                         }
                     }
                 }
+                Input::OneHotBits(binary) => {
+                    // b₀ plus the index's row of W₀, then the rows of the set bits in
+                    // increasing order: the sparse path's sums with every value 1.
+                    for (row, out_row) in out.chunks_exact_mut(fan_out).enumerate() {
+                        out_row.copy_from_slice(bias);
+                        for_each_column(binary, start + row, |column| {
+                            let weight_row = &weights[column * fan_out..][..fan_out];
+                            for (o, &w) in out_row.iter_mut().zip(weight_row) {
+                                *o += w;
+                            }
+                        });
+                    }
+                }
             }
         } else {
             let previous = &before[layer - 1][..rows * fan_in];
@@ -117,7 +147,11 @@ pub(crate) fn forward<T: Real>(
 /// Softmax of one row of logits in f64, and its cross-entropy of `label` computed as
 /// (max − z_label) + ln(1 + Σ_{k≠argmax} e^{z_k − max}) so that a small loss keeps its
 /// digits (ln of a sum near 1 would round it to 0 in f32).
-fn softmax_row<T: Real>(logits: &[T], label: usize, probabilities: &mut [f64]) -> RowOutcome {
+pub(crate) fn softmax_row<T: Real>(
+    logits: &[T],
+    label: usize,
+    probabilities: &mut [f64],
+) -> RowOutcome {
     let mut best = 0;
     for (k, z) in logits.iter().enumerate() {
         if *z > logits[best] {
@@ -302,6 +336,17 @@ pub(crate) fn backward<T: Real>(
                                 *g += value * d;
                             }
                         }
+                    }
+                }
+                Input::OneHotBits(binary) => {
+                    weight_gradient.fill(T::ZERO);
+                    for (row, delta_row) in delta.chunks_exact(fan_out).enumerate() {
+                        for_each_column(binary, start + row, |column| {
+                            let target = &mut weight_gradient[column * fan_out..][..fan_out];
+                            for (g, &d) in target.iter_mut().zip(delta_row) {
+                                *g += d;
+                            }
+                        });
                     }
                 }
             }

@@ -8,6 +8,7 @@
 pub mod chart;
 mod error;
 mod files;
+pub mod fit_chart;
 pub mod page;
 pub mod palette;
 

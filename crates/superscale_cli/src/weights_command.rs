@@ -10,10 +10,10 @@ use crate::weights_plot::{family_figure, norm_histogram};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use superscale_weights::{
-    fit_family, measure_matrix, AmbiguityOptions, BootstrapOptions, MeasureOptions, Orientation,
-    Precision, WeightFile,
+use superscale_measure::{
+    fit_family, measure_matrix, AmbiguityOptions, BootstrapOptions, MeasureOptions, Precision,
 };
+use superscale_weights::{Orientation, WeightFile};
 
 /// Which axis of the tensor indexes the features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -179,7 +179,7 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
             }
         };
         let matrix = file.matrix(&name, orientation).map_err(user)?;
-        let stats = measure_matrix(&matrix, &options).map_err(user)?;
+        let stats = measure_matrix(&matrix.data, matrix.columns, &options)?;
         if args.files.len() == 1 {
             print_out(&detail(path, &matrix, &stats))?;
         }

@@ -8,9 +8,10 @@ use crate::weights_output::method_name;
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use superscale_measure::{FamilyFits, FitOutcome, WeightStats};
 use superscale_weights::{
-    assign_losses, metadata_loss, parse_loss_argument, read_loss_table, FamilyFits, FitOutcome,
-    LossSource, Orientation, WeightFile, WeightStats,
+    assign_losses, metadata_loss, parse_loss_argument, read_loss_table, LossSource, Orientation,
+    WeightFile,
 };
 
 /// One measured file of a family.

@@ -4,7 +4,8 @@ use crate::weights_family::Member;
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::Path;
-use superscale_weights::{Matrix, Orientation, OverlapMethod, WeightStats};
+use superscale_measure::{OverlapMethod, WeightStats};
+use superscale_weights::{Matrix, Orientation};
 
 pub fn method_name(method: OverlapMethod) -> String {
     match method {

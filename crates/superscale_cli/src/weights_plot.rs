@@ -7,7 +7,7 @@ use crate::weights_family::Member;
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 use std::path::Path;
-use superscale_weights::{FamilyFits, PowerLawFit, WeightStats};
+use superscale_measure::{FamilyFits, PowerLawFit, WeightStats};
 
 const SIZE: (u32, u32) = (640, 420);
 const BLUE: RGBColor = RGBColor(31, 119, 180);

@@ -18,6 +18,7 @@ mod error;
 mod family;
 mod gram;
 mod matrix;
+mod matrix_text;
 mod overlap;
 mod pairs;
 mod rows;
@@ -29,6 +30,7 @@ pub use family::{fit_family, fit_power_law, FamilyFits, FitOutcome, PowerLawFit}
 pub use matrix::{
     measure_matrix, MeasureOptions, NormSummary, Overlap, OverlapMethod, PerFeature, WeightStats,
 };
+pub use matrix_text::{family_table, FamilyRow, SUMMARY_COLUMNS};
 pub use overlap::{feature_dimensionality, mean_squared_overlap, OverlapStats};
 pub use pairs::{pair_statistics, PairStatistics, Precision};
 pub use rows::{dimensions_per_feature, fraction_above, row_norms, welch_bound};

@@ -114,3 +114,25 @@ fn the_summary_is_the_single_measures() {
     let mean = norms.iter().sum::<f64>() / 5.0;
     assert!((stats.norms.mean - mean).abs() < 1e-15);
 }
+
+/// Every column of `weights.csv`'s measured part has its field, on both paths.
+#[test]
+fn summary_fields_match_their_columns() {
+    let w = matrix(4, 2, vec![1.0, 0.0, 0.0, 1.0, -1.0, 0.0, 0.6, 0.8]);
+    for force_sampled in [false, true] {
+        let options = MeasureOptions {
+            force_sampled,
+            pairs: 100,
+            ..MeasureOptions::default()
+        };
+        let stats = measure(&w, &options).unwrap();
+        let fields = stats.summary_fields();
+        assert_eq!(
+            fields.split(',').count(),
+            crate::SUMMARY_COLUMNS.split(',').count(),
+            "{fields}"
+        );
+        assert_eq!(stats.per_feature_csv().is_some(), !force_sampled);
+        assert!(stats.detail().contains(&stats.overlap.method.name()));
+    }
+}

@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyList};
 use std::path::PathBuf;
 use superscale_measure::{fit_family, measure_matrix, BootstrapOptions, FitOutcome, WeightStats};
 use superscale_weights::{
-    assign_losses, metadata_loss, parse_loss, read_loss_table, LossEntry, LossSource, Matrix,
+    assign_losses, member_loss, parse_loss, read_loss_table, LossEntry, LossSource, Matrix,
 };
 
 const TABLE_COLUMNS: [&str; 24] = [
@@ -163,12 +163,7 @@ pub fn family<'py>(
                 read_matrix(path, tensor.as_deref(), orientation).map_err(|e| text(&e))?;
             let stats =
                 measure_matrix(&matrix.data, matrix.columns, &options).map_err(|e| text(&e))?;
-            let loss = match given[index].take() {
-                Some(loss) => Some(loss),
-                None => metadata_loss(&file)
-                    .map_err(|e| text(&e))?
-                    .map(|loss| (loss, LossSource::Metadata)),
-            };
+            let loss = member_loss(&file, given[index].take()).map_err(|e| text(&e))?;
             matrix.data = Vec::new();
             out.push((path.clone(), matrix, stats, loss));
         }

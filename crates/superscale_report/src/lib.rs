@@ -11,6 +11,7 @@ mod files;
 pub mod fit_chart;
 pub mod page;
 pub mod palette;
+pub mod weights_chart;
 
 pub use error::{Error, Result};
 pub use files::{write_atomic, write_files};

@@ -167,6 +167,18 @@ pub fn metadata_loss(file: &WeightFile) -> Result<Option<f64>> {
     parse_loss(&origin, text).map(Some)
 }
 
+/// A member's loss: the given one (argument or table), else the `loss` entry of the file's
+/// safetensors metadata.
+pub fn member_loss(
+    file: &WeightFile,
+    given: Option<(f64, LossSource)>,
+) -> Result<Option<(f64, LossSource)>> {
+    if given.is_some() {
+        return Ok(given);
+    }
+    Ok(metadata_loss(file)?.map(|loss| (loss, LossSource::Metadata)))
+}
+
 /// Whether `entry` names `input`: the same path, the same file once both are resolved
 /// (relative to the current directory, or to the table's directory), or its bare file name.
 fn names(entry: &LossEntry, input: &Path) -> bool {

@@ -32,8 +32,8 @@ mod quants;
 pub use dtype::DType;
 pub use error::{Error, Result};
 pub use family::{
-    assign_losses, chosen_tensor, metadata_loss, parse_loss, parse_loss_argument, read_loss_table,
-    LossEntry, LossSource,
+    assign_losses, chosen_tensor, member_loss, metadata_loss, parse_loss, parse_loss_argument,
+    read_loss_table, LossEntry, LossSource,
 };
 pub use file::{Format, Matrix, Orientation, TensorInfo, WeightFile, NPY_TENSOR};
 pub use gguf::write_gguf;

@@ -56,7 +56,7 @@ pub use offset_power_law::{
     default_starts, fit_offset_power_law, refit_offset_power_law, OffsetPowerLaw,
     OffsetPowerLawFit, OffsetPowerLawOptions,
 };
-pub use ols::{ols_log_log, LogLogFit};
+pub use ols::{ols_line, ols_log_log, Line, LogLogFit};
 pub use selection::{holdout, information_criteria, rmsle, Holdout, InformationCriteria};
 pub use table::Table;
 pub use table_fit::{

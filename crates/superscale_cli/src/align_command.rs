@@ -3,7 +3,7 @@
 //! (mutual k-NN and the other metrics, with the chance level, a permutation null and a
 //! bootstrap interval) for two tensors read by `superscale_weights`.
 
-use crate::output::{print_out, UserError};
+use crate::output::{print_out, user, UserError};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -68,14 +68,6 @@ pub struct AlignArgs {
     /// Components of svcca.
     #[arg(long, default_value_t = 10)]
     pub cca_dim: usize,
-}
-
-fn user(err: superscale_weights::Error) -> anyhow::Error {
-    if err.is_user_error() {
-        UserError(err.to_string()).into()
-    } else {
-        err.into()
-    }
 }
 
 /// Reads one 2-D tensor of a file as features (rows = items).

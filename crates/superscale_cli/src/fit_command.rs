@@ -2,7 +2,7 @@
 //! print the parameters with bootstrap intervals, AIC/BIC and the extrapolation to held-out
 //! scales, and write the parameter table and the figure (`superscale_report::fit_chart`).
 
-use crate::output::UserError;
+use crate::output::user;
 use anyhow::Context;
 use std::path::PathBuf;
 use superscale_fit::{
@@ -200,11 +200,6 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
         println!("  wrote {} and parameters.csv", svg.display());
     }
     Ok(())
-}
-
-/// A mistake in the command line or the input file: exit code 2 (see `main.rs`).
-fn user(message: impl std::fmt::Display) -> anyhow::Error {
-    UserError(message.to_string()).into()
 }
 
 fn print_quantities(fit: &FittedLaw, bootstrap: Option<&Bootstrap>, args: &FitArgs) {

@@ -4,7 +4,7 @@
 //! losses, loss ∝ m^−α_m. Files are read by `superscale_weights`, measured and fitted by
 //! `superscale_measure`, drawn by `superscale_report::weights_chart`.
 
-use crate::output::{print_out, UserError};
+use crate::output::{print_out, user, UserError};
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -96,14 +96,6 @@ pub struct WeightsArgs {
     /// Bootstrap resamples of the family fits' 95 % intervals (seeded by --seed).
     #[arg(long, default_value_t = 2000)]
     pub bootstrap: usize,
-}
-
-fn user(err: superscale_weights::Error) -> anyhow::Error {
-    if err.is_user_error() {
-        UserError(err.to_string()).into()
-    } else {
-        err.into()
-    }
 }
 
 fn check_args(args: &WeightsArgs) -> Result<()> {

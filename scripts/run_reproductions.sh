@@ -21,7 +21,7 @@ checks=(
     "c9_one_seed|-p superscale_kinds --test tms_uniform c9_uniform_superposition_full_protocol|15 min|docs/tms.md C9, one run"
     "c9_three_seeds_alone|-p superscale_kinds --test tms_uniform c9_uniform_superposition_three_seeds_pooled|30 min|docs/tms.md C9, three seeds pooled"
     "quanta_c3_full|-p superscale_kinds --test quanta_emergence c3_full_configuration|days|docs/quanta.md (not run)"
-    "gaussian_50000|-p superscale_weights --test gaussian gaussian_50000_by_768|5 min|docs/geometry.md, Gaussian 50 000 × 768"
+    "gaussian_50000|-p superscale_measure --test matrix_gaussian gaussian_50000_by_768|5 min|docs/geometry.md, Gaussian 50 000 × 768"
     "bnsl_harder|-p superscale_fit --test bnsl_interval harder_design_undercovers_but_stays_useful|20 s|docs/quanta.md, BNSL intervals"
 )
 

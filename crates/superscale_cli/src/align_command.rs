@@ -1,13 +1,14 @@
 //! `superscale align A B`: how alike two representations of the same items are
-//! (`docs/science/alignment.md`): mutual k-NN and the other metrics of `superscale_measure::align`, with the
-//! chance level, a permutation null and a bootstrap interval.
+//! (`docs/science/alignment.md`): the table of `superscale_measure::align::alignment_table`
+//! (mutual k-NN and the other metrics, with the chance level, a permutation null and a
+//! bootstrap interval) for two tensors read by `superscale_weights`.
 
-use crate::output::{print_out, UserError};
+use crate::output::{print_out, user, UserError};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use superscale_measure::align::{
-    align, AlignOptions, Alignment, Clip, Features, Metric, MetricParams,
+    alignment_table, AlignOptions, Clip, Features, Metric, MetricParams,
 };
 use superscale_weights::{Orientation, WeightFile};
 
@@ -67,14 +68,6 @@ pub struct AlignArgs {
     /// Components of svcca.
     #[arg(long, default_value_t = 10)]
     pub cca_dim: usize,
-}
-
-fn user(err: superscale_weights::Error) -> anyhow::Error {
-    if err.is_user_error() {
-        UserError(err.to_string()).into()
-    } else {
-        err.into()
-    }
 }
 
 /// Reads one 2-D tensor of a file as features (rows = items).
@@ -149,31 +142,6 @@ fn options(args: &AlignArgs) -> Result<AlignOptions> {
     })
 }
 
-fn number(value: Option<f64>) -> String {
-    value.map_or("-".to_string(), |v| format!("{v:.4}"))
-}
-
-fn row(text: &mut String, result: &Alignment) -> Result<()> {
-    let null = result.null.as_ref();
-    let interval = result.interval.as_ref().map_or("-".to_string(), |i| {
-        format!("[{:.4}, {:.4}]", i.low, i.high)
-    });
-    writeln!(
-        text,
-        "{:<18} {:>8} {:>8} {:>9} {:>8} {:>8} {:>7} {:>10}  {}",
-        result.metric.name(),
-        format!("{:.4}", result.score),
-        number(result.chance),
-        number(null.map(|n| n.mean)),
-        number(null.map(|n| n.sd)),
-        null.map_or("-".to_string(), |n| format!("{:.1}", n.z)),
-        null.map_or("-".to_string(), |n| format!("{:.3}", n.p_value)),
-        number(null.map(|n| n.calibrated)),
-        interval
-    )?;
-    Ok(())
-}
-
 /// Runs `superscale align`.
 pub fn run(args: &AlignArgs) -> Result<()> {
     let metrics = if args.metric == "all" {
@@ -209,54 +177,17 @@ pub fn run(args: &AlignArgs) -> Result<()> {
         args.a.display(),
         args.b.display()
     );
-    let clip = match options.preprocess.clip {
-        Clip::None => "no clipping".to_string(),
-        Clip::Exact(q) => format!("clip |x| at q = {q} (exact)"),
-        Clip::PerRow(q) => format!("clip |x| at q = {q} (per-row mean)"),
-    };
-    writeln!(
-        text,
-        "{clip}, {}; k = {}; {} permutations, {} bootstrap resamples, seed {}\n",
-        if options.preprocess.normalize {
-            "rows L2-normalised"
-        } else {
-            "rows not normalised"
-        },
-        args.k,
-        args.permutations,
-        args.bootstrap,
-        args.seed
-    )?;
-    writeln!(
-        text,
-        "{:<18} {:>8} {:>8} {:>9} {:>8} {:>8} {:>7} {:>10}  {:.0}% CI",
-        "metric",
-        "score",
-        "chance",
-        "null mean",
-        "null sd",
-        "z",
-        "p",
-        "calibrated",
-        100.0 * args.confidence
-    )?;
-    for metric in metrics {
-        match align(a.clone(), b.clone(), metric, &options) {
-            Ok(result) => row(&mut text, &result)?,
-            Err(err @ superscale_measure::align::Error::Kernel(_)) => return Err(err.into()),
-            // With `all`, a metric the data cannot support (svcca's cca_dim > d) is a
-            // line of the table; alone, it is the user's error.
-            Err(err) if args.metric == "all" => {
-                writeln!(text, "{:<18} n/a: {err}", metric.name())?;
-            }
-            Err(err) => {
-                return Err(UserError(format!(
-                    "{} and {}: {err}",
-                    args.a.display(),
-                    args.b.display()
-                ))
-                .into())
-            }
+    writeln!(text, "{}\n", options.describe())?;
+    match alignment_table(&a, &b, &metrics, &options) {
+        Ok(table) => text += &table,
+        Err(err @ superscale_measure::align::Error::Kernel(_)) => return Err(err.into()),
+        Err(err) => {
+            return Err(UserError(format!(
+                "{} and {}: {err}",
+                args.a.display(),
+                args.b.display()
+            ))
+            .into())
         }
     }
     print_out(&text)

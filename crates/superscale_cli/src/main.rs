@@ -12,9 +12,6 @@ mod run_command;
 mod slurm_command;
 mod store_commands;
 mod weights_command;
-mod weights_family;
-mod weights_output;
-mod weights_plot;
 
 /// A laboratory for superposition and neural scaling laws.
 #[derive(Parser)]

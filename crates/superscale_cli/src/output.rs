@@ -14,6 +14,11 @@ impl std::fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
+/// A mistake in the command line or an input file (every weight-file error is one): exit 2.
+pub fn user(message: impl std::fmt::Display) -> anyhow::Error {
+    UserError(message.to_string()).into()
+}
+
 /// Writes to stdout, taking a closed pipe (`superscale ls DIR | head`) as the end of the
 /// output rather than a reason to panic.
 pub fn print_out(text: &str) -> Result<()> {

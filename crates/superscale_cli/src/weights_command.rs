@@ -1,18 +1,21 @@
 //! `superscale weights`: the superposition geometry of real weight matrices
 //! (`docs/science/superposition.md` §2, §3.6; `docs/science/tms.md` §4): one file in detail,
 //! or a family of widths as a table with the fits MSO ∝ m^−slope and, where files have
-//! losses, loss ∝ m^−α_m.
+//! losses, loss ∝ m^−α_m. Files are read by `superscale_weights`, measured and fitted by
+//! `superscale_measure`, drawn by `superscale_report::weights_chart`.
 
-use crate::output::{print_out, UserError};
-use crate::weights_family::{family_text, given_losses, loss_of, Member};
-use crate::weights_output::{detail, per_feature_csv, summary_csv};
-use crate::weights_plot::{family_figure, norm_histogram};
-use anyhow::Result;
+use crate::output::{print_out, user, UserError};
+use anyhow::{Context, Result};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use superscale_measure::{
+    family_table, fit_family, measure_matrix, AmbiguityOptions, BootstrapOptions, FamilyRow,
+    FitOutcome, MeasureOptions, Precision, WeightStats, SUMMARY_COLUMNS,
+};
+use superscale_report::weights_chart::{family_figure, norm_histogram, FamilyFigure, PowerLine};
 use superscale_weights::{
-    fit_family, measure_matrix, AmbiguityOptions, BootstrapOptions, MeasureOptions, Orientation,
-    Precision, WeightFile,
+    assign_losses, member_loss, parse_loss_argument, read_loss_table, LossSource, Orientation,
+    WeightFile,
 };
 
 /// Which axis of the tensor indexes the features.
@@ -95,14 +98,6 @@ pub struct WeightsArgs {
     pub bootstrap: usize,
 }
 
-fn user(err: superscale_weights::Error) -> anyhow::Error {
-    if err.is_user_error() {
-        UserError(err.to_string()).into()
-    } else {
-        err.into()
-    }
-}
-
 fn check_args(args: &WeightsArgs) -> Result<()> {
     if let Some(t) = args.thresholds.iter().find(|t| !t.is_finite()) {
         return Err(UserError(format!("--threshold {t}: must be a finite number")).into());
@@ -124,6 +119,47 @@ fn check_args(args: &WeightsArgs) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// One measured file of a family.
+struct Member {
+    path: PathBuf,
+    tensor: String,
+    stats: WeightStats,
+    loss: Option<(f64, LossSource)>,
+}
+
+/// The losses given on the command line (`--loss`, then `--losses`), one slot per input
+/// file; checked before anything is measured so a typo fails fast.
+fn given_losses(args: &WeightsArgs) -> Result<Vec<Option<(f64, LossSource)>>> {
+    let explicit = args
+        .losses
+        .iter()
+        .map(|text| parse_loss_argument(text))
+        .collect::<superscale_weights::Result<Vec<_>>>()
+        .map_err(user)?;
+    let table = match &args.loss_table {
+        Some(path) if !path.exists() => {
+            return Err(UserError(format!("{}: no such file (--losses)", path.display())).into())
+        }
+        Some(path) => Some((path.as_path(), read_loss_table(path).map_err(user)?)),
+        None => None,
+    };
+    let table = table.as_ref().map(|(path, rows)| (*path, rows.as_slice()));
+    assign_losses(&args.files, &explicit, table).map_err(user)
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+fn line(fit: &FitOutcome) -> Option<PowerLine> {
+    fit.as_ref().ok().map(|f| PowerLine {
+        intercept: f.intercept,
+        exponent: f.exponent,
+        lower: f.lower,
+        upper: f.upper,
+    })
 }
 
 /// Runs `superscale weights`.
@@ -179,12 +215,22 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
             }
         };
         let matrix = file.matrix(&name, orientation).map_err(user)?;
-        let stats = measure_matrix(&matrix, &options).map_err(user)?;
+        let stats = measure_matrix(&matrix.data, matrix.columns, &options)?;
         if args.files.len() == 1 {
-            print_out(&detail(path, &matrix, &stats))?;
+            print_out(&format!(
+                "{} :: {} ({}, stored {:?}); features are {}: n = {}, m = {}\n{}",
+                path.display(),
+                matrix.tensor,
+                matrix.dtype,
+                matrix.stored_shape,
+                matrix.orientation.name(),
+                stats.rows,
+                stats.width,
+                stats.detail()
+            ))?;
         }
         if let Some(csv) = &args.per_feature {
-            let Some(text) = per_feature_csv(&stats) else {
+            let Some(text) = stats.per_feature_csv() else {
                 return Err(UserError(format!(
                     "{}: --per-feature needs the exact path ({} features > --exact-limit {}, \
                      or --sampled)",
@@ -204,7 +250,8 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
             );
             let svg = dir.join(format!("{stem}_row_norms.svg"));
             let title = format!("row norms of {} :: {}", stem, matrix.tensor);
-            norm_histogram(&svg, &title, &stats)?;
+            let n = &stats.norms;
+            write(&svg, &norm_histogram(&title, &n.histogram, n.min, n.max)?)?;
             print_out(&format!("figure: {}\n", svg.display()))?;
         }
         measured.push(Member {
@@ -213,7 +260,7 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
             stats,
             // One file is no family: its metadata's loss is not read (nor checked).
             loss: if args.files.len() > 1 {
-                loss_of(&file, given[index].take())?
+                member_loss(&file, given[index].take()).map_err(user)?
             } else {
                 None
             },
@@ -236,19 +283,68 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
             level: 0.95,
         };
         let fits = fit_family(&points, &bootstrap);
-        print_out(&family_text(&measured, orientation, &fits, args.bootstrap)?)?;
+        let files: Vec<String> = measured
+            .iter()
+            .map(|x| x.path.display().to_string())
+            .collect();
+        let rows: Vec<FamilyRow<'_>> = measured
+            .iter()
+            .zip(&files)
+            .map(|(x, file)| FamilyRow {
+                file,
+                stats: &x.stats,
+                loss: x
+                    .loss
+                    .as_ref()
+                    .map(|(value, source)| (*value, source.name())),
+            })
+            .collect();
+        print_out(&format!(
+            "features are {}\n{}",
+            orientation.name(),
+            family_table(&rows, &fits, args.bootstrap)
+        ))?;
         if let (Some(dir), true) = (&args.plot, measured.len() >= 2) {
             let svg = dir.join("mso_vs_m.svg");
-            family_figure(&svg, &measured, &fits)?;
+            let figure = FamilyFigure {
+                members: measured
+                    .iter()
+                    .map(|x| {
+                        let s = &x.stats;
+                        let m = s.width as f64;
+                        (
+                            m,
+                            s.overlap.mean_sq,
+                            s.welch_sq,
+                            x.loss.as_ref().map(|l| l.0),
+                        )
+                    })
+                    .collect(),
+                mso_fit: line(&fits.mso),
+                loss_fit: line(&fits.loss),
+            };
+            write(&svg, &family_figure(&figure)?)?;
             print_out(&format!("figure: {}\n", svg.display()))?;
         }
     }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)?;
-        std::fs::write(
-            dir.join("weights.csv"),
-            summary_csv(&measured, orientation)?,
-        )?;
+        let mut csv = format!("file,tensor,features,{SUMMARY_COLUMNS},loss,loss_source\n");
+        for x in &measured {
+            let (loss, source) = x
+                .loss
+                .as_ref()
+                .map_or((String::new(), ""), |l| (l.0.to_string(), l.1.name()));
+            writeln!(
+                csv,
+                "{},{},{},{},{loss},{source}",
+                x.path.display(),
+                x.tensor,
+                orientation.name(),
+                x.stats.summary_fields()
+            )?;
+        }
+        std::fs::write(dir.join("weights.csv"), csv)?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ mod memory;
 mod observe;
 mod recorder;
 mod schedule;
+mod slurm;
 mod study;
 
 pub use error::{AnalysisError, Error, Result, RunError};
@@ -25,6 +26,7 @@ pub use memory::{run_in_memory, run_in_memory_observed};
 pub use observe::{label, row, summary, Observer, RunLabel, Silent, Summary, Update};
 pub use recorder::Recorder;
 pub use schedule::{run_jobs, worker_threads, Outcome as RunOutcome, Stopped};
+pub use slurm::{script_path, shards_dir, slurm_script, SlurmJob};
 pub use study::{
     analyse_study, default_dir, finished_runs, run_study, study_plan, write_report, Options,
     Outcome, Report, Trained, Written,

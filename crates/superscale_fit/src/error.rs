@@ -65,6 +65,13 @@ pub enum Error {
         /// what is wrong with it
         reason: String,
     },
+    /// A second input (tokens or compute) given to a form other than Chinchilla, or missing
+    /// for the Chinchilla form.
+    #[error("{}", if *needed { "the Chinchilla form needs a second input (tokens D or compute C)" } else { "only the Chinchilla form takes a second input (tokens D or compute C)" })]
+    SecondInput {
+        /// whether it was missing (else it was given to another form)
+        needed: bool,
+    },
     /// A table (CSV file) that cannot be read or has a bad cell.
     #[error("{path}{}{}: {message}", row.map(|r| format!(", line {r}")).unwrap_or_default(), column.as_ref().map(|c| format!(", column '{c}'")).unwrap_or_default())]
     Table {

@@ -10,7 +10,8 @@
 //!
 //! Around them: bootstrap standard errors and percentile intervals, grouped by training run
 //! when asked ([`bootstrap_law`], [`run_bootstrap`]); AIC/BIC ([`information_criteria`]);
-//! extrapolation to held-out scales ([`holdout`]); CSV input ([`Table`]).
+//! extrapolation to held-out scales ([`holdout`]); CSV input ([`Table`]) and the whole
+//! table fit of `superscale fit` ([`fit_table`]).
 //!
 //! ```
 //! use superscale_fit::{fit_law, Form, LawOptions, Points};
@@ -34,6 +35,7 @@ mod offset_power_law;
 mod ols;
 mod selection;
 mod table;
+mod table_fit;
 mod validate;
 
 pub use bnsl::{fit_bnsl, refit_bnsl, BnslFit, BnslGrid, BnslOptions, BnslParameters};
@@ -54,6 +56,9 @@ pub use offset_power_law::{
     default_starts, fit_offset_power_law, refit_offset_power_law, OffsetPowerLaw,
     OffsetPowerLawFit, OffsetPowerLawOptions,
 };
-pub use ols::{ols_log_log, LogLogFit};
+pub use ols::{ols_line, ols_log_log, Line, LogLogFit};
 pub use selection::{holdout, information_criteria, rmsle, Holdout, InformationCriteria};
 pub use table::Table;
+pub use table_fit::{
+    fit_table, log_bounds, Band, FitCurve, SecondInput, TableFit, TableFitOptions,
+};

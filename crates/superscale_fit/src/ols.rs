@@ -22,6 +22,57 @@ pub struct LogLogFit {
     pub n_points: usize,
 }
 
+/// A least-squares line y = intercept + slope·x with the sums it came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Line {
+    /// Σ(x − x̄)(y − ȳ) / Σ(x − x̄)² (not finite when x is constant)
+    pub slope: f64,
+    /// ȳ − slope·x̄
+    pub intercept: f64,
+    /// x̄
+    pub mean_x: f64,
+    /// ȳ
+    pub mean_y: f64,
+    /// Σ(x − x̄)²
+    pub sxx: f64,
+    /// Σ(x − x̄)(y − ȳ)
+    pub sxy: f64,
+    /// Σ(y − ȳ)²
+    pub syy: f64,
+}
+
+impl Line {
+    /// Pearson's correlation of x and y, sxy/√(sxx·syy).
+    pub fn correlation(&self) -> f64 {
+        self.sxy / (self.sxx * self.syy).sqrt()
+    }
+}
+
+/// Ordinary least squares of y on x over the points at `indices`, unweighted, sums in index
+/// order: the one OLS of the workspace (the log-log fit below and the Platonic competence
+/// regression are both this line).
+pub fn ols_line(x: &[f64], y: &[f64], indices: &[usize]) -> Line {
+    let count = indices.len() as f64;
+    let mean_x = indices.iter().map(|&i| x[i]).sum::<f64>() / count;
+    let mean_y = indices.iter().map(|&i| y[i]).sum::<f64>() / count;
+    let sxx: f64 = indices.iter().map(|&i| (x[i] - mean_x).powi(2)).sum();
+    let sxy: f64 = indices
+        .iter()
+        .map(|&i| (x[i] - mean_x) * (y[i] - mean_y))
+        .sum();
+    let syy: f64 = indices.iter().map(|&i| (y[i] - mean_y).powi(2)).sum();
+    let slope = sxy / sxx;
+    Line {
+        slope,
+        intercept: mean_y - slope * mean_x,
+        mean_x,
+        mean_y,
+        sxx,
+        sxy,
+        syy,
+    }
+}
+
 /// Fit ln y = c − α ln x by ordinary least squares.
 pub fn ols_log_log(x: &[f64], y: &[f64]) -> Result<LogLogFit> {
     if x.len() != y.len() {
@@ -51,18 +102,10 @@ pub fn ols_log_log(x: &[f64], y: &[f64]) -> Result<LogLogFit> {
         log_x.push(xi.ln());
         log_y.push(yi.ln());
     }
+    let all: Vec<usize> = (0..log_x.len()).collect();
+    let line = ols_line(&log_x, &log_y, &all);
+    let (slope, intercept, sxx, syy) = (line.slope, line.intercept, line.sxx, line.syy);
     let count = log_x.len() as f64;
-    let mean_x = log_x.iter().sum::<f64>() / count;
-    let mean_y = log_y.iter().sum::<f64>() / count;
-    let sxx: f64 = log_x.iter().map(|v| (v - mean_x).powi(2)).sum();
-    let sxy: f64 = log_x
-        .iter()
-        .zip(&log_y)
-        .map(|(a, b)| (a - mean_x) * (b - mean_y))
-        .sum();
-    let syy: f64 = log_y.iter().map(|v| (v - mean_y).powi(2)).sum();
-    let slope = sxy / sxx;
-    let intercept = mean_y - slope * mean_x;
     let ssr: f64 = log_x
         .iter()
         .zip(&log_y)

@@ -8,14 +8,19 @@
 //! Pairwise quantities go through blocks of the Gram matrix computed by GEMM in f64, so
 //! memory stays O(block²) for any number of rows and the exact polytope values of the
 //! tests hold to 1e-12. Above a few 10⁴ rows, [`sampled_overlap`] estimates the pair
-//! statistics from seeded random pairs with a confidence interval.
+//! statistics from seeded random pairs with a confidence interval. [`measure_matrix`] gathers
+//! all of it for one real weight matrix (read by `superscale_weights`), and [`fit_family`]
+//! fits MSO and loss against the width over a family of them.
 #![deny(missing_docs)]
 
 pub mod align;
 mod ambiguity;
 mod error;
+mod family;
 mod gram;
 pub mod llc;
+mod matrix;
+mod matrix_text;
 mod overlap;
 mod pairs;
 mod rows;
@@ -23,10 +28,16 @@ mod sampling;
 
 pub use ambiguity::{ambiguity, Ambiguity, AmbiguityOptions};
 pub use error::{Error, Result};
+pub use family::{fit_family, fit_power_law, FamilyFits, FitOutcome, PowerLawFit};
+pub use matrix::{
+    measure_matrix, MeasureOptions, NormSummary, Overlap, OverlapMethod, PerFeature, WeightStats,
+};
+pub use matrix_text::{family_table, FamilyRow, SUMMARY_COLUMNS};
 pub use overlap::{feature_dimensionality, mean_squared_overlap, OverlapStats};
 pub use pairs::{pair_statistics, PairStatistics, Precision};
 pub use rows::{dimensions_per_feature, fraction_above, row_norms, welch_bound};
 pub use sampling::{sampled_overlap, SampledOverlap};
+pub use superscale_fit::BootstrapOptions;
 
 /// The measurements superscale records after every superposition-scaling run.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Real weight matrices from Python: everything `superscale weights` does (listing, reading
 //! `.safetensors/.npy/.npz/.gguf`, the full geometry with exact or sampled overlaps; the
-//! family fits of MSO and loss against m are in `weights_family.rs`), through
-//! `superscale_weights`.
+//! family fits of MSO and loss against m are in `weights_family.rs`): files read by
+//! `superscale_weights`, measured by `superscale_measure`.
 //!
 //! Errors are [`MeasureError`] with the CLI's messages (the weights crate's `Display` text);
 //! reading, measuring and fitting run with the GIL released.
@@ -12,10 +12,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use superscale_weights::{
-    chosen_tensor, measure_matrix, AmbiguityOptions, Matrix, MeasureOptions, Orientation,
-    OverlapMethod, Precision, WeightFile, WeightStats,
+use superscale_measure::{
+    measure_matrix, AmbiguityOptions, MeasureOptions, OverlapMethod, Precision, WeightStats,
 };
+use superscale_weights::{chosen_tensor, Matrix, Orientation, WeightFile};
 
 pub(crate) fn weights_error(err: &superscale_weights::Error) -> PyErr {
     MeasureError::new_err(err.to_string())
@@ -309,8 +309,10 @@ pub fn measure<'py>(
         }
         None => array_matrix(source, orientation)?,
     };
-    let stats = detached(py, "weights.measure", || measure_matrix(&matrix, &options))?
-        .map_err(|err| weights_error(&err))?;
+    let stats = detached(py, "weights.measure", || {
+        measure_matrix(&matrix.data, matrix.columns, &options)
+    })?
+    .map_err(|err| MeasureError::new_err(err.to_string()))?;
     let d = stats_dict(py, &matrix, &stats)?;
     d.set_item("file", path.map(|p| p.display().to_string()))?;
     Ok(d)

@@ -6,9 +6,9 @@ use crate::weights::{options, orientation, read_matrix, stats_dict, weights_erro
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::path::PathBuf;
+use superscale_measure::{fit_family, measure_matrix, BootstrapOptions, FitOutcome, WeightStats};
 use superscale_weights::{
-    assign_losses, fit_family, measure_matrix, metadata_loss, parse_loss, read_loss_table,
-    BootstrapOptions, FitOutcome, LossEntry, LossSource, Matrix, WeightStats,
+    assign_losses, member_loss, parse_loss, read_loss_table, LossEntry, LossSource, Matrix,
 };
 
 const TABLE_COLUMNS: [&str; 24] = [
@@ -148,27 +148,28 @@ pub fn family<'py>(
         return Err(MeasureError::new_err("--bootstrap must be at least 1"));
     }
     let explicit = loss_entries(losses)?;
-    let run = || -> superscale_weights::Result<Vec<Measured>> {
+    // Reading and measuring errors alike reach Python as their message.
+    let text = |err: &dyn std::fmt::Display| err.to_string();
+    let run = || -> Result<Vec<Measured>, String> {
         let table = match &loss_table {
-            Some(path) => Some((path.as_path(), read_loss_table(path)?)),
+            Some(path) => Some((path.as_path(), read_loss_table(path).map_err(|e| text(&e))?)),
             None => None,
         };
         let table = table.as_ref().map(|(path, rows)| (*path, rows.as_slice()));
-        let mut given = assign_losses(&paths, &explicit, table)?;
+        let mut given = assign_losses(&paths, &explicit, table).map_err(|e| text(&e))?;
         let mut out = Vec::with_capacity(paths.len());
         for (index, path) in paths.iter().enumerate() {
-            let (file, mut matrix) = read_matrix(path, tensor.as_deref(), orientation)?;
-            let stats = measure_matrix(&matrix, &options)?;
-            let loss = match given[index].take() {
-                Some(loss) => Some(loss),
-                None => metadata_loss(&file)?.map(|loss| (loss, LossSource::Metadata)),
-            };
+            let (file, mut matrix) =
+                read_matrix(path, tensor.as_deref(), orientation).map_err(|e| text(&e))?;
+            let stats =
+                measure_matrix(&matrix.data, matrix.columns, &options).map_err(|e| text(&e))?;
+            let loss = member_loss(&file, given[index].take()).map_err(|e| text(&e))?;
             matrix.data = Vec::new();
             out.push((path.clone(), matrix, stats, loss));
         }
         Ok(out)
     };
-    let measured = detached(py, "weights.family", run)?.map_err(|err| weights_error(&err))?;
+    let measured = detached(py, "weights.family", run)?.map_err(MeasureError::new_err)?;
     let points: Vec<_> = measured
         .iter()
         .map(|(_, _, s, loss)| (s.width, s.overlap.mean_sq, loss.as_ref().map(|l| l.0)))

@@ -8,8 +8,10 @@
 pub mod chart;
 mod error;
 mod files;
+pub mod fit_chart;
 pub mod page;
 pub mod palette;
+pub mod weights_chart;
 
 pub use error::{Error, Result};
 pub use files::{write_atomic, write_files};

@@ -31,6 +31,7 @@
 
 mod connect;
 mod database;
+mod describe;
 mod digest;
 mod error;
 mod export;
@@ -50,6 +51,7 @@ mod validate;
 mod weights;
 
 pub use database::{Meta, DB_FILE, FORMAT_VERSION};
+pub use describe::{describe_runs, listing};
 pub use digest::{output_digest, weights_digest};
 pub use error::{Error, Result};
 pub use export::{csv, export, tables, Column, ExportFormat, Table, Values};

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-/// Errors reading a weight file or measuring a tensor in it. Every variant names the file,
-/// and the tensor where there is one.
+/// Errors reading a weight file. Every variant names the file, and the tensor where there is
+/// one.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file could not be opened or read.
@@ -93,16 +93,13 @@ pub enum Error {
         /// its 2-D tensors, comma-separated
         available: String,
     },
-    /// A measurement failed.
-    #[error(transparent)]
-    Measure(#[from] superscale_measure::Error),
 }
 
 impl Error {
-    /// Whether the error is the input's fault (a bad file, name or tensor) rather than the
-    /// machine's: every variant but a failed measurement.
+    /// Whether the error is the input's fault (a bad file, name, tensor or loss) rather than
+    /// the machine's: every variant is, since reading does not measure.
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Error::Measure(_))
+        true
     }
 }
 

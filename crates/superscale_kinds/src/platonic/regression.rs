@@ -4,7 +4,7 @@
 //! percentile bootstrap over runs (Efron & Tibshirani 1993, ch. 13).
 
 use super::error::Result;
-use superscale_fit::{run_bootstrap, BootstrapOptions};
+use superscale_fit::{ols_line, run_bootstrap, BootstrapOptions};
 use superscale_measure::align::Metric;
 
 /// The fitted line y = intercept + slope·x with the slope's interval.
@@ -32,21 +32,12 @@ pub struct Regression {
     pub points: Vec<(f64, f64)>,
 }
 
-/// OLS of y on x over the points at `indices`: (slope, intercept, correlation).
-/// slope = Σ(x − x̄)(y − ȳ) / Σ(x − x̄)² (NaN if x is constant).
+/// OLS of y on x over the points at `indices` (`superscale_fit::ols_line`): (slope,
+/// intercept, correlation); the slope is NaN if x is constant.
 pub fn ols(x: &[f64], y: &[f64], indices: &[usize]) -> (f64, f64, f64) {
-    let n = indices.len() as f64;
-    let mean_x = indices.iter().map(|&i| x[i]).sum::<f64>() / n;
-    let mean_y = indices.iter().map(|&i| y[i]).sum::<f64>() / n;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for &i in indices {
-        let (dx, dy) = (x[i] - mean_x, y[i] - mean_y);
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    let slope = if sxx > 0.0 { sxy / sxx } else { f64::NAN };
-    (slope, mean_y - slope * mean_x, sxy / (sxx * syy).sqrt())
+    let line = ols_line(x, y, indices);
+    let slope = if line.sxx > 0.0 { line.slope } else { f64::NAN };
+    (slope, line.mean_y - slope * line.mean_x, line.correlation())
 }
 
 /// Fits alignment `y` on competence `x` and bootstraps the slope over runs.

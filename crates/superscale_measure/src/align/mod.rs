@@ -40,6 +40,7 @@ mod knn_metrics;
 mod metric;
 mod stats;
 mod svcca;
+mod table;
 
 pub use cka::{cka, Estimator};
 pub use cknna::cknna;
@@ -55,3 +56,4 @@ pub use stats::{
     summarise_null, AlignOptions, Alignment, Interval, NullStats,
 };
 pub use svcca::svcca;
+pub use table::alignment_table;

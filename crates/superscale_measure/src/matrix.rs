@@ -1,12 +1,13 @@
-//! The geometry of one weight matrix (`docs/science/superposition.md` §2, §3.4, §3.6;
-//! `docs/science/tms.md` §4).
+//! The whole geometry of one weight matrix, as `superscale weights` prints it
+//! (`docs/science/superposition.md` §2, §3.4, §3.6; `docs/science/tms.md` §4): row norms and
+//! their histogram, φ, D*, the overlaps (exact, or sampled above a size limit), per-feature
+//! D_i and interference, the ambiguity and the Welch bound.
 
-use crate::error::Result;
-use crate::file::Matrix;
-use superscale_measure::{
-    ambiguity, dimensions_per_feature, fraction_above, pair_statistics, row_norms, welch_bound,
-    Ambiguity, AmbiguityOptions, Precision,
-};
+use crate::ambiguity::{ambiguity, Ambiguity, AmbiguityOptions};
+use crate::error::{check_shape, Result};
+use crate::pairs::{pair_statistics, Precision};
+use crate::rows::{dimensions_per_feature, fraction_above, row_norms, welch_bound};
+use crate::sampling::sampled_overlap;
 
 /// How the pair statistics were obtained.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -139,12 +140,16 @@ pub struct WeightStats {
     pub m_times_mso: f64,
 }
 
-/// Measures `matrix` (rows = features).
-pub fn measure_matrix(matrix: &Matrix, options: &MeasureOptions) -> Result<WeightStats> {
-    let (n, m) = (matrix.rows, matrix.columns);
-    let norms = row_norms(&matrix.data, m)?;
+/// Measures the row-major n × `width` matrix `weights` (rows = features).
+pub fn measure_matrix(
+    weights: &[f64],
+    width: usize,
+    options: &MeasureOptions,
+) -> Result<WeightStats> {
+    let (n, m) = (check_shape(weights, width)?, width);
+    let norms = row_norms(weights, m)?;
     let (overlap, per_feature) = if n <= options.exact_limit && !options.force_sampled {
-        let pairs = pair_statistics(&matrix.data, m, options.precision)?;
+        let pairs = pair_statistics(weights, m, options.precision)?;
         let stats = pairs.overlap;
         let overlap = Overlap {
             method: OverlapMethod::Exact,
@@ -160,7 +165,7 @@ pub fn measure_matrix(matrix: &Matrix, options: &MeasureOptions) -> Result<Weigh
         )
     } else {
         (
-            sampled_overlap(&matrix.data, m, &norms, options.pairs, options.seed),
+            sampled(weights, m, &norms, options.pairs, options.seed),
             None,
         )
     };
@@ -168,7 +173,7 @@ pub fn measure_matrix(matrix: &Matrix, options: &MeasureOptions) -> Result<Weigh
         .ambiguity
         .map(|a| {
             ambiguity(
-                &matrix.data,
+                weights,
                 m,
                 AmbiguityOptions {
                     seed: options.seed,
@@ -189,7 +194,7 @@ pub fn measure_matrix(matrix: &Matrix, options: &MeasureOptions) -> Result<Weigh
             .iter()
             .map(|&t| (t, fraction_above(&norms, t)))
             .collect(),
-        dimensions_per_feature: dimensions_per_feature(&matrix.data, m)?,
+        dimensions_per_feature: dimensions_per_feature(weights, m)?,
         m_times_mso: m as f64 * overlap.mean_sq,
         overlap,
         per_feature,
@@ -227,18 +232,12 @@ fn per_feature(dimensionality: Vec<f64>, interference: Vec<f64>) -> PerFeature {
     }
 }
 
-/// A seeded estimate over `pairs` uniform pairs i ≠ j (with replacement), with 95 % normal
-/// half-widths 1.96·sd/√pairs (`superscale_measure::sampled_overlap`). Zero rows count as
-/// cosine 0, as in the exact path.
-pub fn sampled_overlap(
-    weights: &[f64],
-    width: usize,
-    norms: &[f64],
-    pairs: usize,
-    seed: u64,
-) -> Overlap {
+/// [`sampled_overlap`] as an [`Overlap`]: a seeded estimate over `pairs` uniform pairs i ≠ j
+/// (with replacement), with 95 % normal half-widths 1.96·sd/√pairs; NaN where it cannot be
+/// taken. Zero rows count as cosine 0, as in the exact path.
+fn sampled(weights: &[f64], width: usize, norms: &[f64], pairs: usize, seed: u64) -> Overlap {
     let method = OverlapMethod::Sampled { pairs, seed };
-    match superscale_measure::sampled_overlap(weights, width, norms, pairs, seed) {
+    match sampled_overlap(weights, width, norms, pairs, seed) {
         Ok(s) => Overlap {
             method,
             mean_sq: s.stats.mean,
@@ -289,5 +288,5 @@ fn summarise(norms: &[f64], bins: usize) -> NormSummary {
 }
 
 #[cfg(test)]
-#[path = "stats_tests.rs"]
+#[path = "matrix_tests.rs"]
 mod tests;

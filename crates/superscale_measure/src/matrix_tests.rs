@@ -1,18 +1,20 @@
 use super::*;
-use crate::file::Orientation;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+/// A row-major `rows` × `columns` matrix.
+struct Matrix {
+    columns: usize,
+    data: Vec<f64>,
+}
+
 fn matrix(rows: usize, columns: usize, data: Vec<f64>) -> Matrix {
-    Matrix {
-        tensor: "w".into(),
-        dtype: "F64".into(),
-        stored_shape: [rows, columns],
-        orientation: Orientation::Rows,
-        rows,
-        columns,
-        data,
-    }
+    assert_eq!(data.len(), rows * columns);
+    Matrix { columns, data }
+}
+
+fn measure(w: &Matrix, options: &MeasureOptions) -> Result<WeightStats> {
+    measure_matrix(&w.data, w.columns, options)
 }
 
 #[test]
@@ -21,7 +23,7 @@ fn sampled_agrees_with_exact_within_its_interval() {
     let (n, m) = (500, 16);
     let data: Vec<f64> = (0..n * m).map(|_| rng.random::<f64>() - 0.5).collect();
     let w = matrix(n, m, data);
-    let exact = measure_matrix(&w, &MeasureOptions::default()).unwrap();
+    let exact = measure(&w, &MeasureOptions::default()).unwrap();
     assert_eq!(exact.overlap.method, OverlapMethod::Exact);
     assert!(exact.per_feature.is_some());
     let options = MeasureOptions {
@@ -29,7 +31,7 @@ fn sampled_agrees_with_exact_within_its_interval() {
         pairs: 200_000,
         ..MeasureOptions::default()
     };
-    let sampled = measure_matrix(&w, &options).unwrap();
+    let sampled = measure(&w, &options).unwrap();
     assert!(matches!(
         sampled.overlap.method,
         OverlapMethod::Sampled { .. }
@@ -45,7 +47,7 @@ fn sampled_agrees_with_exact_within_its_interval() {
         "{e:?} {s:?}"
     );
     // The same seed gives the same estimate.
-    assert_eq!(measure_matrix(&w, &options).unwrap().overlap, s);
+    assert_eq!(measure(&w, &options).unwrap().overlap, s);
 }
 
 #[test]
@@ -63,7 +65,7 @@ fn norm_summary_thresholds_and_dimensionality_peaks() {
         thresholds: vec![0.2, 1.5],
         ..MeasureOptions::default()
     };
-    let stats = measure_matrix(&w, &options).unwrap();
+    let stats = measure(&w, &options).unwrap();
     assert_eq!((stats.norms.min, stats.norms.max), (0.3, 2.0));
     let total: usize = stats.norms.histogram.iter().map(|b| b.2).sum();
     assert_eq!(total, 5);
@@ -88,4 +90,49 @@ fn norm_summary_thresholds_and_dimensionality_peaks() {
     let amb = stats.ambiguity.unwrap();
     let dense = (7.0 + 65f64.sqrt()) / 2.0;
     assert!((amb.value - dense).abs() < 1e-10, "{amb:?} vs {dense}");
+}
+
+/// The whole geometry is the measurement crate's single measures on the same matrix.
+#[test]
+fn the_summary_is_the_single_measures() {
+    let expected: Vec<f64> = (0..15).map(|i| (i as f64 - 7.0) * 0.25).collect();
+    let stats = measure_matrix(&expected, 3, &MeasureOptions::default()).unwrap();
+    let norms = crate::row_norms(&expected, 3).unwrap();
+    let all: Vec<usize> = (0..5).collect();
+    let overlap = crate::mean_squared_overlap(&expected, 3, &all).unwrap();
+    assert_eq!(stats.phi_half, crate::fraction_above(&norms, 0.5));
+    assert_eq!(stats.phi_one, crate::fraction_above(&norms, 1.0));
+    assert_eq!(
+        stats.dimensions_per_feature,
+        crate::dimensions_per_feature(&expected, 3).unwrap()
+    );
+    assert_eq!(stats.overlap.mean_sq, overlap.mean);
+    assert_eq!(stats.overlap.variance_sq, overlap.variance);
+    assert_eq!(stats.overlap.mean_abs, overlap.mean_abs);
+    assert_eq!(stats.welch_sq, crate::welch_bound(5, 3).powi(2));
+    assert_eq!(stats.m_times_mso, 3.0 * overlap.mean);
+    let mean = norms.iter().sum::<f64>() / 5.0;
+    assert!((stats.norms.mean - mean).abs() < 1e-15);
+}
+
+/// Every column of `weights.csv`'s measured part has its field, on both paths.
+#[test]
+fn summary_fields_match_their_columns() {
+    let w = matrix(4, 2, vec![1.0, 0.0, 0.0, 1.0, -1.0, 0.0, 0.6, 0.8]);
+    for force_sampled in [false, true] {
+        let options = MeasureOptions {
+            force_sampled,
+            pairs: 100,
+            ..MeasureOptions::default()
+        };
+        let stats = measure(&w, &options).unwrap();
+        let fields = stats.summary_fields();
+        assert_eq!(
+            fields.split(',').count(),
+            crate::SUMMARY_COLUMNS.split(',').count(),
+            "{fields}"
+        );
+        assert_eq!(stats.per_feature_csv().is_some(), !force_sampled);
+        assert!(stats.detail().contains(&stats.overlap.method.name()));
+    }
 }

@@ -4,21 +4,22 @@
 //! blockwise path and the seeded pair sample must agree within the sample's 95 % CI.
 //!
 //! The full-size check (50 000 × 768, ≈ 10¹² multiply-adds) is `#[ignore]`d:
-//! `cargo test --release -p superscale_weights --test gaussian -- --ignored`.
+//! `cargo test --release -p superscale_measure --test matrix_gaussian -- --ignored`.
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use superscale_weights::{measure_matrix, Matrix, MeasureOptions, Orientation, Precision};
+use superscale_measure::{measure_matrix, MeasureOptions, Precision};
+
+/// A row-major `rows` × `columns` matrix.
+struct Matrix {
+    columns: usize,
+    data: Vec<f64>,
+}
 
 fn gaussian(rows: usize, columns: usize, seed: u64) -> Matrix {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     Matrix {
-        tensor: "gaussian".into(),
-        dtype: "F64".into(),
-        stored_shape: [rows, columns],
-        orientation: Orientation::Rows,
-        rows,
         columns,
         data: (0..rows * columns)
             .map(|_| StandardNormal.sample(&mut rng))
@@ -31,7 +32,8 @@ fn check(rows: usize, precision: Precision) {
     let w = gaussian(rows, m, 768);
     let started = std::time::Instant::now();
     let exact = measure_matrix(
-        &w,
+        &w.data,
+        w.columns,
         &MeasureOptions {
             precision,
             ambiguity: None,
@@ -42,7 +44,8 @@ fn check(rows: usize, precision: Precision) {
     .overlap;
     let exact_seconds = started.elapsed().as_secs_f64();
     let sampled = measure_matrix(
-        &w,
+        &w.data,
+        w.columns,
         &MeasureOptions {
             force_sampled: true,
             pairs: 1_000_000,
@@ -92,8 +95,8 @@ fn f32_products_agree_with_f64() {
         ambiguity: None,
         ..MeasureOptions::default()
     };
-    let double = measure_matrix(&w, &options(Precision::F64)).unwrap();
-    let single = measure_matrix(&w, &options(Precision::F32)).unwrap();
+    let double = measure_matrix(&w.data, w.columns, &options(Precision::F64)).unwrap();
+    let single = measure_matrix(&w.data, w.columns, &options(Precision::F32)).unwrap();
     // Tolerance: 1e-5 relative on the means (f32 cosines, f64 sums).
     assert!((single.overlap.mean_sq / double.overlap.mean_sq - 1.0).abs() < 1e-5);
     assert!((single.overlap.mean_abs / double.overlap.mean_abs - 1.0).abs() < 1e-5);

@@ -241,12 +241,14 @@ pub fn sections(rows: &[LlcRow]) -> Result<Vec<Section>> {
                     .collect(),
                 style: Style::Points,
                 color: 0,
+                hover: rows.iter().map(model_name).collect(),
             },
             Series {
                 label: "λ̂ = λ".into(),
                 points: vec![(0.1, 0.1), (reference * 1.2, reference * 1.2)],
                 style: Style::Reference,
                 color: 7,
+                hover: Vec::new(),
             },
         ],
     )?;
@@ -263,6 +265,7 @@ pub fn sections(rows: &[LlcRow]) -> Result<Vec<Section>> {
                 .collect(),
             style: Style::Line,
             color: i % 8,
+            hover: Vec::new(),
         })
         .collect();
     let trace_figure = xy_chart(
@@ -274,10 +277,12 @@ pub fn sections(rows: &[LlcRow]) -> Result<Vec<Section>> {
     )?;
     let figures = Section::new("Figures")
         .with(Block::Figure {
+            id: "llc-calibration".into(),
             svg: scatter,
             caption: "Each estimate against its closed form; the line is equality.".into(),
         })
         .with(Block::Figure {
+            id: "llc-traces".into(),
             svg: trace_figure,
             caption: "A stationary chain wanders around λ̂/λ; a drift means more burn-in or a larger step."
                 .into(),

@@ -94,7 +94,7 @@ pub fn listing(store: &Store, dir: &Path, wanted: Option<RunState>) -> Result<St
 /// `dir`): provenance, status, scalar results, curves, arrays and spec.
 pub fn describe_runs(store: &Store, dir: &Path, run_id: &str) -> Result<String> {
     let mut out = String::new();
-    let records = store.find(&run_id)?;
+    let records = store.find(run_id)?;
     let optional = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
     for record in &records {
         outln!(

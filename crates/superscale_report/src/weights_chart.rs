@@ -5,12 +5,14 @@
 
 use crate::chart::plot_error;
 use crate::error::Result;
+use crate::palette::{GRID, REFERENCE as GREY};
 use plotters::prelude::*;
 
 const SIZE: (u32, u32) = (640, 420);
+// The colours these figures were first published in (kept so their SVGs stay as they were;
+// the references and the grid are the palette's).
 const BLUE: RGBColor = RGBColor(31, 119, 180);
 const RED: RGBColor = RGBColor(214, 39, 40);
-const GREY: RGBColor = RGBColor(120, 120, 120);
 
 /// Bars of a histogram of row norms: `(lower edge, upper edge, count)` from `min` to `max`.
 pub fn norm_histogram(
@@ -37,7 +39,7 @@ pub fn norm_histogram(
             .x_desc("row norm ‖W_i‖")
             .y_desc("features")
             .y_label_formatter(&|v| format!("{v:.0}"))
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(GRID)
             .draw()
             .map_err(|e| plot_error(title, e))?;
         chart
@@ -129,7 +131,7 @@ fn draw_panel<DB: DrawingBackend>(
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_desc(panel.y_label)
         .y_label_formatter(&|v| format!("{v:.1e}"))
-        .light_line_style(RGBColor(235, 235, 235))
+        .light_line_style(GRID)
         .draw()
         .map_err(|e| text(&e))?;
     let across = |f: &dyn Fn(f64) -> f64| -> Vec<(f64, f64)> {

@@ -472,7 +472,10 @@ pub fn histogram(
         .filter(|v| v.is_finite())
         .collect();
     if values.is_empty() {
-        return Ok(format!("<p><em>{title}: no data.</em></p>"));
+        return Ok(format!(
+            "<p><em>{}: no data.</em></p>",
+            crate::escape(title)
+        ));
     }
     let lo = values.iter().copied().fold(f64::MAX, f64::min).min(0.0);
     let hi = values

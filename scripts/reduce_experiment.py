@@ -23,6 +23,7 @@ CAPS = {
     "probe": 256,
     "test": 512,
     "samples_per_feature": 50,
+    "shuffles": 10,
 }
 
 LINE = re.compile(r"^(\s*)([A-Za-z_]+)(\s*=\s*)(\d+)(\s*(#.*)?)$")

@@ -184,6 +184,11 @@ fn trim(text: String) -> String {
 /// do not crowd at the top of a decade. Labels are [`number`]s.
 pub fn tick(value: f64, log: bool) -> String {
     if !log {
+        // Without the axis's span, a value this close to 0 is the rounding error of a
+        // tick step (−2.22e−16 for 0), not a tick of its own.
+        if value.abs() < 1e-12 {
+            return "0".into();
+        }
         return number_digits(value, 4);
     }
     let mantissa = value / 10f64.powf(value.log10().floor());
@@ -472,7 +477,10 @@ pub fn histogram(
         .filter(|v| v.is_finite())
         .collect();
     if values.is_empty() {
-        return Ok(format!("<p><em>{title}: no data.</em></p>"));
+        return Ok(format!(
+            "<p><em>{}: no data.</em></p>",
+            crate::escape(title)
+        ));
     }
     let lo = values.iter().copied().fold(f64::MAX, f64::min).min(0.0);
     let hi = values
@@ -548,6 +556,11 @@ mod tests {
             "wide log axes label 1-2-5"
         );
         assert_eq!(tick_in(20.0, 1.0, 1000.0, true), "20");
+        assert_eq!(
+            tick(-2.220446049250313e-16, false),
+            "0",
+            "a rounding error of 0"
+        );
         for v in [1e-12, 0.123456789, -98765.4321, 1.0 / 3.0, 2e9] {
             for (lo, hi) in [(0.0, 1.0), (-1e5, 1e5), (1e-12, 1e10)] {
                 assert!(

@@ -145,6 +145,9 @@ fn render_block(block: &Block) -> String {
         Block::Text(text) => format!("<p>{}</p>", escape(text)),
         Block::Note(text) => format!("<p class=note>{}</p>", escape(text)),
         Block::Markup(markup) => markup.clone(),
+        // A figure builder that found nothing to draw returns a sentence instead of an
+        // SVG: it is shown as that sentence, not as a figure.
+        Block::Figure { svg, .. } if !svg.trim_start().starts_with("<svg") => svg.clone(),
         Block::Figure { id, svg, caption } => {
             let anchor = if id.is_empty() {
                 String::new()

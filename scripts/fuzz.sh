@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs the cargo-fuzz targets of fuzz/ for a stated time each, one after another, and prints
+# per target the executions, the coverage reached and the crashes found.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET ...]      # default 600 s each, every target
+#
+# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). Each target starts
+# from its committed seeds (fuzz/corpus/TARGET, read only) and from what earlier runs found
+# (fuzz/work/TARGET, where libFuzzer writes new inputs; not committed). An input that crashes,
+# hangs (more than 10 s) or allocates past the limits (-malloc_limit_mb, -rss_limit_mb) stops
+# that target and is written to fuzz/artifacts/TARGET/; reproduce it with
+# `cargo +nightly fuzz run TARGET fuzz/artifacts/TARGET/<file>`, fix it, and keep it as a
+# regression test in the crate's own tests (docs/reliability.md, "Fuzzing"). The full log of
+# each run is fuzz/logs/TARGET.log. Exit status: 1 if any target found something.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+seconds="${1:-600}"
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    targets=(spec_toy spec_any safetensors npy npz gguf fit_csv)
+fi
+
+cargo +nightly fuzz build || { echo "error: cargo +nightly fuzz build failed" >&2; exit 2; }
+
+mkdir -p fuzz/logs
+found=0
+summary=()
+for target in "${targets[@]}"; do
+    mkdir -p "fuzz/work/$target" "fuzz/artifacts/$target"
+    before=$(ls "fuzz/artifacts/$target" | wc -l)
+    log="fuzz/logs/$target.log"
+    echo "== $target: ${seconds}s (log: $log)"
+    cargo +nightly fuzz run "$target" "$root/fuzz/work/$target" "$root/fuzz/corpus/$target" -- \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+        -print_final_stats=1 -artifact_prefix="$root/fuzz/artifacts/$target/" \
+        >"$log" 2>&1
+    status=$?
+    executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+    speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+    coverage=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+    corpus=$(ls "fuzz/work/$target" | wc -l)
+    new=$(( $(ls "fuzz/artifacts/$target" | wc -l) - before ))
+    line="$target: ${executions:-?} executions (${speed:-?}/s), ${coverage:-cov: ?}, corpus $corpus, crashes/hangs/ooms $new, exit $status"
+    if [ "$new" -gt 0 ] || [ "$status" -ne 0 ]; then
+        found=1
+        line+=" -> $(grep -m1 -E 'ERROR: libFuzzer|panicked at|deadly signal|==ERROR' "$log" | head -c 200)"
+        line+=" [$(ls -t "fuzz/artifacts/$target" | head -1)]"
+    fi
+    echo "$line"
+    summary+=("$line")
+done
+
+echo
+echo "== summary (${seconds}s per target)"
+printf '%s\n' "${summary[@]}"
+exit $found

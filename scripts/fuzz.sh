@@ -23,6 +23,10 @@ if [ ${#targets[@]} -eq 0 ]; then
     targets=(spec_toy spec_any safetensors npy npz gguf fit_csv)
 fi
 
+# superscale_store's build script records the git commit and rebuilds when git's index
+# changes; a fixed value keeps a commit during a long fuzzing session from rebuilding the
+# instrumented crates before the next target.
+export SUPERSCALE_GIT_COMMIT=fuzz
 cargo +nightly fuzz build || { echo "error: cargo +nightly fuzz build failed" >&2; exit 2; }
 
 mkdir -p fuzz/logs

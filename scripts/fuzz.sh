@@ -29,12 +29,19 @@ fi
 export SUPERSCALE_GIT_COMMIT=fuzz
 cargo +nightly fuzz build || { echo "error: cargo +nightly fuzz build failed" >&2; exit 2; }
 
+# What libFuzzer writes on a failure (slow-unit-* files are inputs that took over 10 s:
+# kept for a look, not failures).
+findings() {
+    ls -t "fuzz/artifacts/$1" | grep -E '^(crash|timeout|oom|leak)-'
+}
+
 mkdir -p fuzz/logs
 found=0
 summary=()
 for target in "${targets[@]}"; do
     mkdir -p "fuzz/work/$target" "fuzz/artifacts/$target"
-    before=$(ls "fuzz/artifacts/$target" | wc -l)
+    before=$(findings "$target" | wc -l)
+    slow_before=$(ls "fuzz/artifacts/$target" | grep -c '^slow-unit-')
     log="fuzz/logs/$target.log"
     echo "== $target: ${seconds}s (log: $log)"
     cargo +nightly fuzz run "$target" "$root/fuzz/work/$target" "$root/fuzz/corpus/$target" -- \
@@ -46,12 +53,13 @@ for target in "${targets[@]}"; do
     speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     coverage=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
     corpus=$(ls "fuzz/work/$target" | wc -l)
-    new=$(( $(ls "fuzz/artifacts/$target" | wc -l) - before ))
-    line="$target: ${executions:-?} executions (${speed:-?}/s), ${coverage:-cov: ?}, corpus $corpus, crashes/hangs/ooms $new, exit $status"
+    new=$(( $(findings "$target" | wc -l) - before ))
+    slow=$(( $(ls "fuzz/artifacts/$target" | grep -c '^slow-unit-') - slow_before ))
+    line="$target: ${executions:-?} executions (${speed:-?}/s), ${coverage:-cov: ?}, corpus $corpus, crashes/hangs/ooms $new, slow inputs (> 10 s, kept, not failures) $slow, exit $status"
     if [ "$new" -gt 0 ] || [ "$status" -ne 0 ]; then
         found=1
         line+=" -> $(grep -m1 -E 'ERROR: libFuzzer|panicked at|deadly signal|==ERROR' "$log" | head -c 200)"
-        line+=" [$(ls -t "fuzz/artifacts/$target" | head -1)]"
+        line+=" [$(findings "$target" | head -1)]"
     fi
     echo "$line"
     summary+=("$line")

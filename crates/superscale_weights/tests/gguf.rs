@@ -219,8 +219,8 @@ fn damaged_files_are_errors_never_panics() {
 
 #[test]
 fn fuzz_regressions() {
-    // tests/data/regressions/*.bin: inputs of the `loaders` fuzz target (first byte: format
-    // selector, 3 = GGUF) that once crashed. Each must now open or fail cleanly.
+    // tests/data/regressions/*.bin: inputs of the former `loaders` fuzz target (first byte:
+    // format selector, 3 = GGUF; fuzz/ now has one target per format) that once crashed. Each must now open or fail cleanly.
     // fuzz_gguf_empty_matrix_huge_row: a tensor with ne[1] = 0 and a huge ne[0] used to size
     // a row buffer from ne[0]; it is now an `Empty` error.
     // fuzz_gguf_size_overflow: elements × block bytes overflowed u64 (a wrapped size could

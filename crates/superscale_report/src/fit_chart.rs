@@ -76,11 +76,16 @@ fn draw(svg: &mut String, figure: &LawFigure<'_>) -> std::result::Result<(), Str
         chart
             .draw_series(std::iter::once(Polygon::new(
                 outline,
-                BLUE.mix(0.2).filled(),
+                crate::palette::color(0).mix(0.2).filled(),
             )))
             .map_err(|e| text(&e))?
             .label(format!("{:.0}% bootstrap band", 100.0 * figure.level))
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], BLUE.mix(0.2).filled()));
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 5), (x + 15, y + 5)],
+                    crate::palette::color(0).mix(0.2).filled(),
+                )
+            });
     }
     let visible = figure
         .line
@@ -88,10 +93,18 @@ fn draw(svg: &mut String, figure: &LawFigure<'_>) -> std::result::Result<(), Str
         .copied()
         .filter(|p| p.1.is_finite() && p.1 > 0.0);
     chart
-        .draw_series(LineSeries::new(visible, BLUE.stroke_width(2)))
+        .draw_series(LineSeries::new(
+            visible,
+            crate::palette::color(0).stroke_width(2),
+        ))
         .map_err(|e| text(&e))?
         .label("fit")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 15, y)], BLUE.stroke_width(2)));
+        .legend(|(x, y)| {
+            PathElement::new(
+                [(x, y), (x + 15, y)],
+                crate::palette::color(0).stroke_width(2),
+            )
+        });
     chart
         .draw_series(
             figure

@@ -5,7 +5,7 @@
 
 use plotters::style::RGBColor;
 
-const OKABE_ITO: [RGBColor; 8] = [
+pub(crate) const OKABE_ITO: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
     RGBColor(0, 158, 115),   // bluish green

@@ -9,10 +9,9 @@ use crate::palette::{GRID, REFERENCE as GREY};
 use plotters::prelude::*;
 
 const SIZE: (u32, u32) = (640, 420);
-// The colours these figures were first published in (kept so their SVGs stay as they were;
-// the references and the grid are the palette's).
-const BLUE: RGBColor = RGBColor(31, 119, 180);
-const RED: RGBColor = RGBColor(214, 39, 40);
+// The report's palette: the data in its first colour, fitted lines in its second.
+const DATA: RGBColor = crate::palette::OKABE_ITO[0];
+const FIT: RGBColor = crate::palette::OKABE_ITO[1];
 
 /// Bars of a histogram of row norms: `(lower edge, upper edge, count)` from `min` to `max`.
 pub fn norm_histogram(
@@ -44,7 +43,7 @@ pub fn norm_histogram(
             .map_err(|e| plot_error(title, e))?;
         chart
             .draw_series(bins.iter().map(|&(left, right, count)| {
-                Rectangle::new([(left, 0.0), (right, count as f64)], BLUE.mix(0.7).filled())
+                Rectangle::new([(left, 0.0), (right, count as f64)], DATA.mix(0.7).filled())
             }))
             .map_err(|e| plot_error(title, e))?;
         root.present().map_err(|e| plot_error(title, e))?;
@@ -148,11 +147,11 @@ fn draw_panel<DB: DrawingBackend>(
             panel
                 .points
                 .iter()
-                .map(|&p| Circle::new(p, 5, BLUE.filled())),
+                .map(|&p| Circle::new(p, 5, DATA.filled())),
         )
         .map_err(|e| text(&e))?
         .label(panel.point_label)
-        .legend(|(x, y)| Circle::new((x + 8, y), 4, BLUE.filled()));
+        .legend(|(x, y)| Circle::new((x + 8, y), 4, DATA.filled()));
     if let Some((label, points)) = &panel.crosses {
         chart
             .draw_series(
@@ -180,18 +179,18 @@ fn draw_panel<DB: DrawingBackend>(
         // ln y = intercept − slope·ln m (OLS, `docs/science/superposition.md` §2.4).
         let line = across(&|m: f64| (fit.intercept - fit.exponent * m.ln()).exp());
         chart
-            .draw_series(LineSeries::new(line, RED.stroke_width(2)))
+            .draw_series(LineSeries::new(line, FIT.stroke_width(2)))
             .map_err(|e| text(&e))?
             .label(format!(
                 "fit ∝ m^-{:.3} [{:.3}, {:.3}]",
                 fit.exponent, fit.lower, fit.upper
             ))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], FIT.stroke_width(2)));
     }
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
+        .border_style(crate::palette::REFERENCE)
         .position(SeriesLabelPosition::LowerLeft)
         .draw()
         .map_err(|e| text(&e))?;

@@ -2,7 +2,7 @@
 //! size; `SUPERSCALE_ALIGN_BENCH_N` overrides n). The comparison with the reference approach
 //! (dense n × n matrices in torch/numpy) is `bench/run_align.sh`.
 //!
-//!     CARGO_TARGET_DIR=/work/target-align cargo bench -p superscale_measure
+//!     CARGO_TARGET_DIR=target-align cargo bench -p superscale_measure
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;

@@ -883,57 +883,7 @@ fn slurm(case: &Case) {
             && text.contains("--dependency=\"afterok:$SLURM_ARRAY_JOB_ID\""),
         "{text}"
     );
-    let bin = dir.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let fake = bin.join("sbatch");
-    std::fs::write(
-        &fake,
-        "#!/bin/bash\nfor a in \"$@\"; do case \"$a\" in --wrap=*) printf '%s\\n' \"${a#--wrap=}\" >> \"$WRAPS\";; esac; done\necho 4242\n",
-    )
-    .unwrap();
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&fake)
-        .status()
-        .unwrap();
-    let wraps = dir.join("wraps.txt");
-    let path_var = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    for task in 1..=2 {
-        let done = std::process::Command::new("bash")
-            .arg(&script)
-            .env("PATH", &path_var)
-            .env("WRAPS", &wraps)
-            .env("SLURM_ARRAY_TASK_ID", task.to_string())
-            .env("SLURM_ARRAY_JOB_ID", "4242")
-            .env("SLURM_CPUS_PER_TASK", "1")
-            .output()
-            .unwrap();
-        assert!(
-            done.status.success(),
-            "task {task}: {}",
-            String::from_utf8_lossy(&done.stderr)
-        );
-    }
-    let merge = std::fs::read_to_string(&wraps).unwrap();
-    assert_eq!(
-        merge.lines().count(),
-        1,
-        "the merge is submitted once: {merge}"
-    );
-    let merged = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(merge.trim())
-        .output()
-        .unwrap();
-    assert!(
-        merged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
+    run_slurm_script(&dir, &script, 2);
     let direct = dir.join("direct");
     run_ok(&spec, &direct, 1, &["--quiet"]);
     assert_same_study(case, &out, &direct);

@@ -281,54 +281,7 @@ fn the_slurm_script_runs_its_shards_and_merge_under_a_stand_in_sbatch() {
             && text.contains("--dependency=\"afterok:$SLURM_ARRAY_JOB_ID\""),
         "{text}"
     );
-    // `sbatch` stand-in: records the --wrap command of the merge job it is asked to submit.
-    let bin = dir.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let fake = bin.join("sbatch");
-    std::fs::write(&fake, "#!/bin/bash\nfor a in \"$@\"; do case \"$a\" in --wrap=*) printf '%s\\n' \"${a#--wrap=}\" >> \"$WRAPS\";; esac; done\necho 4242\n").unwrap();
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&fake)
-        .status()
-        .unwrap();
-    let wraps = dir.join("wraps.txt");
-    let path_var = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    for task in 1..=3 {
-        let status = std::process::Command::new("bash")
-            .arg(&script)
-            .env("PATH", &path_var)
-            .env("WRAPS", &wraps)
-            .env("SLURM_ARRAY_TASK_ID", task.to_string())
-            .env("SLURM_ARRAY_JOB_ID", "4242")
-            .env("SLURM_CPUS_PER_TASK", "1")
-            .output()
-            .unwrap();
-        assert!(
-            status.status.success(),
-            "task {task}: {}",
-            String::from_utf8_lossy(&status.stderr)
-        );
-    }
-    let merge = std::fs::read_to_string(&wraps).unwrap();
-    assert_eq!(
-        merge.lines().count(),
-        1,
-        "the merge is submitted once: {merge}"
-    );
-    let merged = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(merge.trim())
-        .output()
-        .unwrap();
-    assert!(
-        merged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
+    run_slurm_script(&dir, &script, 3);
     let direct = dir.join("direct");
     run_ok(&tiny, &direct, 1, &["--quiet"]);
     assert_eq!(digests(&out), digests(&direct));

@@ -216,3 +216,56 @@ pub fn freeze(child: &Child) {
         std::thread::yield_now();
     }
 }
+
+/// Runs a `superscale slurm` script's array tasks 1..=`tasks` under a stand-in `sbatch` (on
+/// PATH in `dir/bin`) that records the `--wrap` command of the merge job it is asked to
+/// submit, then checks the merge was submitted exactly once and runs it.
+pub fn run_slurm_script(dir: &Path, script: &Path, tasks: u32) {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("sbatch");
+    std::fs::write(
+        &fake,
+        "#!/bin/bash\nfor a in \"$@\"; do case \"$a\" in --wrap=*) printf '%s\\n' \"${a#--wrap=}\" >> \"$WRAPS\";; esac; done\necho 4242\n",
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
+    let wraps = dir.join("wraps.txt");
+    let path_var = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for task in 1..=tasks {
+        let done = Command::new("bash")
+            .arg(script)
+            .env("PATH", &path_var)
+            .env("WRAPS", &wraps)
+            .env("SLURM_ARRAY_TASK_ID", task.to_string())
+            .env("SLURM_ARRAY_JOB_ID", "4242")
+            .env("SLURM_CPUS_PER_TASK", "1")
+            .output()
+            .unwrap();
+        assert!(
+            done.status.success(),
+            "task {task}: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    }
+    let merge = std::fs::read_to_string(&wraps).unwrap();
+    assert_eq!(
+        merge.lines().count(),
+        1,
+        "the merge is submitted once: {merge}"
+    );
+    let merged = Command::new("sh")
+        .arg("-c")
+        .arg(merge.trim())
+        .output()
+        .unwrap();
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+}

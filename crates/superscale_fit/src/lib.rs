@@ -34,6 +34,7 @@ mod multistart;
 mod offset_power_law;
 mod ols;
 mod selection;
+mod student_t;
 mod table;
 mod table_fit;
 mod validate;
@@ -56,8 +57,9 @@ pub use offset_power_law::{
     default_starts, fit_offset_power_law, refit_offset_power_law, OffsetPowerLaw,
     OffsetPowerLawFit, OffsetPowerLawOptions,
 };
-pub use ols::{ols_line, ols_log_log, Line, LogLogFit};
+pub use ols::{ols_line, ols_log_log, Line, LogLogFit, PredictionLine};
 pub use selection::{holdout, information_criteria, rmsle, Holdout, InformationCriteria};
+pub use student_t::t_quantile_975;
 pub use table::Table;
 pub use table_fit::{
     fit_table, log_bounds, Band, FitCurve, SecondInput, TableFit, TableFitOptions,

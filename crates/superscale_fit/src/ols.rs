@@ -6,6 +6,7 @@
 //! "R² of the same log-log fit is the power-law-ness measure").
 
 use crate::error::{Error, Result};
+use crate::student_t::t_quantile_975;
 
 /// The result of a log-log OLS fit, reported with the paper's sign convention.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,6 +46,57 @@ impl Line {
     /// Pearson's correlation of x and y, sxy/√(sxx·syy).
     pub fn correlation(&self) -> f64 {
         self.sxy / (self.sxx * self.syy).sqrt()
+    }
+
+    /// Σ(y − intercept − slope·x)² over the points at `indices`, summed directly (not as
+    /// syy − sxy²/sxx, which cancels badly when the fit is close).
+    pub fn residual_sum_of_squares(&self, x: &[f64], y: &[f64], indices: &[usize]) -> f64 {
+        indices
+            .iter()
+            .map(|&i| (y[i] - self.intercept - self.slope * x[i]).powi(2))
+            .sum()
+    }
+}
+
+/// An OLS line with what its 95 % prediction interval for a new point needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PredictionLine {
+    /// the fitted line
+    pub line: Line,
+    /// the residual standard deviation s = √(SSR/(n − 2))
+    pub residual_sd: f64,
+    /// the number of points n
+    pub n_points: usize,
+}
+
+impl PredictionLine {
+    /// The OLS line of y on x over every point, or `None` with fewer than 3 points or
+    /// constant x (no interval can be formed).
+    pub fn fit(x: &[f64], y: &[f64]) -> Option<Self> {
+        let n = x.len().min(y.len());
+        let all: Vec<usize> = (0..n).collect();
+        let line = ols_line(x, y, &all);
+        if n < 3 || line.sxx <= 0.0 {
+            return None;
+        }
+        let ssr = line.residual_sum_of_squares(x, y, &all);
+        Some(Self {
+            line,
+            residual_sd: (ssr / (n - 2) as f64).sqrt(),
+            n_points: n,
+        })
+    }
+
+    /// The prediction at x and the half-width of its 95 % interval for a new observation,
+    /// t₀.₉₇₅(n − 2)·s·√(1 + 1/n + (x − x̄)²/Sₓₓ) (the textbook interval, e.g. Montgomery,
+    /// Peck & Vining, "Introduction to Linear Regression Analysis", §2.5).
+    pub fn predict(&self, x: f64) -> (f64, f64) {
+        let n = self.n_points as f64;
+        let centre = self.line.intercept + self.line.slope * x;
+        let spread = t_quantile_975(self.n_points - 2)
+            * self.residual_sd
+            * (1.0 + 1.0 / n + (x - self.line.mean_x).powi(2) / self.line.sxx).sqrt();
+        (centre, spread)
     }
 }
 
@@ -106,11 +158,7 @@ pub fn ols_log_log(x: &[f64], y: &[f64]) -> Result<LogLogFit> {
     let line = ols_line(&log_x, &log_y, &all);
     let (slope, intercept, sxx, syy) = (line.slope, line.intercept, line.sxx, line.syy);
     let count = log_x.len() as f64;
-    let ssr: f64 = log_x
-        .iter()
-        .zip(&log_y)
-        .map(|(a, b)| (b - intercept - slope * a).powi(2))
-        .sum();
+    let ssr = line.residual_sum_of_squares(&log_x, &log_y, &all);
     let r_squared = if syy > 0.0 { 1.0 - ssr / syy } else { 1.0 };
     let exponent_se = (ssr / (count - 2.0) / sxx).sqrt();
     Ok(LogLogFit {
@@ -125,6 +173,26 @@ pub fn ols_log_log(x: &[f64], y: &[f64]) -> Result<LogLogFit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prediction_interval_matches_the_textbook_by_hand() {
+        let line = PredictionLine::fit(&[0.0, 1.0, 2.0, 3.0], &[0.1, 0.9, 2.1, 2.9]).unwrap();
+        assert!((line.line.slope - 0.96).abs() < 1e-12);
+        assert!((line.line.intercept - 0.06).abs() < 1e-12);
+        // Residuals 0.04, −0.12, 0.12, −0.04: s² = 0.032/2; at x = 4, √(1 + 1/4 + 6.25/5) = √2.5;
+        // t₀.₉₇₅(2) = 4.303.
+        let (centre, spread) = line.predict(4.0);
+        assert!((centre - 3.9).abs() < 1e-12);
+        assert!((spread - 4.303 * 0.016f64.sqrt() * 2.5f64.sqrt()).abs() < 1e-12);
+        assert!(
+            PredictionLine::fit(&[1.0, 2.0], &[1.0, 2.0]).is_none(),
+            "too few points"
+        );
+        assert!(
+            PredictionLine::fit(&[1.0; 4], &[1.0, 2.0, 3.0, 4.0]).is_none(),
+            "constant x"
+        );
+    }
 
     #[test]
     fn exact_power_law_is_recovered_with_zero_error() {

@@ -525,6 +525,86 @@ pub fn histogram(
     )
 }
 
+/// A heat map's frame: its title, axis labels and cell edges. Cell (column c, row r) spans
+/// `column_edges[c]..column_edges[c + 1]` on x and `row_edges[r]..row_edges[r + 1]` on y,
+/// the first row at the top; both axes are linear in the values given (pass log10 values
+/// for a logarithmic axis and say so in the label).
+#[derive(Debug, Clone)]
+pub struct HeatMap<'a> {
+    /// the caption
+    pub title: &'a str,
+    /// the x axis's label
+    pub x_label: &'a str,
+    /// the y axis's label
+    pub y_label: &'a str,
+    /// one more than the columns, increasing
+    pub column_edges: Vec<f64>,
+    /// one more than the rows, increasing (drawn downwards)
+    pub row_edges: Vec<f64>,
+}
+
+/// The cell edges around `centres` (increasing): midpoints between neighbours, and half a
+/// spacing beyond the first and the last (one unit wide for a single centre).
+pub fn midpoint_edges(centres: &[f64]) -> Vec<f64> {
+    match centres {
+        [] => Vec::new(),
+        [only] => vec![only - 0.5, only + 0.5],
+        _ => {
+            let last = centres.len() - 1;
+            let mut edges = Vec::with_capacity(centres.len() + 1);
+            edges.push(centres[0] - (centres[1] - centres[0]) / 2.0);
+            edges.extend(centres.windows(2).map(|pair| (pair[0] + pair[1]) / 2.0));
+            edges.push(centres[last] + (centres[last] - centres[last - 1]) / 2.0);
+            edges
+        }
+    }
+}
+
+/// Draws `map` with cell (column, row) filled in `fill(column, row)`, in the frame every
+/// figure shares (size, caption font, tick labels); returns the SVG text.
+pub fn heat_map(map: &HeatMap<'_>, fill: impl Fn(usize, usize) -> RGBColor) -> Result<String> {
+    let (columns, rows) = (
+        map.column_edges.len().saturating_sub(1),
+        map.row_edges.len().saturating_sub(1),
+    );
+    if columns == 0 || rows == 0 {
+        return Err(plot_error(map.title, "a heat map needs at least one cell"));
+    }
+    let x = map.column_edges[0]..map.column_edges[columns];
+    let y = map.row_edges[rows]..map.row_edges[0];
+    figure(SIZE, map.title, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(map.title, CAPTION_FONT)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(50)
+            .build_cartesian_2d(x, y)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(map.x_label)
+            .y_desc(map.y_label)
+            .x_label_formatter(&|v| tick(*v, false))
+            .y_label_formatter(&|v| tick(*v, false))
+            .disable_mesh()
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let cells = (0..columns).flat_map(|c| (0..rows).map(move |r| (c, r)));
+        chart
+            .draw_series(cells.map(|(c, r)| {
+                Rectangle::new(
+                    [
+                        (map.column_edges[c], map.row_edges[r]),
+                        (map.column_edges[c + 1], map.row_edges[r + 1]),
+                    ],
+                    fill(c, r).filled(),
+                )
+            }))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,5 +693,40 @@ mod tests {
     fn a_band_is_the_upper_edge_then_the_lower_edge_reversed() {
         let outline = band(&[(1.0, 0.0), (2.0, 1.0)], &[(1.0, 2.0), (2.0, 3.0)]);
         assert_eq!(outline, [(1.0, 2.0), (2.0, 3.0), (2.0, 1.0), (1.0, 0.0)]);
+    }
+
+    #[test]
+    fn midpoint_edges_surround_each_centre() {
+        assert_eq!(midpoint_edges(&[1.0, 2.0, 4.0]), [0.5, 1.5, 3.0, 5.0]);
+        assert_eq!(midpoint_edges(&[3.0]), [2.5, 3.5]);
+        assert!(midpoint_edges(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_heat_map_fills_every_cell_in_its_colour() {
+        let map = HeatMap {
+            title: "cells",
+            x_label: "x",
+            y_label: "y",
+            column_edges: vec![0.0, 1.0, 2.0, 3.0],
+            row_edges: vec![0.0, 1.0, 2.0],
+        };
+        // Six distinct colours, one per (column, row), so each cell is findable in the SVG.
+        let svg = heat_map(&map, |c, r| RGBColor(10 * c as u8 + 1, 100 + r as u8, 7)).unwrap();
+        for c in 0..3 {
+            for r in 0..2 {
+                let fill = hex(RGBColor(10 * c as u8 + 1, 100 + r as u8, 7)).to_uppercase();
+                assert_eq!(
+                    svg.to_uppercase().matches(&fill).count(),
+                    1,
+                    "cell ({c}, {r})"
+                );
+            }
+        }
+        let empty = HeatMap {
+            row_edges: vec![0.0],
+            ..map
+        };
+        assert!(heat_map(&empty, |_, _| WHITE).is_err());
     }
 }

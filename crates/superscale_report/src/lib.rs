@@ -5,6 +5,7 @@
 //! (`docs/architecture.md`).
 #![deny(missing_docs)]
 
+pub mod cell_grid;
 pub mod chart;
 mod error;
 mod files;

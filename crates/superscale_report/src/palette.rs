@@ -44,3 +44,16 @@ pub fn shade(fraction: f64) -> RGBColor {
     let mix = |c: u8| (255.0 + (f64::from(c) - 255.0) * t).round() as u8;
     RGBColor(mix(blue.0), mix(blue.1), mix(blue.2))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shade_runs_from_white_to_dark_blue_and_clamps() {
+        assert_eq!(hex(shade(0.0)), "#ffffff");
+        assert_eq!(hex(shade(1.0)), "#08306b");
+        assert_eq!(hex(shade(2.0)), "#08306b");
+        assert_eq!(hex(shade(f64::NAN)), "#ffffff");
+    }
+}

@@ -21,7 +21,7 @@
 use super::emergence::LEARNED_BELOW_BITS;
 use serde::{Deserialize, Serialize};
 use superscale_fit::bnsl::{bnsl_prediction_intervals, BnslIntervalOptions};
-use superscale_fit::{fit_bnsl, BnslOptions};
+use superscale_fit::{fit_bnsl, BnslOptions, PredictionLine};
 
 /// Losses over a scale axis (steps of one run, parameters or D of a sweep).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,80 +141,6 @@ impl Backtest {
     }
 }
 
-/// Two-sided 97.5 % Student-t quantiles for 1..=30 degrees of freedom; beyond, the normal
-/// quantile with the Cornish–Fisher correction (error < 1e-3 for df > 30).
-fn t_quantile(df: usize) -> f64 {
-    const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    match df {
-        0 => f64::INFINITY,
-        1..=30 => TABLE[df - 1],
-        _ => {
-            let (z, n) = (1.959_964_f64, df as f64);
-            z + (z.powi(3) + z) / (4.0 * n)
-                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * n * n)
-        }
-    }
-}
-
-/// OLS of v on u with the 95 % prediction interval of a new point (textbook:
-/// ŷ ± t·s·√(1 + 1/n + (u − ū)²/Sᵤᵤ)).
-#[derive(Debug, Clone, Copy)]
-struct Line {
-    intercept: f64,
-    slope: f64,
-    residual_sd: f64,
-    mean_u: f64,
-    suu: f64,
-    n: usize,
-}
-
-impl Line {
-    fn fit(u: &[f64], v: &[f64]) -> Option<Self> {
-        let n = u.len();
-        if n < 3 {
-            return None;
-        }
-        let mean_u = u.iter().sum::<f64>() / n as f64;
-        let mean_v = v.iter().sum::<f64>() / n as f64;
-        let suu: f64 = u.iter().map(|a| (a - mean_u).powi(2)).sum();
-        if suu <= 0.0 {
-            return None;
-        }
-        let slope = u
-            .iter()
-            .zip(v)
-            .map(|(a, b)| (a - mean_u) * (b - mean_v))
-            .sum::<f64>()
-            / suu;
-        let intercept = mean_v - slope * mean_u;
-        let ssr: f64 = u
-            .iter()
-            .zip(v)
-            .map(|(a, b)| (b - intercept - slope * a).powi(2))
-            .sum();
-        Some(Self {
-            intercept,
-            slope,
-            residual_sd: (ssr / (n - 2) as f64).sqrt(),
-            mean_u,
-            suu,
-            n,
-        })
-    }
-
-    fn predict(&self, u: f64) -> (f64, f64) {
-        let centre = self.intercept + self.slope * u;
-        let spread = t_quantile(self.n - 2)
-            * self.residual_sd
-            * (1.0 + 1.0 / self.n as f64 + (u - self.mean_u).powi(2) / self.suu).sqrt();
-        (centre, spread)
-    }
-}
-
 fn first_crossing(series: &ScaleSeries, task: usize, upto: usize) -> Option<f64> {
     (0..upto)
         .find(|&i| series.task_loss[i][task] < LEARNED_BELOW_BITS)
@@ -228,7 +154,7 @@ pub fn backtest(series: &ScaleSeries, fit_points: usize) -> Backtest {
     let cutoff = series.scale[fit_points.saturating_sub(1)];
     let log_scale: Vec<f64> = series.scale.iter().map(|s| s.ln()).collect();
     // Aggregate: power law on ln L vs ln x over the fit points.
-    let aggregate_line = Line::fit(
+    let aggregate_line = PredictionLine::fit(
         &log_scale[..fit_points],
         &series.aggregate[..fit_points]
             .iter()
@@ -292,7 +218,7 @@ pub fn backtest(series: &ScaleSeries, fit_points: usize) -> Backtest {
         })
         .collect();
     let (u, v): (Vec<f64>, Vec<f64>) = known.into_iter().unzip();
-    let law = Line::fit(&u, &v);
+    let law = PredictionLine::fit(&u, &v);
     let largest = series.scale[n - 1];
     let tasks = (0..n_tasks)
         .map(|task| {
@@ -330,8 +256,8 @@ pub fn backtest(series: &ScaleSeries, fit_points: usize) -> Backtest {
         group: series.group.clone(),
         axis: series.axis.clone(),
         cutoff,
-        aggregate_exponent: aggregate_line.map(|line| -line.slope),
-        frequency_law_slope: law.map(|line| line.slope),
+        aggregate_exponent: aggregate_line.map(|line| -line.line.slope),
+        frequency_law_slope: law.map(|line| line.line.slope),
         aggregate,
         tasks,
     }
@@ -350,11 +276,11 @@ fn own_curve_crossing(
         .filter(|&i| series.task_loss[i][task] >= LEARNED_BELOW_BITS)
         .map(|i| (log_scale[i], series.task_loss[i][task].ln()))
         .unzip();
-    let line = Line::fit(&u, &v)?;
-    if line.slope >= 0.0 {
+    let line = PredictionLine::fit(&u, &v)?;
+    if line.line.slope >= 0.0 {
         return None;
     }
-    let crossing = ((LEARNED_BELOW_BITS.ln() - line.intercept) / line.slope).exp();
+    let crossing = ((LEARNED_BELOW_BITS.ln() - line.line.intercept) / line.line.slope).exp();
     // A crossing more than 3 decades beyond the data is no forecast.
     (crossing <= 1e3 * series.scale[series.scale.len() - 1]).then_some(crossing)
 }
@@ -362,20 +288,6 @@ fn own_curve_crossing(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prediction_interval_matches_textbook_and_t_table_joins_smoothly() {
-        let u = [0.0, 1.0, 2.0, 3.0];
-        let v = [0.1, 0.9, 2.1, 2.9];
-        let line = Line::fit(&u, &v).unwrap();
-        assert!((line.slope - 0.96).abs() < 1e-12 && (line.intercept - 0.06).abs() < 1e-12);
-        // residuals 0.04, −0.12, 0.12, −0.04: s² = SSR/(n−2) = 0.032/2; at u = 4: √(1 + 1/4 + 6.25/5) = √2.5, t(2) = 4.303.
-        let (centre, spread) = line.predict(4.0);
-        assert!((centre - 3.9).abs() < 1e-12);
-        assert!((spread - 4.303 * 0.016f64.sqrt() * 2.5f64.sqrt()).abs() < 1e-12);
-        assert!((t_quantile(30) - t_quantile(31)).abs() < 0.003);
-        assert!((t_quantile(1000) - 1.962).abs() < 1e-3);
-    }
 
     /// Synthetic quanta: task t crosses at scale 100/p_t exactly (slope −1); the
     /// aggregate is an exact power law. Every jump is then forecastable.

@@ -24,7 +24,8 @@ mod chain;
 mod health;
 pub mod models;
 
-pub use health::{split_r_hat, stationarity_z, t_quantile_975, R_HAT_LIMIT, STATIONARITY_LIMIT};
+pub use health::{split_r_hat, stationarity_z, R_HAT_LIMIT, STATIONARITY_LIMIT};
+pub use superscale_fit::t_quantile_975;
 
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -6,7 +6,10 @@ use crate::quanta::analysis::{QuantaRun, StudyAnalysis};
 use crate::quanta::emergence::LEARNED_BELOW_BITS;
 use crate::quanta::forecast::{Backtest, Verdict};
 use plotters::prelude::*;
-use superscale_report::chart::{figure, tick, xy_chart, Scale, Series, Style, CAPTION_FONT, SIZE};
+use superscale_report::chart::{
+    self as chart, figure, midpoint_edges, tick, xy_chart, HeatMap, Scale, Series, Style,
+    CAPTION_FONT, SIZE,
+};
 use superscale_report::palette::{color, shade, GRID, REFERENCE};
 use superscale_report::Result;
 
@@ -185,44 +188,20 @@ pub(super) fn heat_map(run: &QuantaRun) -> Result<Option<String>> {
         "Per-task loss (bits), run {} (width {})",
         run.id, run.plan.train.width
     );
-    let top = steps[steps.len() - 1];
-    figure(SIZE, &title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, CAPTION_FONT)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0.0..top.max(1e-9), (n_tasks as f64)..0.0)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("log10 step")
-            .y_desc("task (0 = most frequent)")
-            .x_label_formatter(&|v| tick(*v, false))
-            .y_label_formatter(&|v| tick(*v, false))
-            .disable_mesh()
-            .draw()
-            .map_err(|e| e.to_string())?;
-        let cells = (0..steps.len()).flat_map(|e| (0..n_tasks).map(move |t| (e, t)));
-        chart
-            .draw_series(cells.map(|(e, t)| {
-                let left = if e == 0 {
-                    0.0
-                } else {
-                    (steps[e - 1] + steps[e]) / 2.0
-                };
-                let right = if e + 1 == steps.len() {
-                    top
-                } else {
-                    (steps[e] + steps[e + 1]) / 2.0
-                };
-                Rectangle::new(
-                    [(left, t as f64), (right, t as f64 + 1.0)],
-                    shade(r.task_loss_bits[e][t]).filled(),
-                )
-            }))
-            .map_err(|e| e.to_string())?;
-        Ok(())
+    // Each evaluation's column runs from the previous midpoint to the next; the first starts
+    // at step 1 (log 0) and the last ends at the last evaluation.
+    let mut column_edges = midpoint_edges(&steps);
+    column_edges[0] = 0.0;
+    column_edges[steps.len()] = steps[steps.len() - 1].max(1e-9);
+    let map = HeatMap {
+        title: &title,
+        x_label: "log10 step",
+        y_label: "task (0 = most frequent)",
+        column_edges,
+        row_edges: (0..=n_tasks).map(|t| t as f64).collect(),
+    };
+    chart::heat_map(&map, |evaluation, task| {
+        shade(r.task_loss_bits[evaluation][task])
     })
     .map(Some)
 }

@@ -4,7 +4,10 @@
 
 use super::{Regime, Slope, CAPABLE_BELOW};
 use plotters::prelude::*;
-use superscale_report::chart::{figure, tick, xy_chart, Scale, Series, Style, CAPTION_FONT, SIZE};
+use superscale_report::chart::{
+    self as chart, figure, midpoint_edges, tick, xy_chart, HeatMap, Scale, Series, Style,
+    CAPTION_FONT, SIZE,
+};
 use superscale_report::palette::{color, shade, GRID, REFERENCE};
 use superscale_report::{Block, Result, Section, Table};
 
@@ -149,55 +152,29 @@ fn heat_map(regime: &Regime) -> Result<Option<String>> {
     if widths.len() < 2 || n == 0 {
         return Ok(None);
     }
-    let edge = |k: usize| -> (f64, f64) {
-        let left = if k == 0 {
-            widths[0] - (widths[1] - widths[0]) / 2.0
-        } else {
-            (widths[k - 1] + widths[k]) / 2.0
-        };
-        let last = widths.len() - 1;
-        let right = if k == last {
-            widths[last] + (widths[last] - widths[last - 1]) / 2.0
-        } else {
-            (widths[k] + widths[k + 1]) / 2.0
-        };
-        (left, right)
-    };
-    let (x0, x1) = (edge(0).0, edge(widths.len() - 1).1);
-    let top = ((n + 1) as f64).log10();
     let title = format!(
         "Relative error r_i, {} (white: r < {CAPABLE_BELOW})",
         regime.label
     );
-    figure(SIZE, &title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, CAPTION_FONT)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(50)
-            .build_cartesian_2d(x0..x1, top..0.0)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("log10 width")
-            .y_desc("log10 (feature + 1)")
-            .x_label_formatter(&|v| tick(*v, false))
-            .y_label_formatter(&|v| tick(*v, false))
-            .disable_mesh()
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for (k, model) in regime.models.iter().enumerate() {
-            let (left, right) = edge(k);
-            let relative = model.errors.relative_error();
-            chart
-                .draw_series(relative.iter().enumerate().map(|(i, &r)| {
-                    let fill = if r < CAPABLE_BELOW { WHITE } else { shade(r) };
-                    let (y_top, y_bottom) = (((i + 1) as f64).log10(), ((i + 2) as f64).log10());
-                    Rectangle::new([(left, y_top), (right, y_bottom)], fill.filled())
-                }))
-                .map_err(|e| e.to_string())?;
+    let relative: Vec<Vec<f64>> = regime
+        .models
+        .iter()
+        .map(|model| model.errors.relative_error())
+        .collect();
+    let map = HeatMap {
+        title: &title,
+        x_label: "log10 width",
+        y_label: "log10 (feature + 1)",
+        column_edges: midpoint_edges(&widths),
+        row_edges: (0..=n).map(|i| ((i + 1) as f64).log10()).collect(),
+    };
+    chart::heat_map(&map, |model, feature| {
+        let r = relative[model].get(feature).copied().unwrap_or(f64::NAN);
+        if r < CAPABLE_BELOW {
+            WHITE
+        } else {
+            shade(r)
         }
-        Ok(())
     })
     .map(Some)
 }

@@ -7,10 +7,11 @@
 //! and run id.
 
 use super::notation;
-use super::tms::significant;
 use crate::toy::analysis::{anthropic, best_per_point};
 use crate::toy::execute::RunResult;
-use std::fmt::Write;
+use superscale_report::cell_grid::{Cell, CellGrid, Key};
+use superscale_report::chart::number;
+use superscale_report::palette::shade;
 use superscale_spec::ModelSpec;
 
 /// The heat map, or an empty string when the study is not a two-axis Anthropic sweep with
@@ -51,111 +52,34 @@ pub(crate) fn figure(results: &[RunResult], model: &ModelSpec) -> String {
             spec.n_features as f64 / spec.n_hidden as f64,
         ));
     }
-    let mut xs: Vec<f64> = cells.iter().map(|c| c.0).collect();
-    let mut ys: Vec<f64> = cells.iter().map(|c| c.1).collect();
-    for v in [&mut xs, &mut ys] {
-        v.sort_by(f64::total_cmp);
-        v.dedup();
-    }
     let top_value = cells.iter().map(|c| c.4).fold(1.0, f64::max);
-    let cell = (560.0 / xs.len().max(ys.len()) as f64).clamp(12.0, 40.0);
-    let (left, top) = (90.0, 40.0);
-    let (plot_width, plot_height) = (cell * xs.len() as f64, cell * ys.len() as f64);
-    let width = left + plot_width + 150.0;
-    let height = top + plot_height + 90.0;
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"11\">");
-    let _ = write!(
-        svg,
-        "<text x=\"{left}\" y=\"20\" font-size=\"15\">Features per dimension ‖W‖²/m = 1/D* (best replicate per cell)</text>"
-    );
-    for (x, y, value, result, _) in &cells {
-        let column = xs.iter().position(|v| v == x).unwrap_or(0) as f64;
-        let row = (ys.len() - 1 - ys.iter().position(|v| v == y).unwrap_or(0)) as f64;
-        let _ = write!(
-            svg,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.1}\" height=\"{cell:.1}\" fill=\"{}\"><title>{} = {}, {} = {}: 1/D* = {:.3}, D* = {:.3}, held-out loss {:.4}, run {}</title></rect>",
-            left + column * cell,
-            top + row * cell,
-            shade(value / top_value),
-            symbols.1,
-            significant(*x),
-            symbols.0,
-            significant(*y),
-            value,
-            1.0 / value,
-            result.loss_heldout,
-            result.point.run_id
-        );
+    CellGrid {
+        title: "Features per dimension ‖W‖²/m = 1/D* (best replicate per cell)".into(),
+        x_name: names.1,
+        y_name: names.0,
+        cells: cells
+            .iter()
+            .map(|(x, y, value, result, _)| Cell {
+                x: *x,
+                y: *y,
+                fill: shade(value / top_value),
+                hover: format!(
+                    "{} = {}, {} = {}: 1/D* = {:.3}, D* = {:.3}, held-out loss {:.4}, run {}",
+                    symbols.1,
+                    number(*x),
+                    symbols.0,
+                    number(*y),
+                    value,
+                    1.0 / value,
+                    result.loss_heldout,
+                    result.point.run_id
+                ),
+            })
+            .collect(),
+        key: Key::Scale {
+            top: top_value,
+            unit: "(n/m)".into(),
+        },
     }
-    // At most about ten labels per axis, the first and the last always among them.
-    let every = |count: usize| count.div_ceil(10).max(1);
-    for (k, x) in xs.iter().enumerate() {
-        if k % every(xs.len()) == 0 || k + 1 == xs.len() {
-            let (px, py) = (left + (k as f64 + 0.3) * cell, top + plot_height + 12.0);
-            let _ = write!(
-                svg,
-                "<text x=\"{px:.1}\" y=\"{py:.1}\" transform=\"rotate(45 {px:.1} {py:.1})\">{}</text>",
-                significant(*x)
-            );
-        }
-    }
-    for (k, y) in ys.iter().rev().enumerate() {
-        if k % every(ys.len()) == 0 || k + 1 == ys.len() {
-            let _ = write!(
-                svg,
-                "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-                left - 6.0,
-                top + (k as f64 + 0.6) * cell,
-                significant(*y)
-            );
-        }
-    }
-    let _ = write!(
-        svg,
-        "<text x=\"{x:.1}\" y=\"{bottom:.1}\" text-anchor=\"middle\">{x_name}</text>\
-         <text x=\"14\" y=\"{middle:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {middle:.1})\">{y_name}</text>",
-        x = left + plot_width / 2.0,
-        bottom = top + plot_height + 80.0,
-        x_name = names.1,
-        middle = top + plot_height / 2.0,
-        y_name = names.0
-    );
-    // The colour bar: 0 to n/m.
-    let bar_x = left + plot_width + 30.0;
-    for step in 0..=20 {
-        let fraction = f64::from(step) / 20.0;
-        let _ = write!(
-            svg,
-            "<rect x=\"{bar_x:.1}\" y=\"{:.1}\" width=\"16\" height=\"{:.1}\" fill=\"{}\"/>",
-            top + (1.0 - fraction) * plot_height * 20.0 / 21.0,
-            plot_height / 21.0 + 0.5,
-            shade(fraction)
-        );
-    }
-    let _ = write!(
-        svg,
-        "<text x=\"{:.1}\" y=\"{:.1}\">{} (n/m)</text><text x=\"{0:.1}\" y=\"{:.1}\">0</text>",
-        bar_x + 22.0,
-        top + 10.0,
-        significant(top_value),
-        top + plot_height
-    );
-    svg + "</svg>"
-}
-
-/// White (0) to dark blue (1), linear in each channel.
-fn shade(fraction: f64) -> String {
-    superscale_report::palette::hex(superscale_report::palette::shade(fraction))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shade;
-
-    #[test]
-    fn the_colour_scale_runs_from_white_to_dark_blue() {
-        assert_eq!(shade(0.0), "#ffffff");
-        assert_eq!(shade(1.0), "#08306b");
-        assert_eq!(shade(2.0), "#08306b", "clamped");
-    }
+    .svg()
 }

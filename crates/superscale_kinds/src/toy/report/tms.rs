@@ -9,7 +9,9 @@ use super::plan::{
 };
 use crate::toy::analysis::{anthropic, best_per_point, dimensionality, Phase};
 use crate::toy::execute::RunResult;
+use plotters::style::RGBColor;
 use std::fmt::Write;
+use superscale_report::cell_grid::{Cell, CellGrid, Key};
 use superscale_report::chart::{number, xy_chart, Scale, Series, Style};
 use superscale_report::palette::{color, hex, shade};
 use superscale_report::{Block, Result};
@@ -17,12 +19,12 @@ use superscale_spec::AnthropicSpec;
 
 /// The colours of the phases: the palette's sky blue, orange and bluish green (after the
 /// colours of the sweep groups, which take the first), grey for neither.
-fn phase_color(phase: Phase) -> String {
+fn phase_color(phase: Phase) -> RGBColor {
     match phase {
-        Phase::NotRepresented => hex(color(5)),
-        Phase::ExtraGetsDimension => hex(color(3)),
-        Phase::Antipodal => hex(color(2)),
-        Phase::Neither => "#dddddd".into(),
+        Phase::NotRepresented => color(5),
+        Phase::ExtraGetsDimension => color(3),
+        Phase::Antipodal => color(2),
+        Phase::Neither => RGBColor(0xdd, 0xdd, 0xdd),
     }
 }
 
@@ -88,92 +90,47 @@ fn extra_probability(spec: &AnthropicSpec) -> f64 {
 
 /// The heat map: density of the extra feature (x) against its relative importance (y).
 fn phase_diagram(best: &[&RunResult]) -> String {
-    let mut xs: Vec<f64> = Vec::new();
-    let mut ys: Vec<f64> = Vec::new();
-    let mut cells = Vec::new();
-    for r in best {
-        let spec = anthropic(r).expect("filtered");
-        let (x, y) = (extra_probability(spec), extra_importance(spec));
-        xs.push(x);
-        ys.push(y);
-        cells.push((x, y, Phase::classify(r.weights[0], r.weights[1]), *r));
-    }
-    for v in [&mut xs, &mut ys] {
-        v.sort_by(f64::total_cmp);
-        v.dedup();
-    }
-    let (cell, left, top) = (34.0, 80.0, 40.0);
-    let (width, height) = (
-        left + cell * xs.len() as f64 + 330.0,
-        top + cell * ys.len() as f64 + 76.0,
-    );
-    let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"11\">");
-    let _ = write!(svg, "<text x=\"{left}\" y=\"20\" font-size=\"15\">Phase diagram, n = 2, m = 1 (best of the replicates per cell)</text>");
-    for (x, y, phase, r) in &cells {
-        let column = xs.iter().position(|v| v == x).unwrap_or(0) as f64;
-        let row = (ys.len() - 1 - ys.iter().position(|v| v == y).unwrap_or(0)) as f64;
-        let _ = write!(
-            svg,
-            "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"{}\" stroke=\"white\"><title>1 − S = {}, r = {}: {}, W = ({:.3}, {:.3}); run {} (replicate {})</title></rect>",
-            left + column * cell,
-            top + row * cell,
-            phase_color(*phase),
-            number(*x),
-            number(*y),
-            phase_label(*phase),
-            r.weights[0],
-            r.weights[1],
-            r.point.run_id,
-            r.point.replicate
-        );
-    }
-    for (k, x) in xs.iter().enumerate() {
-        let _ = write!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" transform=\"rotate(45 {0} {1})\">{}</text>",
-            left + (k as f64 + 0.3) * cell,
-            top + cell * ys.len() as f64 + 12.0,
-            significant(*x)
-        );
-    }
-    // The importances are stored as f32: print 4 significant digits, not 0.6309999823570251.
-    for (k, y) in ys.iter().rev().enumerate() {
-        let _ = write!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            left - 6.0,
-            top + (k as f64 + 0.6) * cell,
-            significant(*y)
-        );
-    }
-    let _ = write!(
-        svg,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">density 1 − S (both features)</text>\
-         <text x=\"14\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {2})\">relative importance r of the extra feature</text>",
-        left + cell * xs.len() as f64 / 2.0,
-        top + cell * ys.len() as f64 + 64.0,
-        top + cell * ys.len() as f64 / 2.0
-    );
-    let legend_x = left + cell * xs.len() as f64 + 16.0;
-    svg += "<g class=\"legend\">";
-    for (k, phase) in [
+    let phases = [
         Phase::NotRepresented,
         Phase::ExtraGetsDimension,
         Phase::Antipodal,
         Phase::Neither,
-    ]
-    .iter()
-    .enumerate()
-    {
-        let y = top + 20.0 * k as f64;
-        let _ = write!(svg, "<g class=\"entry\"><rect x=\"{legend_x}\" y=\"{y}\" width=\"14\" height=\"14\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text></g>", phase_color(*phase), legend_x + 20.0, y + 11.0, phase_label(*phase));
+    ];
+    CellGrid {
+        title: "Phase diagram, n = 2, m = 1 (best of the replicates per cell)".into(),
+        x_name: "density 1 − S (both features)".into(),
+        y_name: "relative importance r of the extra feature".into(),
+        cells: best
+            .iter()
+            .map(|r| {
+                let spec = anthropic(r).expect("filtered");
+                let (x, y) = (extra_probability(spec), extra_importance(spec));
+                let phase = Phase::classify(r.weights[0], r.weights[1]);
+                Cell {
+                    x,
+                    y,
+                    fill: phase_color(phase),
+                    hover: format!(
+                        "1 − S = {}, r = {}: {}, W = ({:.3}, {:.3}); run {} (replicate {})",
+                        number(x),
+                        number(y),
+                        phase_label(phase),
+                        r.weights[0],
+                        r.weights[1],
+                        r.point.run_id,
+                        r.point.replicate
+                    ),
+                }
+            })
+            .collect(),
+        key: Key::Categories(
+            phases
+                .iter()
+                .map(|&phase| (phase_color(phase), phase_label(phase).to_string()))
+                .collect(),
+        ),
     }
-    svg + "</g></svg>"
-}
-
-/// `value` with 4 significant digits and no trailing zeros (axis labels).
-pub(crate) fn significant(value: f64) -> String {
-    number(value)
+    .svg()
 }
 
 /// The 2-D feature vectors W_i (rows of W) of each sweep point's best replicate.

@@ -525,6 +525,40 @@ pub fn histogram(
     )
 }
 
+/// A chart with logarithmic x and y axes, drawn into an SVG string.
+pub type LogLogChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<LogCoord<f64>, LogCoord<f64>>>;
+
+/// The log-log axes of a figure drawn by hand (bands, error bars) inside [`figure`]: the
+/// caption, margins, axis labels and light grid of [`xy_chart`], each axis labelled at every
+/// tick when it spans less than a decade (the 1-2-5 labels of a log axis would leave it bare).
+pub fn log_log_axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    x_label: &str,
+    y_label: &str,
+) -> std::result::Result<LogLogChart<'a, 'b>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, CAPTION_FONT)
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(60)
+        .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_label_formatter(&|v| tick(*v, x1 / x0 >= 10.0))
+        .y_label_formatter(&|v| tick(*v, y1 / y0 >= 10.0))
+        .light_line_style(GRID)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
 /// A heat map's frame: its title, axis labels and cell edges. Cell (column c, row r) spans
 /// `column_edges[c]..column_edges[c + 1]` on x and `row_edges[r]..row_edges[r + 1]` on y,
 /// the first row at the top; both axes are linear in the values given (pass log10 values

@@ -7,10 +7,10 @@ use crate::quanta::emergence::LEARNED_BELOW_BITS;
 use crate::quanta::forecast::{Backtest, Verdict};
 use plotters::prelude::*;
 use superscale_report::chart::{
-    self as chart, figure, midpoint_edges, tick, xy_chart, HeatMap, Scale, Series, Style,
-    CAPTION_FONT, SIZE,
+    self as chart, figure, log_log_axes, midpoint_edges, xy_chart, HeatMap, Scale, Series, Style,
+    SIZE,
 };
-use superscale_report::palette::{color, shade, GRID, REFERENCE};
+use superscale_report::palette::{color, shade, REFERENCE};
 use superscale_report::Result;
 
 /// The distinct values of `values`, in order of first appearance.
@@ -284,23 +284,14 @@ pub(super) fn forecast_outcome(backtest: &Backtest) -> Result<Option<String>> {
         backtest.axis, backtest.cutoff
     );
     figure(SIZE, &title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, CAPTION_FONT)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d((lo..hi).log_scale(), (lo..hi).log_scale())
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("observed crossing")
-            .y_desc("predicted (95% interval)")
-            // Labelled at every tick when the axis spans less than a decade.
-            .x_label_formatter(&|v| tick(*v, hi / lo >= 10.0))
-            .y_label_formatter(&|v| tick(*v, hi / lo >= 10.0))
-            .light_line_style(GRID)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = log_log_axes(
+            root,
+            &title,
+            (lo, hi),
+            (lo, hi),
+            "observed crossing",
+            "predicted (95% interval)",
+        )?;
         chart
             .draw_series(LineSeries::new([(lo, lo), (hi, hi)], REFERENCE))
             .map_err(|e| e.to_string())?;

@@ -3,8 +3,8 @@
 
 use crate::quanta::forecast::{AggregateForecast, Backtest, Interval};
 use plotters::prelude::*;
-use superscale_report::chart::{figure, tick, CAPTION_FONT, SIZE};
-use superscale_report::palette::{color, GRID, REFERENCE};
+use superscale_report::chart::{figure, log_log_axes, SIZE};
+use superscale_report::palette::{color, REFERENCE};
 use superscale_report::Result;
 
 /// Which interval of a held-out point a band draws.
@@ -46,27 +46,14 @@ pub(super) fn aggregate_forecast(backtest: &Backtest) -> Result<Option<String>> 
         backtest.group, backtest.cutoff, backtest.axis
     );
     figure(SIZE, &title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, CAPTION_FONT)
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d(
-                (x0 / 1.1..x1 * 1.1).log_scale(),
-                (y0 / 1.5..y1 * 1.5).log_scale(),
-            )
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc(backtest.axis.as_str())
-            .y_desc("test loss (bits)")
-            // Labelled at every tick when the axis spans less than a decade (the 1-2-5
-            // labels of a log axis would leave it bare).
-            .x_label_formatter(&|v| tick(*v, x1 / x0 >= 10.0))
-            .y_label_formatter(&|v| tick(*v, y1 / y0 >= 10.0))
-            .light_line_style(GRID)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let mut chart = log_log_axes(
+            root,
+            &title,
+            (x0 / 1.1, x1 * 1.1),
+            (y0 / 1.5, y1 * 1.5),
+            backtest.axis.as_str(),
+            "test loss (bits)",
+        )?;
         let laws: [(&str, usize, Pick); 2] = [
             ("power law", 0, |a| a.power_law),
             ("BNSL", 1, |a| a.broken_power_law),

@@ -20,6 +20,18 @@ pub struct WidthExponent {
     pub diverged: usize,
 }
 
+/// A run's sweep axes other than the width, with their values: the key of its width group
+/// (the runs of one group differ only in width).
+pub(crate) fn axes_but_width(result: &RunResult) -> Vec<(String, String)> {
+    result
+        .point
+        .axes
+        .iter()
+        .filter(|(axis, _)| axis != WIDTH_AXIS)
+        .cloned()
+        .collect()
+}
+
 /// Groups finished runs by every sweep axis except the width and fits L_heldout ∝ m^−α_m
 /// in each group. Returns nothing when the width is not swept.
 pub fn fit_width_exponents(results: &[RunResult]) -> Vec<WidthExponent> {
@@ -28,13 +40,7 @@ pub fn fit_width_exponents(results: &[RunResult]) -> Vec<WidthExponent> {
         if !result.point.axes.iter().any(|(axis, _)| axis == WIDTH_AXIS) {
             continue;
         }
-        let group: Vec<(String, String)> = result
-            .point
-            .axes
-            .iter()
-            .filter(|(axis, _)| axis != WIDTH_AXIS)
-            .cloned()
-            .collect();
+        let group = axes_but_width(result);
         let position = match groups.iter().position(|g| g.group == group) {
             Some(position) => position,
             None => {

@@ -5,7 +5,7 @@ use super::notation;
 use super::plan::{self, Plan};
 use crate::toy::analysis::ToyAnalysis;
 use crate::toy::execute::{RunResult, RunStatus};
-use crate::toy::exponents::{WidthExponent, WIDTH_AXIS};
+use crate::toy::exponents::{axes_but_width, WidthExponent, WIDTH_AXIS};
 use superscale_report::chart::{band, histogram, number, xy_chart, Scale, Series, Style};
 use superscale_report::{Block, Result, Section, Table};
 use superscale_spec::{Experiment, ModelSpec};
@@ -32,13 +32,7 @@ impl<'a> Groups<'a> {
     fn of(results: &'a [RunResult], model: &'a ModelSpec) -> Self {
         let mut groups: Vec<Group> = Vec::new();
         for result in results {
-            let key: Vec<(String, String)> = result
-                .point
-                .axes
-                .iter()
-                .filter(|(axis, _)| axis != WIDTH_AXIS)
-                .cloned()
-                .collect();
+            let key = axes_but_width(result);
             match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, members)) => members.push(result),
                 None => groups.push((key, vec![result])),

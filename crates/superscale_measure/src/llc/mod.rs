@@ -23,6 +23,7 @@
 mod chain;
 mod health;
 pub mod models;
+pub mod tms;
 
 pub use health::{split_r_hat, stationarity_z, t_quantile_975, R_HAT_LIMIT, STATIONARITY_LIMIT};
 

@@ -6,6 +6,7 @@
 mod output;
 mod report;
 mod spec;
+pub mod tms;
 
 pub use output::{from_output, schema, to_output, LlcResult, Mismatch};
 pub use report::{calibration_csv, chains_csv, headline};
@@ -89,6 +90,19 @@ pub fn build(run: &LlcRun, seed: u64) -> Built {
                 exact,
             }
         }
+        Family::TmsKgon | Family::TmsTrained => {
+            let (potential, optimum) = tms::build(run.model.family, &shape, seed);
+            let closed_form = match run.model.family {
+                Family::TmsKgon => tms::counted_lambda(shape[0], shape[1]),
+                _ => f64::NAN,
+            };
+            Built {
+                potential,
+                optimum,
+                closed_form,
+                exact: f64::NAN,
+            }
+        }
         Family::ReducedRank => {
             let (inputs, hidden, outputs) = (shape[0], shape[1], shape[2]);
             let teacher = vec![0.0; inputs * outputs];
@@ -134,7 +148,10 @@ pub fn run_estimate(
 
 /// The LLC kind, as the engine drives it.
 #[derive(Debug)]
-pub struct Llc;
+pub struct Llc {
+    /// whether the study has TMS runs, whose analysis reads every run's w*
+    tms: bool,
+}
 
 /// One finished estimate, as the analysis reads it.
 #[derive(Debug, Clone)]
@@ -156,13 +173,27 @@ pub struct LlcRow {
 pub struct LlcAnalysis {
     /// the finished runs, in the study's order
     pub rows: Vec<LlcRow>,
+    /// the TMS k-gons, switch sizes and training landings (empty without TMS runs)
+    pub tms: tms::TmsPhases,
+}
+
+fn is_tms(row: &LlcRow) -> bool {
+    matches!(row.run.model.family, Family::TmsKgon | Family::TmsTrained)
 }
 
 impl Kind for Llc {
     type Spec = LlcSpec;
 
-    fn prepare(_experiment: &Experiment<LlcSpec>) -> Result<Self, superscale_spec::Error> {
-        Ok(Llc)
+    fn prepare(experiment: &Experiment<LlcSpec>) -> Result<Self, superscale_spec::Error> {
+        let tms = experiment
+            .sweep
+            .iter()
+            .any(|point| matches!(point.model.family, Family::TmsKgon | Family::TmsTrained));
+        Ok(Llc { tms })
+    }
+
+    fn needs_weights(&self) -> bool {
+        self.tms
     }
 
     fn schema(&self) -> Schema {
@@ -200,7 +231,7 @@ impl Kind for Llc {
 
     fn analyse(
         &self,
-        _experiment: &Experiment<LlcSpec>,
+        experiment: &Experiment<LlcSpec>,
         finished: &Finished<LlcRun>,
     ) -> Result<LlcAnalysis, AnalysisError> {
         let rows = finished
@@ -217,7 +248,18 @@ impl Kind for Llc {
             })
             .collect::<Result<Vec<_>, Mismatch>>()
             .map_err(|err| AnalysisError::Kind(err.to_string()))?;
-        Ok(LlcAnalysis { rows })
+        let optimum = |index: usize| {
+            let tensors = &finished.runs.get(index)?.output.weights.tensors;
+            let (_, array) = tensors.iter().find(|(name, _)| name == "optimum")?;
+            match &array.data {
+                superscale_store::ArrayData::F64(values) => Some(values.clone()),
+                superscale_store::ArrayData::F32(values) => {
+                    Some(values.iter().map(|&v| f64::from(v)).collect())
+                }
+            }
+        };
+        let tms = tms::analyse(&rows, &optimum, experiment.seed);
+        Ok(LlcAnalysis { rows, tms })
     }
 
     fn tables(
@@ -226,10 +268,19 @@ impl Kind for Llc {
         _finished: &Finished<LlcRun>,
         analysis: &LlcAnalysis,
     ) -> Result<Vec<(String, String)>, AnalysisError> {
-        Ok(vec![
+        let mut tables = vec![
             ("calibration.csv".into(), calibration_csv(&analysis.rows)),
             ("chains.csv".into(), chains_csv(&analysis.rows)),
-        ])
+        ];
+        let phases = &analysis.tms;
+        if !phases.kgons.is_empty() {
+            tables.push(("tms_kgons.csv".into(), tms::kgons_csv(phases)));
+            tables.push(("tms_switches.csv".into(), tms::switches_csv(phases)));
+        }
+        if !phases.landings.is_empty() {
+            tables.push(("tms_landings.csv".into(), tms::landings_csv(phases)));
+        }
+        Ok(tables)
     }
 
     fn sections(
@@ -238,10 +289,29 @@ impl Kind for Llc {
         _finished: &Finished<LlcRun>,
         analysis: &LlcAnalysis,
     ) -> Result<Vec<Section>, AnalysisError> {
-        Ok(report::sections(&analysis.rows)?)
+        let calibration: Vec<LlcRow> = analysis
+            .rows
+            .iter()
+            .filter(|row| !is_tms(row))
+            .cloned()
+            .collect();
+        let mut sections = if calibration.is_empty() {
+            Vec::new()
+        } else {
+            report::sections(&calibration)?
+        };
+        sections.extend(tms::sections(&analysis.tms)?);
+        Ok(sections)
     }
 
     fn headlines(&self, analysis: &LlcAnalysis) -> Vec<String> {
-        analysis.rows.iter().map(headline).collect()
+        let mut lines: Vec<String> = analysis
+            .rows
+            .iter()
+            .filter(|row| !is_tms(row))
+            .map(headline)
+            .collect();
+        lines.extend(tms::headlines(&analysis.tms));
+        lines
     }
 }

@@ -15,6 +15,8 @@ fn model_name(row: &LlcRow) -> String {
         Family::Linear => "linear",
         Family::NormalCrossing => "normal_crossing",
         Family::ReducedRank => "reduced_rank",
+        Family::TmsKgon => "tms_kgon",
+        Family::TmsTrained => "tms_trained",
     };
     format!("{family} ({})", shape.join(" "))
 }

@@ -19,6 +19,14 @@ pub enum Family {
     NormalCrossing,
     /// x ↦ BAx at true rank 0; shape [inputs, hidden, outputs]; Aoyagi & Watanabe 2005
     ReducedRank,
+    /// the toy model of superposition of Chen et al. 2023 (c = 6, m = 2) at its k-gon
+    /// critical point with `positive` positive-bias zero columns, on the population loss
+    /// (`[data] n` is the n of nβ only); shape [k, positive]
+    TmsKgon,
+    /// the same model trained from a random start on n samples (full-batch Adam), λ̂ at
+    /// the point it lands on, on its training set; shape [n, steps, seeds]: n replaces
+    /// `[data] n`, and the point stands for `seeds` runs (times `replicates`)
+    TmsTrained,
 }
 
 /// One model: its family and shape.
@@ -208,6 +216,7 @@ impl LlcRun {
             Family::Linear => s[0] + s[1],
             Family::NormalCrossing => 2,
             Family::ReducedRank => s[1] * (s[0] + s[2]),
+            Family::TmsKgon | Family::TmsTrained => super::tms::PARAMETERS,
         }
     }
 
@@ -223,6 +232,11 @@ fn check_shape(case: &ModelCase) -> Result<(), Violation> {
         Family::Linear => (2, "[live inputs, dead inputs]"),
         Family::NormalCrossing => (2, "[a, b], the powers of w₁ and w₂"),
         Family::ReducedRank => (3, "[inputs, hidden, outputs]"),
+        Family::TmsKgon => (
+            2,
+            "[k, positive]: k columns on the polygon, positive-bias zero columns",
+        ),
+        Family::TmsTrained => (3, "[n, steps, seeds]: training samples, Adam steps, seeds"),
     };
     if shape.len() != length {
         return Err(violation(
@@ -234,13 +248,21 @@ fn check_shape(case: &ModelCase) -> Result<(), Violation> {
         Family::Linear => shape[0] == 0 || shape[0] + shape[1] > 1000,
         Family::NormalCrossing => shape[0].max(shape[1]) == 0 || shape[0].max(shape[1]) > 8,
         Family::ReducedRank => shape.iter().any(|&v| v == 0 || v > 100),
+        Family::TmsKgon => shape[0] < 2 || shape[0] + shape[1] > 6,
+        Family::TmsTrained => {
+            !(10..=1_000_000).contains(&shape[0])
+                || !(1..=1_000_000).contains(&shape[1])
+                || !(1..=1000).contains(&shape[2])
+        }
     };
     if bad {
         return Err(violation(
             "model.shape",
             format!(
                 "{shape:?} is out of range: {what}; a linear model needs a live input, a \
-                 normal crossing powers ≤ 8 not both 0, a reduced-rank model sizes 1 to 100"
+                 normal crossing powers ≤ 8 not both 0, a reduced-rank model sizes 1 to 100, \
+                 a TMS k-gon 2 ≤ k ≤ k + positive ≤ 6, a trained TMS 10 ≤ n ≤ 10⁶ samples, \
+                 1 to 10⁶ steps and 1 to 1000 seeds"
             ),
         ));
     }
@@ -306,7 +328,15 @@ impl KindSpec for LlcSpec {
     }
 
     fn runs(&self, seed: u64, replicates: u32) -> Result<Vec<PlannedRun<LlcRun>>, Violation> {
-        Ok(replicated(&self.run(), seed, replicates))
+        let run = self.run();
+        // A trained TMS point stands for one run per seed: its replicates.
+        let copies = match run.model.family {
+            Family::TmsTrained => {
+                replicates.saturating_mul(run.model.shape.get(2).copied().unwrap_or(1))
+            }
+            _ => replicates,
+        };
+        Ok(replicated(&run, seed, copies))
     }
 }
 
@@ -319,12 +349,17 @@ impl SamplerSpec {
 impl LlcSpec {
     /// The run this point stands for.
     pub fn run(&self) -> LlcRun {
+        let mut data = self.data.clone();
+        if let (Family::TmsTrained, Some(&n)) = (self.model.family, self.model.shape.first()) {
+            // A trained TMS's training set is its dataset: its size is the n of nβ.
+            data.n = n as usize;
+        }
         LlcRun {
             model: ModelCase {
                 family: self.model.family,
                 shape: self.model.shape.clone(),
             },
-            data: self.data.clone(),
+            data,
             sampler: self.sampler.with(&self.model.sampler),
         }
     }

@@ -23,6 +23,7 @@
 mod chain;
 mod health;
 pub mod models;
+pub mod tms;
 
 pub use health::{split_r_hat, stationarity_z, R_HAT_LIMIT, STATIONARITY_LIMIT};
 pub use superscale_fit::t_quantile_975;

@@ -114,24 +114,17 @@ pub fn analyse(results: Vec<RunResult>) -> ToyAnalysis {
 }
 
 /// The line printed for each group's α_m when a study ends.
-pub fn exponent_lines(exponents: &[WidthExponent]) -> Vec<String> {
+pub fn exponent_lines(exponents: &[WidthExponent], model: &ModelSpec) -> Vec<String> {
     exponents
         .iter()
         .map(|exponent| {
-            let group: Vec<String> = exponent
-                .group
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
+            let group = crate::toy::report::notation::group(&exponent.group, model);
             match &exponent.fit {
                 Ok(fit) => format!(
-                    "{}: α_m = {:.3} ± {:.3}, R² = {:.3}",
-                    group.join(", "),
-                    fit.exponent,
-                    fit.exponent_se,
-                    fit.r_squared
+                    "{group}: α_m = {:.3} ± {:.3}, R² = {:.3}",
+                    fit.exponent, fit.exponent_se, fit.r_squared
                 ),
-                Err(why) => format!("{}: no fit ({why})", group.join(", ")),
+                Err(why) => format!("{group}: no fit ({why})"),
             }
         })
         .collect()
@@ -147,5 +140,26 @@ mod tests {
         assert_eq!(Phase::classify(-0.01, -0.98), Phase::ExtraGetsDimension);
         assert_eq!(Phase::classify(0.9, -0.95), Phase::Antipodal);
         assert_eq!(Phase::classify(0.1, 0.2), Phase::Neither);
+    }
+
+    #[test]
+    fn exponent_lines_name_groups_in_notation_not_spec_paths() {
+        let model = ModelSpec::SuperpositionScaling(superscale_spec::SuperpositionScalingSpec {
+            n_features: 100,
+            n_hidden: 10,
+            alpha: 1.0,
+            weight_decay: -0.5,
+            activation_density: 1.0,
+        });
+        let exponent = WidthExponent {
+            group: vec![("model.weight_decay".into(), "-0.5556".into())],
+            fit: Err("fewer than 3 widths".into()),
+            points: Vec::new(),
+            diverged: 0,
+        };
+        assert_eq!(
+            exponent_lines(&[exponent], &model),
+            ["γ = −0.5556 (strong): no fit (fewer than 3 widths)"]
+        );
     }
 }

@@ -199,7 +199,10 @@ impl Kind for Toy {
     }
 
     fn headlines(&self, analysis: &ToyAnalysis) -> Vec<String> {
-        let mut lines = exponent_lines(&analysis.exponents);
+        let Some(first) = analysis.results.first() else {
+            return Vec::new();
+        };
+        let mut lines = exponent_lines(&analysis.exponents, &first.point.spec.model);
         if let Some(regimes) = &analysis.capability {
             lines.extend(capability::lines(regimes));
         }

@@ -92,14 +92,32 @@ pub struct MeasuredModel {
 /// A regime: the runs sharing every sweep value but the width.
 #[derive(Debug, Clone)]
 pub struct Regime {
-    /// e.g. `model.weight_decay=0.3333`
+    /// e.g. `model.weight_decay=0.3333`: the key in the capability tables
     pub label: String,
+    /// the same in the report's notation, e.g. `γ = 0.3333 (weak)`: for people
+    pub name: String,
     /// pᵢ
     pub frequencies: Vec<f64>,
     /// models by ascending width
     pub models: Vec<MeasuredModel>,
     /// the analysis over width
     pub sweep: CapabilitySweep,
+}
+
+/// A regime's name in notation: its axis values but the width, and its replicate.
+fn name(axes: &[(String, String)], replicate: u32, model: &ModelSpec) -> String {
+    let mut parts = vec![crate::toy::report::notation::group(
+        &axes
+            .iter()
+            .filter(|(key, _)| key != ModelSpec::WIDTH_AXIS)
+            .cloned()
+            .collect::<Vec<_>>(),
+        model,
+    )];
+    if replicate > 0 {
+        parts.push(format!("replicate {replicate}"));
+    }
+    parts.join(", ")
 }
 
 fn label(axes: &[(String, String)], replicate: u32) -> String {
@@ -124,7 +142,8 @@ pub fn analyse(
     spec: &CapabilitySpec,
     results: &[RunResult],
 ) -> std::result::Result<Vec<Regime>, String> {
-    let mut groups: BTreeMap<String, Vec<(MeasuredModel, Vec<f64>)>> = BTreeMap::new();
+    type Members = Vec<(MeasuredModel, Vec<f64>)>;
+    let mut groups: BTreeMap<String, (String, Members)> = BTreeMap::new();
     for result in results {
         let point = &result.point;
         let ModelSpec::SuperpositionScaling(model) = &point.spec.model else {
@@ -161,11 +180,17 @@ pub fn analyse(
         };
         groups
             .entry(label(&point.axes, point.replicate))
-            .or_default()
+            .or_insert_with(|| {
+                (
+                    name(&point.axes, point.replicate, &point.spec.model),
+                    Vec::new(),
+                )
+            })
+            .1
             .push((measured, sampler.probabilities().to_vec()));
     }
     let mut regimes = Vec::new();
-    for (label, mut models) in groups {
+    for (label, (name, mut models)) in groups {
         models.sort_by_key(|(m, _)| m.width);
         let frequencies = models[0].1.clone();
         let models: Vec<MeasuredModel> = models.into_iter().map(|(m, _)| m).collect();
@@ -175,6 +200,7 @@ pub fn analyse(
             .map_err(|err| format!("capability of {label}: {err}"))?;
         regimes.push(Regime {
             label,
+            name,
             frequencies,
             models,
             sweep,
@@ -192,7 +218,7 @@ pub fn lines(regimes: &[Regime]) -> Vec<String> {
             let (became, single) = s.single_drop_count();
             format!(
                 "{}: capable {:?} at m = {:?}; order ρ {}; {single}/{became} single drops",
-                regime.label,
+                regime.name,
                 s.n_capable,
                 s.widths,
                 s.order_spearman

@@ -82,7 +82,7 @@ fn count_plot(regimes: &[Regime]) -> Result<String> {
             chart
                 .draw_series(LineSeries::new(capable.clone(), c.stroke_width(2)))
                 .map_err(|e| e.to_string())?
-                .label(regime.label.clone())
+                .label(regime.name.clone())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
                 });
@@ -116,7 +116,7 @@ fn order_plot(regimes: &[Regime]) -> Result<String> {
     for (k, regime) in regimes.iter().enumerate() {
         series.push(Series {
             hover: Vec::new(),
-            label: regime.label.clone(),
+            label: regime.name.clone(),
             // Regimes are nudged apart vertically so coinciding points stay visible.
             points: regime
                 .sweep
@@ -154,7 +154,7 @@ fn heat_map(regime: &Regime) -> Result<Option<String>> {
     }
     let title = format!(
         "Relative error r_i, {} (white: r < {CAPABLE_BELOW})",
-        regime.label
+        regime.name
     );
     let relative: Vec<Vec<f64>> = regime
         .models
@@ -186,7 +186,7 @@ fn feature_curves(regime: &Regime) -> Result<String> {
         .into_iter()
         .filter(|&i| i < regime.frequencies.len())
         .collect();
-    let title = format!("r_i vs width, {}", regime.label);
+    let title = format!("r_i vs width, {}", regime.name);
     figure(SIZE, &title, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(&title, CAPTION_FONT)
@@ -300,7 +300,7 @@ pub(crate) fn sections(regimes: &[Regime]) -> Result<Vec<Section>> {
     for regime in regimes {
         let s = &regime.sweep;
         let (became, single) = s.single_drop_count();
-        let mut part = Section::new(format!("Capability: {}", regime.label));
+        let mut part = Section::new(format!("Capability: {}", regime.name));
         part.push(Block::Text(format!(
             "Order: Spearman ρ(frequency rank, first capable width) over the {became} features \
              that became capable = {}; slope of ln(capable width) on ln p_i = {} (ideal weak \

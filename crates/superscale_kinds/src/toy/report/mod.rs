@@ -1,7 +1,7 @@
 //! The report of a toy-model study: its sections (built from the analysis with the
 //! presentation layer of `superscale_report`).
 
-mod notation;
+pub(crate) mod notation;
 mod plan;
 mod sections;
 mod sweep_map;

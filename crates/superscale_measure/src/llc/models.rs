@@ -581,6 +581,53 @@ pub fn reduced_rank_lambda(inputs: usize, hidden: usize, outputs: usize) -> f64 
     }
 }
 
+/// λ of a deep linear network x ↦ W_L⋯W₁x with widths H₁ (input), …, H_{L+1} (output) at a
+/// truth of rank r (Aoyagi 2024, "Consideration on the learning efficiency of multiple-layered
+/// neural networks with linear units", Main Theorem; the form used by Furman & Lau 2024,
+/// "Estimating the local learning coefficient at scale", §4). With M_j = H_j − r, let S be
+/// the set of the ℓ + 1 smallest M_j such that max_S M_j < min_{not S} M_k,
+/// Σ_S M_j ≥ ℓ·max_S M_j and Σ_S M_j < ℓ·min_{not S} M_k (the last void when S is every
+/// layer); with M = ⌈Σ_S M_j/ℓ⌉ and a = Σ_S M_j − (M − 1)·ℓ,
+///
+///   λ = (−r² + r·(H₁ + H_{L+1}))/2 + a(ℓ − a)/(4ℓ) − (ℓ(ℓ − 1)/4)·(Σ_S M_j/ℓ)²
+///       + ½·Σ_{i<j in S} M_i·M_j.
+///
+/// With two layers it is Aoyagi & Watanabe 2005's reduced-rank formula (tested). None when
+/// the rank exceeds a width or fewer than two widths are given.
+pub fn deep_linear_lambda(widths: &[usize], rank: usize) -> Option<f64> {
+    if widths.len() < 2 || widths.iter().any(|&h| h < rank) {
+        return None;
+    }
+    let r = rank as f64;
+    let ends = (widths[0] + widths[widths.len() - 1]) as f64;
+    let mut reduced: Vec<f64> = widths.iter().map(|&h| (h - rank) as f64).collect();
+    reduced.sort_by(f64::total_cmp);
+    let chosen = (2..=reduced.len()).find(|&size| {
+        let (inside, outside) = reduced.split_at(size);
+        let ell = (size - 1) as f64;
+        let sum: f64 = inside.iter().sum();
+        let largest = inside[size - 1];
+        let separated = outside
+            .first()
+            .is_none_or(|&next| largest < next && sum < ell * next);
+        separated && sum >= ell * largest
+    })?;
+    let inside = &reduced[..chosen];
+    let ell = (chosen - 1) as f64;
+    let sum: f64 = inside.iter().sum();
+    let ceiling = (sum / ell).ceil();
+    let a = sum - (ceiling - 1.0) * ell;
+    let pairs: f64 = (0..chosen)
+        .flat_map(|i| (i + 1..chosen).map(move |j| (i, j)))
+        .map(|(i, j)| inside[i] * inside[j])
+        .sum();
+    Some(
+        (-r * r + r * ends) / 2.0 + a * (ell - a) / (4.0 * ell)
+            - ell * (ell - 1.0) / 4.0 * (sum / ell).powi(2)
+            + pairs / 2.0,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -732,8 +779,63 @@ mod tests {
         ] {
             assert_eq!(reduced_rank_lambda(m, h, n), lambda, "{m} {h} {n}");
         }
+        // A single layer is regular whatever the truth's rank: d/2 = H₁·H₂/2.
+        assert_eq!(deep_linear_lambda(&[4, 3], 0), Some(6.0));
+        assert_eq!(deep_linear_lambda(&[4, 3], 2), Some(6.0));
         assert_eq!(quadratic_expected_lambda(&[1.0; 10], 1000.0, 0.0, 0.0), 5.0);
         let finite = quadratic_expected_lambda(&[1.0; 10], 1000.0, 1.0, 1e-4);
         assert!((finite - 5.1232).abs() < 1e-4, "{finite}");
+    }
+
+    /// Aoyagi & Watanabe 2005's reduced-rank regression at true rank r, all four cases
+    /// (Main Theorem), written out independently of `deep_linear_lambda`.
+    fn aoyagi_watanabe(m: usize, h: usize, n: usize, r: usize) -> f64 {
+        let (mf, hf, nf, rf) = (m as f64, h as f64, n as f64, r as f64);
+        if m + h < n + r {
+            (hf * mf - hf * rf + nf * rf) / 2.0
+        } else if n + h < m + r {
+            (hf * nf - hf * rf + mf * rf) / 2.0
+        } else if m + n < h + r {
+            mf * nf / 2.0
+        } else {
+            let odd = if (m + h + n + r) % 2 == 1 { 1.0 } else { 0.0 };
+            (2.0 * (hf + rf) * (mf + nf) - (mf - nf).powi(2) - (hf + rf).powi(2) + odd) / 8.0
+        }
+    }
+
+    #[test]
+    fn deep_linear_lambda_is_the_reduced_rank_formula_at_depth_two() {
+        for m in 1..=9 {
+            for h in 1..=9 {
+                for n in 1..=9 {
+                    for r in 0..=m.min(h).min(n) {
+                        let deep = deep_linear_lambda(&[m, h, n], r).unwrap();
+                        let expected = aoyagi_watanabe(m, h, n, r);
+                        assert!(
+                            (deep - expected).abs() < 1e-12,
+                            "{m} {h} {n} r {r}: {deep} vs {expected}"
+                        );
+                        if r == 0 {
+                            assert!((deep - reduced_rank_lambda(m, h, n)).abs() < 1e-12);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deep_linear_lambda_of_deeper_networks_by_hand() {
+        // Four widths of 3 at rank 0: S is every layer, ℓ = 3, Σ = 12, M = 4, a = 3:
+        // 0 − (3·2/4)·16 + ½·(6 pairs × 9) = −24 + 27 = 3.
+        assert_eq!(deep_linear_lambda(&[3, 3, 3, 3], 0), Some(3.0));
+        // A width-1 bottleneck: M sorted 1, 5, 5, 5; S = {1, 5} and {1, 5, 5} fail the strict
+        // separation (5 < 5), so S is every layer: ℓ = 3, Σ = 16, M = 6, a = 1:
+        // 1·2/12 − (3·2/4)·(16/3)² + ½·(3·5 + 3·25) = 1/6 − 128/3 + 45 = 2.5, the same as the
+        // shallower [5, 1, 5] (Aoyagi & Watanabe 2005: (50 + 10 + 10 − 25 − 25 − 1 + 1)/8).
+        assert!((deep_linear_lambda(&[5, 1, 5, 5], 0).unwrap() - 2.5).abs() < 1e-12);
+        assert_eq!(reduced_rank_lambda(5, 1, 5), 2.5);
+        // Rank beyond a width has no λ.
+        assert_eq!(deep_linear_lambda(&[3, 2, 3], 3), None);
     }
 }

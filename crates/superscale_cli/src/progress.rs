@@ -85,7 +85,7 @@ impl Progress {
             Some(bars) => {
                 let _ = bars.multi.println(text);
             }
-            None => eprintln!("{text}"),
+            None => crate::output::print_to_stderr(text),
         }
     }
 

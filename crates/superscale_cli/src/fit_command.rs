@@ -3,12 +3,13 @@
 //! scales, and write the parameter table and the figure (`superscale_report::fit_chart`).
 
 use crate::output::{print_out, user};
+use crate::progress::{FitProgress, Mode};
 use anyhow::Context;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use superscale_fit::{
-    fit_table, Bootstrap, BootstrapOptions, Error, FittedLaw, Form, Points, SecondInput, Table,
-    TableFit, TableFitOptions,
+    fit_table_observed, Bootstrap, BootstrapOptions, Error, FittedLaw, Form, Points, SecondInput,
+    Table, TableFit, TableFitOptions,
 };
 use superscale_report::fit_chart::{law_figure, LawFigure};
 
@@ -66,6 +67,9 @@ pub struct FitArgs {
     /// directory for fit.svg and parameters.csv (not written when absent)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// no progress on stderr: neither the work planned nor the bars (only errors)
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Run `superscale fit`.
@@ -117,7 +121,10 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
         ..TableFitOptions::default()
     };
     // Every error of the fitting crate is about its input (too few points, a bad option).
-    let fitted = fit_table(form, &points, groups.as_deref(), &options).map_err(|err| {
+    // The work is said before it starts; bars only on a terminal (progress.rs).
+    let progress = FitProgress::new(Mode::detect(args.quiet));
+    let fitted = fit_table_observed(form, &points, groups.as_deref(), &options, &progress);
+    let fitted = fitted.map_err(|err| {
         user(format!(
             "fitting {:?} to {}: {err}",
             args.form,

@@ -1,5 +1,6 @@
 //! `superscale fit` through the binary: a CSV whose header names one column twice is refused
-//! (exit 2) naming the file, the column and both positions.
+//! (exit 2) naming the file, the column and both positions; the work is announced on stderr
+//! before it starts, with no bars when stderr is not a terminal, and nothing with --quiet.
 
 mod common;
 
@@ -57,4 +58,42 @@ fn a_csv_naming_a_column_twice_is_refused_with_both_positions() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Power fit of loss"), "{stdout}");
+}
+
+#[test]
+fn the_work_is_announced_before_it_starts_and_quiet_silences_it() {
+    let dir = scratch("fit-progress");
+    let points = dir.join("points.csv");
+    std::fs::write(&points, csv("n,loss,run,loss_doubled")).unwrap();
+    let fit = |quiet: bool| {
+        let mut args = vec![
+            "fit".to_string(),
+            path(&points),
+            "--x".into(),
+            "n".into(),
+            "--y".into(),
+            "loss".into(),
+            "--bootstrap".into(),
+            "50".into(),
+            "--holdout".into(),
+            "1".into(),
+        ];
+        if quiet {
+            args.push("--quiet".into());
+        }
+        superscale(&args)
+    };
+    let (code, stdout, stderr) = fit(false);
+    assert_eq!(code, 0, "{stderr}");
+    // stderr is a pipe here: the estimate, and no bar.
+    assert_eq!(
+        stderr,
+        "fit: 1 fit from 16 starts on 6 points, then 50 bootstrap refits, then 1 holdout fit \
+         from 16 starts: 82 optimiser runs\n"
+    );
+    let (code, quiet_stdout, quiet_stderr) = fit(true);
+    assert_eq!(code, 0);
+    assert_eq!(quiet_stderr, "");
+    // Progress is never part of the results.
+    assert_eq!(quiet_stdout, stdout);
 }

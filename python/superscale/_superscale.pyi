@@ -256,6 +256,7 @@ def weights_measure(
     precision: str = "f64",
     ambiguity: bool = True,
     ambiguity_tolerance: float = 1e-10,
+    non_finite: str = "refuse",
 ) -> dict[str, Any]: ...
 def weights_family(
     paths: Sequence[_Path],
@@ -272,4 +273,5 @@ def weights_family(
     precision: str = "f64",
     ambiguity: bool = True,
     ambiguity_tolerance: float = 1e-10,
+    non_finite: str = "refuse",
 ) -> dict[str, Any]: ...

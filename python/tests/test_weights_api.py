@@ -193,6 +193,33 @@ def test_errors_carry_the_cli_messages(tmp_path: Path, cli: Path) -> None:
         weights.measure(w, sampled=True, pairs=0)
 
 
+def test_non_finite_rows_are_refused_dropped_or_zeroed(tmp_path: Path, cli: Path) -> None:
+    w = np.random.default_rng(8).standard_normal((12, 4))
+    w[2, 1], w[7, 3] = np.nan, -np.inf
+    np.save(tmp_path / "bad.npy", w)
+    bad = str(tmp_path / "bad.npy")
+    with pytest.raises(superscale.MeasureError) as caught:
+        weights.measure(bad)
+    assert f"{bad} :: array: 2 non-finite entries (NaN or ±inf) in 2 of its 12 rows" in str(caught.value)
+    done = subprocess.run([str(cli), "weights", bad, "--tensor", "array"], capture_output=True, text=True)
+    assert done.returncode == 2 and str(caught.value) in done.stderr
+    # Dropping measures the other ten rows exactly as numpy does without them.
+    dropped = weights.measure(bad, non_finite="drop")
+    kept = np.delete(w, [2, 7], axis=0)
+    assert (dropped["n"], dropped["non_finite_rows"], dropped["non_finite"]) == (10, 2, "drop")
+    assert dropped["mso"] == pytest.approx(numpy_mso(kept)[0], rel=1e-12)
+    zeroed = weights.measure(w, non_finite="zero")
+    assert (zeroed["n"], zeroed["zero_rows"], zeroed["non_finite_entries"]) == (12, 2, 2)
+    np.testing.assert_array_equal(zeroed["row_norms"][[2, 7]], [0.0, 0.0])
+    family = weights.family([bad, bad], non_finite="zero", ambiguity=False)
+    assert family["table"]["non_finite"] == ["zero", "zero"]
+    with pytest.raises(superscale.MeasureError, match='non_finite="keep"'):
+        weights.measure(w, non_finite="keep")
+    # Every row zero: D* and the overlaps are undefined (NaN), not inf and 0.
+    zero = weights.measure(np.zeros((10, 4)))
+    assert math.isnan(zero["dims_per_feature"]) and math.isnan(zero["mso"]) and zero["zero_rows"] == 10
+
+
 def test_family_fits_mso_and_loss(tmp_path: Path) -> None:
     rng = np.random.default_rng(4)
     widths, noise = [8, 12, 16, 24, 32, 48], [0.03, -0.02, 0.01, -0.03, 0.02, 0.0]

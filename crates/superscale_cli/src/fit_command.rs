@@ -2,12 +2,14 @@
 //! print the parameters with bootstrap intervals, AIC/BIC and the extrapolation to held-out
 //! scales, and write the parameter table and the figure (`superscale_report::fit_chart`).
 
-use crate::output::user;
+use crate::output::{print_out, user};
+use crate::progress::{FitProgress, Mode};
 use anyhow::Context;
-use std::path::PathBuf;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
 use superscale_fit::{
-    fit_table, Bootstrap, BootstrapOptions, Error, FittedLaw, Form, SecondInput, Table,
-    TableFitOptions,
+    fit_table_observed, Bootstrap, BootstrapOptions, Error, FittedLaw, Form, Points, SecondInput,
+    Table, TableFit, TableFitOptions,
 };
 use superscale_report::fit_chart::{law_figure, LawFigure};
 
@@ -65,6 +67,9 @@ pub struct FitArgs {
     /// directory for fit.svg and parameters.csv (not written when absent)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// no progress on stderr: neither the work planned nor the bars (only errors)
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Run `superscale fit`.
@@ -116,7 +121,10 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
         ..TableFitOptions::default()
     };
     // Every error of the fitting crate is about its input (too few points, a bad option).
-    let fitted = fit_table(form, &points, groups.as_deref(), &options).map_err(|err| {
+    // The work is said before it starts; bars only on a terminal (progress.rs).
+    let progress = FitProgress::new(Mode::detect(args.quiet));
+    let fitted = fit_table_observed(form, &points, groups.as_deref(), &options, &progress);
+    let fitted = fitted.map_err(|err| {
         user(format!(
             "fitting {:?} to {}: {err}",
             args.form,
@@ -124,7 +132,9 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
         ))
     })?;
     let fit = &fitted.fit;
-    println!(
+    let mut out = String::new();
+    writeln!(
+        out,
         "{:?} fit of {} on {} ({} points): {}, objective {:.10e}",
         args.form,
         args.y,
@@ -136,9 +146,10 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
             "NOT CONVERGED (best attempt shown)"
         },
         fit.objective
-    );
+    )?;
     if let Some(starts) = &fit.starts {
-        println!(
+        writeln!(
+            out,
             "  starts: {} ({} converged); objective best {:.10e}, median {:.4e}, worst {:.4e}; \
              {} within a relative 1e-6 of the best",
             starts.starts,
@@ -147,72 +158,110 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
             starts.median_objective,
             starts.worst_objective,
             starts.near_best
-        );
+        )?;
     }
     let group_count = fitted.groups.unwrap_or(0);
     if args.bootstrap > 0 && groups.is_some() && group_count < 10 {
         // G groups allow at most C(2G−1, G) distinct resamples (10 for G = 3).
-        println!("  note: only {group_count} groups; grouped-bootstrap intervals will be coarse");
+        writeln!(
+            out,
+            "  note: only {group_count} groups; grouped-bootstrap intervals will be coarse"
+        )?;
     }
-    let bootstrap = fitted.bootstrap.as_ref().map(Result::as_ref);
-    print_quantities(fit, bootstrap.transpose().map_err(user)?, args);
+    // A failed step after the fit: the fit is shown, then the step's error.
+    let shown_then = |out: &str, err: &Error| -> anyhow::Error {
+        match print_out(out) {
+            Ok(()) => user(err),
+            Err(printing) => printing,
+        }
+    };
+    let bootstrap = match fitted.bootstrap.as_ref().map(Result::as_ref).transpose() {
+        Ok(bootstrap) => bootstrap,
+        Err(err) => return Err(shown_then(&out, err)),
+    };
+    write_quantities(&mut out, fit, bootstrap, args)?;
     if let Some(criteria) = &fitted.criteria {
-        println!(
+        writeln!(
+            out,
             "  AIC {:.3}  AICc {:.3}  BIC {:.3}  (log residuals, k = {})",
             criteria.aic, criteria.aicc, criteria.bic, criteria.n_parameters
-        );
+        )?;
     }
     if let (Some(k), Some(result)) = (args.holdout, &fitted.holdout) {
-        let result = result.as_ref().map_err(user)?;
-        println!(
+        let result = match result {
+            Ok(result) => result,
+            Err(err) => return Err(shown_then(&out, err)),
+        };
+        writeln!(
+            out,
             "  holdout: fitted on the {} smallest scales, RMSLE train {:.5}, held-out {} largest {:.5}{}",
             result.train.len(),
             result.train_rmsle,
             k,
             result.held_out_rmsle,
             if result.fit.converged { "" } else { " (holdout fit NOT CONVERGED)" }
-        );
+        )?;
     }
+    // The files before the text: a closed stdout (`superscale fit … | head -1`) ends the
+    // printing, never the writing.
     if let Some(directory) = &args.out {
-        std::fs::create_dir_all(directory)
-            .with_context(|| format!("creating {}", directory.display()))?;
-        let parameters = directory.join("parameters.csv");
-        std::fs::write(&parameters, fitted.parameters_csv())
-            .with_context(|| format!("writing {}", parameters.display()))?;
-        let drawn = fitted.curve(&points, 200);
-        let x_label = match form {
-            Form::Chinchilla => "compute C = 6ND (FLOP)".to_string(),
-            _ => args.x.clone(),
-        };
-        let svg = directory.join("fit.svg");
-        let figure = law_figure(&LawFigure {
-            title: &format!("{:?} fit of {}", args.form, args.y),
-            x_label: &x_label,
-            y_label: &args.y,
-            x_range: drawn.x_range,
-            y_range: drawn.y_range,
-            data: &drawn.data,
-            line: &drawn.line,
-            band: drawn.band.as_ref().map(|b| &b.points[..]),
-            level: args.level,
-        })?;
-        std::fs::write(&svg, figure).with_context(|| format!("writing {}", svg.display()))?;
-        println!("  wrote {} and parameters.csv", svg.display());
+        let svg = write_outputs(directory, &fitted, &points, form, args)?;
+        writeln!(out, "  wrote {} and parameters.csv", svg.display())?;
     }
-    Ok(())
+    print_out(&out)
 }
 
-fn print_quantities(fit: &FittedLaw, bootstrap: Option<&Bootstrap>, args: &FitArgs) {
+/// Writes parameters.csv and fit.svg into `directory`; returns the figure's path.
+fn write_outputs(
+    directory: &Path,
+    fitted: &TableFit,
+    points: &Points,
+    form: Form,
+    args: &FitArgs,
+) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(directory)
+        .with_context(|| format!("creating {}", directory.display()))?;
+    let parameters = directory.join("parameters.csv");
+    std::fs::write(&parameters, fitted.parameters_csv())
+        .with_context(|| format!("writing {}", parameters.display()))?;
+    let drawn = fitted.curve(points, 200);
+    let x_label = match form {
+        Form::Chinchilla => "compute C = 6ND (FLOP)".to_string(),
+        _ => args.x.clone(),
+    };
+    let svg = directory.join("fit.svg");
+    let figure = law_figure(&LawFigure {
+        title: &format!("{:?} fit of {}", args.form, args.y),
+        x_label: &x_label,
+        y_label: &args.y,
+        x_range: drawn.x_range,
+        y_range: drawn.y_range,
+        data: &drawn.data,
+        line: &drawn.line,
+        band: drawn.band.as_ref().map(|b| &b.points[..]),
+        level: args.level,
+    })?;
+    std::fs::write(&svg, figure).with_context(|| format!("writing {}", svg.display()))?;
+    Ok(svg)
+}
+
+fn write_quantities(
+    out: &mut String,
+    fit: &FittedLaw,
+    bootstrap: Option<&Bootstrap>,
+    args: &FitArgs,
+) -> std::fmt::Result {
     let names = fit.quantity_names();
     let values = fit.quantities();
     match bootstrap {
         None => {
             for (name, value) in names.iter().zip(&values) {
-                println!("  {name:>22} {value:>14.6}");
+                writeln!(out, "  {name:>22} {value:>14.6}")?;
             }
         }
         Some(b) => {
-            println!(
+            writeln!(
+                out,
                 "  {:>22} {:>14} {:>12}   {:.0}% percentile interval ({} resamples{}, {} failed, {} not converged)",
                 "quantity",
                 "estimate",
@@ -222,13 +271,15 @@ fn print_quantities(fit: &FittedLaw, bootstrap: Option<&Bootstrap>, args: &FitAr
                 if args.group.is_some() { " of groups" } else { "" },
                 b.failed,
                 b.not_converged
-            );
+            )?;
             for q in &b.quantities {
-                println!(
+                writeln!(
+                    out,
                     "  {:>22} {:>14.6} {:>12.6}   [{:.6}, {:.6}]",
                     q.name, q.estimate, q.standard_error, q.lower, q.upper
-                );
+                )?;
             }
         }
     }
+    Ok(())
 }

@@ -62,7 +62,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            output::print_to_stderr(&format!("error: {err:#}"));
             if err.downcast_ref::<output::UserError>().is_some() {
                 ExitCode::from(2)
             } else {

@@ -29,6 +29,17 @@ pub fn print_out(text: &str) -> Result<()> {
     }
 }
 
+/// Writes one line to stderr (progress, notes, the final error). A closed or broken stderr
+/// (`superscale run … 2>&1 | head -1`) is ignored: there is nowhere left to report it, and
+/// the work and its exit code must not depend on who reads the messages.
+pub fn print_to_stderr(line: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_all(line.as_bytes())
+        .and_then(|()| stderr.write_all(b"\n"));
+}
+
 /// A store error as the CLI reports it: the user's mistakes (not a store, damaged file,
 /// conflicting spec, bad shard) exit with 2, failures of the machine with 1.
 pub fn store_error(err: superscale_store::Error) -> anyhow::Error {

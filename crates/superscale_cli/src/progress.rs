@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::{Mutex, MutexGuard};
 use superscale_engine::{Observer, RunLabel, Update};
+use superscale_fit::{FitObserver, FitStage, FitWork};
 use superscale_store::End;
 
 /// How progress is shown.
@@ -85,7 +86,7 @@ impl Progress {
             Some(bars) => {
                 let _ = bars.multi.println(text);
             }
-            None => eprintln!("{text}"),
+            None => crate::output::print_to_stderr(text),
         }
     }
 
@@ -190,6 +191,84 @@ impl Observer for Progress {
                 self.ended(label, &format!("{status}  ({:.1} s)", summary.seconds));
             }
             Update::Failed(label, err) => self.ended(label, &format!("FAILED: {}", err.message)),
+        }
+    }
+}
+
+/// Progress of `superscale fit` on stderr: the work planned before it starts (unless
+/// quiet), and on a terminal a bar per stage (the bootstrap's resamples with rate and ETA;
+/// a spinner for a fit, whose starts run inside the optimiser).
+pub struct FitProgress {
+    mode: Mode,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl FitProgress {
+    /// Progress shown in `mode`.
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn bar(&self) -> MutexGuard<'_, Option<ProgressBar>> {
+        self.bar.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl FitObserver for FitProgress {
+    fn planned(&self, work: &FitWork) {
+        if self.mode != Mode::Quiet {
+            crate::output::print_to_stderr(&format!("fit: {}", work.describe()));
+        }
+    }
+
+    fn started(&self, stage: FitStage, units: usize) {
+        if self.mode != Mode::Bars {
+            return;
+        }
+        let target = ProgressDrawTarget::stderr_with_hz(8);
+        let bar = match stage {
+            FitStage::Bootstrap => {
+                let bar = ProgressBar::with_draw_target(Some(units as u64), target);
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{elapsed_precise} [{wide_bar}] bootstrap {human_pos}/{human_len} resamples ({rate}) · ETA {eta}",
+                    )
+                    .expect("a valid template")
+                    .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                        let _ = write!(out, "{:.0}/s", state.per_sec());
+                    })
+                    .progress_chars("=> "),
+                );
+                bar
+            }
+            FitStage::Fit | FitStage::Holdout => {
+                let bar = ProgressBar::with_draw_target(None, target);
+                bar.set_style(
+                    ProgressStyle::with_template("{elapsed_precise} {spinner} {msg}")
+                        .expect("a valid template"),
+                );
+                bar.set_message(format!("{} from {units} starts", stage.name()));
+                bar.enable_steady_tick(std::time::Duration::from_millis(125));
+                bar
+            }
+        };
+        if let Some(previous) = self.bar().replace(bar) {
+            previous.finish_and_clear();
+        }
+    }
+
+    fn advanced(&self, _stage: FitStage) {
+        if let Some(bar) = &*self.bar() {
+            bar.inc(1);
+        }
+    }
+
+    fn finished(&self, _stage: FitStage) {
+        if let Some(bar) = self.bar().take() {
+            bar.finish_and_clear();
         }
     }
 }

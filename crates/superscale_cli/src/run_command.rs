@@ -1,7 +1,7 @@
 //! `superscale run FILE`: any kind of experiment, trained into its store (resuming a store
 //! that exists), then its tables and report written from the store.
 
-use crate::output::{engine_error, print_out, spec_error, threads, UserError};
+use crate::output::{engine_error, print_out, print_to_stderr, spec_error, threads, UserError};
 use crate::progress::{Mode, Progress};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -70,13 +70,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
             out.push('\n');
         }
         if written.finished < written.runs && !args.quiet {
-            eprintln!(
+            print_to_stderr(&format!(
                 "note: the report covers {} of {} runs ({} failed, {} not run yet)",
                 written.finished,
                 written.runs,
                 written.failed,
                 written.runs - written.finished - written.failed
-            );
+            ));
         }
         if !args.quiet {
             let names: Vec<String> = written
@@ -84,20 +84,20 @@ pub fn run(args: &RunArgs) -> Result<()> {
                 .iter()
                 .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .collect();
-            eprintln!(
+            print_to_stderr(&format!(
                 "done in {:.1} s; {} are beside the report",
                 started.elapsed().as_secs_f64(),
                 names.join(", ")
-            );
+            ));
         }
         out += &format!("report: {}\n", written.report.display());
         print_out(&out)?;
     }
     if outcome.written.is_none() && !outcome.stopped && !args.quiet {
-        eprintln!(
+        print_to_stderr(&format!(
             "note: no report yet: a {} study is analysed once every run has finished (merge the shards with `superscale merge`)",
             experiment.kind()
-        );
+        ));
     }
     if let Some(first) = outcome.failures.first() {
         return Err(anyhow::anyhow!("{first}")).with_context(|| {

@@ -2,7 +2,7 @@
 //! `superscale_engine::slurm_script` (array task K runs shard K/N into `OUT-shards/K-of-N/`,
 //! task 1 submits the merge into OUT) and prints its path.
 
-use crate::output::{spec_error, UserError};
+use crate::output::{print_out, print_to_stderr, spec_error, UserError};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use superscale_engine::{script_path, shards_dir, slurm_script, SlurmJob};
@@ -111,11 +111,10 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
     }
     std::fs::write(&script_path, script)
         .with_context(|| format!("cannot write {}", script_path.display()))?;
-    eprintln!(
+    print_to_stderr(&format!(
         "{name}: {runs} runs in {n} shards of ~{} runs; submit with: sbatch {}",
         runs.div_ceil(n as usize),
         script_path.display()
-    );
-    println!("{}", script_path.display());
-    Ok(())
+    ));
+    print_out(&format!("{}\n", script_path.display()))
 }

@@ -1,7 +1,7 @@
 //! Commands on existing stores of any kind: `merge`, `export`, `ls`, `show` (their text is
 //! `superscale_store::listing` and `describe_runs`).
 
-use crate::output::{engine_error, print_out, store_error, threads, UserError};
+use crate::output::{engine_error, print_out, print_to_stderr, store_error, threads, UserError};
 
 use anyhow::Result;
 use std::path::PathBuf;
@@ -86,14 +86,14 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
     let plan = experiment.plan().map_err(engine_error)?;
     let summary = superscale_store::merge(&args.out, &args.inputs, &plan).map_err(store_error)?;
     if !args.quiet {
-        eprintln!(
+        print_to_stderr(&format!(
             "merged {} stores into {}: {} runs copied, {} duplicates identical, {} runs not finished in any input",
             args.inputs.len(),
             args.out.display(),
             summary.copied,
             summary.duplicates,
             summary.missing
-        );
+        ));
     }
     let store = Store::open(&args.out).map_err(store_error)?;
     let written = experiment
@@ -121,10 +121,12 @@ pub fn export(args: &ExportArgs) -> Result<()> {
         FormatChoice::Csv => ExportFormat::Csv,
         FormatChoice::Parquet => ExportFormat::Parquet,
     };
-    for path in superscale_store::export(&store, &out, format).map_err(store_error)? {
-        println!("{}", path.display());
-    }
-    Ok(())
+    let written = superscale_store::export(&store, &out, format).map_err(store_error)?;
+    let listing: String = written
+        .iter()
+        .map(|path| format!("{}\n", path.display()))
+        .collect();
+    print_out(&listing)
 }
 
 pub fn ls(args: &LsArgs) -> Result<()> {

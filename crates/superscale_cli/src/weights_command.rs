@@ -9,8 +9,9 @@ use anyhow::{Context, Result};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use superscale_measure::{
-    family_table, fit_family, measure_matrix, AmbiguityOptions, BootstrapOptions, FamilyRow,
-    FitOutcome, MeasureOptions, Precision, WeightStats, SUMMARY_COLUMNS,
+    family_table, fit_family, measure_matrix, AmbiguityOptions, BootstrapOptions,
+    Error as MeasureError, FamilyRow, FitOutcome, MeasureOptions, NonFiniteRows, Precision,
+    WeightStats, SUMMARY_COLUMNS,
 };
 use superscale_report::weights_chart::{family_figure, norm_histogram, FamilyFigure, PowerLine};
 use superscale_weights::{
@@ -34,6 +35,17 @@ pub enum GramPrecision {
     F64,
     /// f32 products, f64 sums (about twice as fast; MSO to ~1e-5 relative)
     F32,
+}
+
+/// What to do with the rows of a matrix that hold NaN or ±inf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NonFiniteChoice {
+    /// refuse the matrix (exit 2), naming the count and the first entry
+    Refuse,
+    /// leave those rows out (n counts the rest; stated in the output)
+    Drop,
+    /// set those rows to 0 (measured as zero rows; stated in the output)
+    Zero,
 }
 
 /// Arguments of `superscale weights`.
@@ -93,6 +105,9 @@ pub struct WeightsArgs {
     /// safetensors metadata's `loss` (written by `superscale run --save-weights`).
     #[arg(long = "losses", value_name = "CSV")]
     pub loss_table: Option<PathBuf>,
+    /// Rows holding NaN or ±inf: refuse the matrix, or drop or zero those rows and say so.
+    #[arg(long, value_enum, default_value_t = NonFiniteChoice::Refuse)]
+    pub non_finite: NonFiniteChoice,
     /// Bootstrap resamples of the family fits' 95 % intervals (seeded by --seed).
     #[arg(long, default_value_t = 2000)]
     pub bootstrap: usize,
@@ -183,6 +198,11 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
             tolerance: args.ambiguity_tolerance,
             ..AmbiguityOptions::default()
         }),
+        non_finite: match args.non_finite {
+            NonFiniteChoice::Refuse => NonFiniteRows::Refuse,
+            NonFiniteChoice::Drop => NonFiniteRows::Drop,
+            NonFiniteChoice::Zero => NonFiniteRows::Zero,
+        },
         ..MeasureOptions::default()
     };
     let mut given = given_losses(args)?;
@@ -215,7 +235,17 @@ pub fn run(args: &WeightsArgs) -> Result<()> {
             }
         };
         let matrix = file.matrix(&name, orientation).map_err(user)?;
-        let stats = measure_matrix(&matrix.data, matrix.columns, &options)?;
+        let stats = measure_matrix(&matrix.data, matrix.columns, &options).map_err(|err| {
+            let named = format!("{} :: {}: {err}", path.display(), matrix.tensor);
+            match err {
+                // The file's content, not the machine: the user's to fix or to choose for.
+                MeasureError::NonFinite { .. } => {
+                    user(format!("{named} (--non-finite drop or --non-finite zero)"))
+                }
+                MeasureError::NoFiniteRow { .. } => user(named),
+                _ => anyhow::anyhow!(named),
+            }
+        })?;
         if args.files.len() == 1 {
             print_out(&format!(
                 "{} :: {} ({}, stored {:?}); features are {}: n = {}, m = {}\n{}",

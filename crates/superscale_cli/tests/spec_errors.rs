@@ -113,3 +113,69 @@ fn a_diverging_run_is_recorded_and_the_sweep_goes_on() {
         assert_eq!(fields[status + 2], "", "{row}");
     }
 }
+
+/// `SUPERSCALE_MEMORY_LIMIT` bounds a quanta or platonic run as it bounds a toy one: a
+/// spec whose estimate exceeds it is refused (exit 2) at the field of its largest part, with
+/// the estimate and the limit, and nothing is created. The shipped experiment files are the
+/// specs, with one size raised.
+#[test]
+fn quanta_and_platonic_runs_past_the_memory_limit_are_refused_before_anything_is_made() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for (file, from, to, line, field, part) in [
+        (
+            "quanta_c4_reduced.toml",
+            "test_points = 20000",
+            "test_points = 2000000",
+            21,
+            "train.test_points",
+            "weighted test set of 2000000 rows",
+        ),
+        (
+            "quanta_c4_reduced.toml",
+            "test_points_per_task = 300",
+            "test_points_per_task = 100000",
+            22,
+            "train.test_points_per_task",
+            "per-task test set of 50 tasks × 100000 rows",
+        ),
+        (
+            "platonic_capacity.toml",
+            "test = 4096",
+            "test = 1000000",
+            27,
+            "study.test",
+            "1000000 test items",
+        ),
+        (
+            "platonic_capacity.toml",
+            "probe = 1024",
+            "probe = 1000000",
+            26,
+            "study.probe",
+            "1000000 probe items",
+        ),
+    ] {
+        let text = std::fs::read_to_string(root.join("experiments").join(file)).unwrap();
+        assert!(text.contains(from), "{file} no longer has {from}");
+        let dir = scratch(&format!("memory-{field}"));
+        let spec = dir.join(file);
+        std::fs::write(&spec, text.replace(from, to)).unwrap();
+        let store = dir.join("store");
+        let output = Command::new(env!("CARGO_BIN_EXE_superscale"))
+            .args(["run", spec.to_str().unwrap(), "--store"])
+            .arg(&store)
+            .env("SUPERSCALE_MEMORY_LIMIT", (64u64 << 20).to_string())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{file}:{line}: field `{field}`: a run needs about"
+            )) && stderr.contains(part)
+                && stderr.contains("more than the 64.000 MiB of SUPERSCALE_MEMORY_LIMIT"),
+            "{stderr}"
+        );
+        assert!(!store.exists(), "nothing may be created");
+    }
+}

@@ -262,3 +262,102 @@ fn bad_input_exits_with_2() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A matrix with NaN and ±inf entries is refused (exit 2) naming the file, the tensor and
+/// the count; `--non-finite drop` and `--non-finite zero` measure the rest and say so.
+#[test]
+fn non_finite_entries_are_refused_unless_their_rows_are_dropped_or_zeroed() {
+    let dir = scratch("non_finite");
+    let mut values: Vec<f32> = matrix_bytes(12, 4)
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    values[9] = f32::NAN; // row 2
+    values[30] = f32::INFINITY; // row 7
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let path = dir.join("with_nan.npy");
+    std::fs::write(&path, write_npy("<f4", &[12, 4], &bytes)).unwrap();
+
+    let out = superscale(&["weights", s(&path), "--tensor", "array"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{} :: array: 2 non-finite entries",
+            path.display()
+        )) && stderr.contains("in 2 of its 12 rows")
+            && stderr.contains("--non-finite drop"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let out = superscale(&["weights", s(&path), "--non-finite", "drop"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("n = 10, m = 4")
+            && text.contains("2 (NaN or ±inf) in 2 rows, their rows dropped")
+            // every measured number is a number (the note above the geometry names NaN)
+            && !text
+                .lines()
+                .filter(|l| !l.starts_with("non-finite entries"))
+                .any(|l| l.contains("NaN")),
+        "{text}"
+    );
+    let out = superscale(&[
+        "weights",
+        s(&path),
+        "--non-finite",
+        "zero",
+        "--out",
+        s(&dir),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("n = 12, m = 4") && text.contains("zero rows                  2 of 12"),
+        "{text}"
+    );
+    let csv = std::fs::read_to_string(dir.join("weights.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    let field = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(
+        (
+            field("zero_rows"),
+            field("non_finite_rows"),
+            field("non_finite")
+        ),
+        ("2", "2", "zero")
+    );
+}
+
+/// All-zero rows: D* and the overlaps are undefined and said to be, never inf or 0.
+#[test]
+fn a_zero_matrix_has_undefined_dimensions_and_overlaps() {
+    let dir = scratch("zero_matrix");
+    let path = dir.join("zero.npy");
+    std::fs::write(&path, write_npy("<f4", &[10, 4], &[0u8; 160])).unwrap();
+    let out = superscale(&["weights", s(&path), "--tensor", "array"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("D* = m/|W|_F^2             undefined (every row is zero")
+            && text.contains("mean squared overlap (MSO) undefined")
+            && text.contains("zero rows                  10 of 10")
+            && !text.contains("inf\n"),
+        "{text}"
+    );
+}

@@ -153,6 +153,23 @@ pub fn run_bootstrap<F>(
 where
     F: Fn(&[usize]) -> Result<(Vec<f64>, bool)> + Sync,
 {
+    run_bootstrap_observed(names, estimate, n_points, groups, options, refit, &|| {})
+}
+
+/// [`run_bootstrap`], calling `resampled` after each resample is refitted (from the thread
+/// that refitted it; the results do not depend on it).
+pub fn run_bootstrap_observed<F>(
+    names: &[String],
+    estimate: &[f64],
+    n_points: usize,
+    groups: Option<&[usize]>,
+    options: &BootstrapOptions,
+    refit: F,
+    resampled: &(dyn Fn() + Sync),
+) -> Result<Bootstrap>
+where
+    F: Fn(&[usize]) -> Result<(Vec<f64>, bool)> + Sync,
+{
     if let Some(labels) = groups.filter(|labels| labels.len() != n_points) {
         return Err(Error::InvalidOption {
             name: "group labels",
@@ -172,9 +189,11 @@ where
         .into_par_iter()
         .map(|r| {
             let indices = resample_indices(n_points, groups, options.seed, r);
-            refit(&indices)
+            let outcome = refit(&indices)
                 .ok()
-                .filter(|(values, _)| values.iter().all(|v| v.is_finite()))
+                .filter(|(values, _)| values.iter().all(|v| v.is_finite()));
+            resampled();
+            outcome
         })
         .collect();
     let failed = outcomes.iter().filter(|o| o.is_none()).count();

@@ -2,7 +2,7 @@
 //! run time: fit, refit from a previous fit, predict, and bootstrap with derived quantities.
 
 use crate::bnsl::{fit_bnsl, refit_bnsl, BnslOptions, BnslParameters};
-use crate::bootstrap::{run_bootstrap, Bootstrap, BootstrapOptions};
+use crate::bootstrap::{run_bootstrap_observed, Bootstrap, BootstrapOptions};
 use crate::chinchilla::{
     fit_chinchilla, refit_chinchilla, ChinchillaFit, ChinchillaOptions, ChinchillaParameters,
 };
@@ -312,7 +312,19 @@ pub fn bootstrap_law(
     options: &LawOptions,
     bootstrap: &BootstrapOptions,
 ) -> Result<Bootstrap> {
-    run_bootstrap(
+    bootstrap_law_observed(fit, points, groups, options, bootstrap, &|| {})
+}
+
+/// [`bootstrap_law`], calling `resampled` after each resample is refitted.
+pub fn bootstrap_law_observed(
+    fit: &FittedLaw,
+    points: &Points,
+    groups: Option<&[usize]>,
+    options: &LawOptions,
+    bootstrap: &BootstrapOptions,
+    resampled: &(dyn Fn() + Sync),
+) -> Result<Bootstrap> {
+    run_bootstrap_observed(
         &fit.quantity_names(),
         &fit.quantities(),
         points.len(),
@@ -322,5 +334,6 @@ pub fn bootstrap_law(
             let refit = refit_law(&points.select(indices), options, fit)?;
             Ok((refit.quantities(), refit.converged))
         },
+        resampled,
     )
 }

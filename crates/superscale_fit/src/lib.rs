@@ -33,6 +33,7 @@ mod log_sum_exp;
 mod multistart;
 mod offset_power_law;
 mod ols;
+mod progress;
 mod selection;
 mod student_t;
 mod table;
@@ -41,14 +42,17 @@ mod validate;
 
 pub use bnsl::{fit_bnsl, refit_bnsl, BnslFit, BnslGrid, BnslOptions, BnslParameters};
 pub use bootstrap::{
-    percentile, resample_indices, run_bootstrap, Bootstrap, BootstrapOptions, QuantitySummary,
+    percentile, resample_indices, run_bootstrap, run_bootstrap_observed, Bootstrap,
+    BootstrapOptions, QuantitySummary,
 };
 pub use chinchilla::{
     fit_chinchilla, refit_chinchilla, tokens_from_compute, ChinchillaFit, ChinchillaOptions,
     ChinchillaParameters, ChinchillaStartGrid, CHINCHILLA_COMPUTE,
 };
 pub use error::{Error, Result};
-pub use law::{bootstrap_law, fit_law, refit_law, FittedLaw, Form, LawOptions, Points};
+pub use law::{
+    bootstrap_law, bootstrap_law_observed, fit_law, refit_law, FittedLaw, Form, LawOptions, Points,
+};
 pub use lbfgs::{LbfgsSettings, Termination};
 pub use levenberg_marquardt::LevenbergMarquardtSettings;
 pub use log_sum_exp::huber;
@@ -58,9 +62,11 @@ pub use offset_power_law::{
     OffsetPowerLawFit, OffsetPowerLawOptions,
 };
 pub use ols::{ols_line, ols_log_log, Line, LogLogFit, PredictionLine};
+pub use progress::{FitObserver, FitStage, FitWork, Silent};
 pub use selection::{holdout, information_criteria, rmsle, Holdout, InformationCriteria};
 pub use student_t::t_quantile_975;
 pub use table::Table;
 pub use table_fit::{
-    fit_table, log_bounds, Band, FitCurve, SecondInput, TableFit, TableFitOptions,
+    fit_table, fit_table_observed, log_bounds, Band, FitCurve, SecondInput, TableFit,
+    TableFitOptions,
 };

@@ -49,6 +49,23 @@ impl Table {
             .iter()
             .map(str::to_string)
             .collect();
+        // A column asked for by name must be one column: taking the first of two columns of
+        // the same name would fit whichever the writer of the file put first, silently.
+        for (second, name) in headers.iter().enumerate() {
+            if let Some(first) = headers[..second].iter().position(|h| h == name) {
+                return Err(Error::Table {
+                    path: path_text.clone(),
+                    row: Some(1),
+                    column: Some(name.clone()),
+                    message: format!(
+                        "the header names two columns '{name}' (columns {} and {}); \
+                         rename one so that a column name picks one column",
+                        first + 1,
+                        second + 1
+                    ),
+                });
+            }
+        }
         let mut records = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
@@ -234,6 +251,13 @@ mod tests {
         let message = Table::read(&ragged).unwrap_err().to_string();
         assert!(
             message.contains("ragged.csv") && message.contains("line 3"),
+            "{message}"
+        );
+        let twice = write("twice.csv", "n,loss,run,loss\n1,2.5,a,3.0\n");
+        let message = Table::read(&twice).unwrap_err().to_string();
+        assert!(
+            message.contains("twice.csv, line 1, column 'loss'")
+                && message.contains("columns 2 and 4"),
             "{message}"
         );
         assert!(Table::read("/nonexistent/file.csv")

@@ -6,7 +6,8 @@
 use crate::bootstrap::{percentile, Bootstrap, BootstrapOptions};
 use crate::chinchilla::{tokens_from_compute, ChinchillaParameters};
 use crate::error::{Error, Result};
-use crate::law::{bootstrap_law, fit_law, FittedLaw, Form, LawOptions, Points};
+use crate::law::{bootstrap_law_observed, fit_law, FittedLaw, Form, LawOptions, Points};
+use crate::progress::{FitObserver, FitStage, FitWork, Silent};
 use crate::selection::{holdout, information_criteria, Holdout, InformationCriteria};
 use crate::table::Table;
 
@@ -90,14 +91,47 @@ pub fn fit_table(
     groups: Option<&[usize]>,
     options: &TableFitOptions,
 ) -> Result<TableFit> {
-    let fit = fit_law(form, points, &options.law)?;
-    let bootstrap = options
-        .bootstrap
-        .map(|settings| bootstrap_law(&fit, points, groups, &options.law, &settings));
+    fit_table_observed(form, points, groups, options, &Silent)
+}
+
+/// [`fit_table`], telling `observer` the work before it starts ([`FitWork`]) and each stage
+/// and bootstrap resample as it ends. The results are the same whatever the observer.
+pub fn fit_table_observed(
+    form: Form,
+    points: &Points,
+    groups: Option<&[usize]>,
+    options: &TableFitOptions,
+    observer: &dyn FitObserver,
+) -> Result<TableFit> {
+    let work = FitWork::of(
+        form,
+        points,
+        &options.law,
+        options.bootstrap.map_or(0, |b| b.resamples),
+        options.holdout.is_some(),
+    );
+    observer.planned(&work);
+    observer.started(FitStage::Fit, work.starts);
+    let fit = fit_law(form, points, &options.law);
+    observer.finished(FitStage::Fit);
+    let fit = fit?;
+    let bootstrap = options.bootstrap.map(|settings| {
+        observer.started(FitStage::Bootstrap, settings.resamples);
+        let resampled = || observer.advanced(FitStage::Bootstrap);
+        let outcome =
+            bootstrap_law_observed(&fit, points, groups, &options.law, &settings, &resampled);
+        observer.finished(FitStage::Bootstrap);
+        outcome
+    });
     let criteria = information_criteria(&fit, points).ok();
     let holdout = match (&bootstrap, options.holdout) {
         (Some(Err(_)), _) | (_, None) => None,
-        (_, Some(k)) => Some(holdout(form, points, k, &options.law)),
+        (_, Some(k)) => {
+            observer.started(FitStage::Holdout, work.starts);
+            let outcome = holdout(form, points, k, &options.law);
+            observer.finished(FitStage::Holdout);
+            Some(outcome)
+        }
     };
     Ok(TableFit {
         groups: groups.map(|g| g.iter().max().map_or(0, |m| m + 1)),
@@ -332,5 +366,91 @@ mod tests {
         let band = drawn.band.unwrap();
         assert_eq!(band.level, 0.9);
         assert!(band.points.iter().all(|(_, lo, hi)| lo <= hi));
+    }
+
+    /// Records what an observer hears, in order (counts for the concurrent resamples).
+    #[derive(Default)]
+    struct Recorder {
+        events: std::sync::Mutex<Vec<String>>,
+        resamples: std::sync::atomic::AtomicUsize,
+    }
+
+    impl FitObserver for Recorder {
+        fn planned(&self, work: &FitWork) {
+            self.events.lock().unwrap().push(work.describe());
+        }
+        fn started(&self, stage: FitStage, units: usize) {
+            self.events
+                .lock()
+                .unwrap()
+                .push(format!("start {} {units}", stage.name()));
+        }
+        fn advanced(&self, stage: FitStage) {
+            assert_eq!(stage, FitStage::Bootstrap);
+            self.resamples
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn finished(&self, stage: FitStage) {
+            self.events
+                .lock()
+                .unwrap()
+                .push(format!("end {}", stage.name()));
+        }
+    }
+
+    /// The work is announced before anything runs, every resample is counted once, and the
+    /// observer changes no number.
+    #[test]
+    fn an_observer_hears_the_plan_then_every_stage_and_resample() {
+        let x: Vec<f64> = (0..12).map(|i| 10.0 * 1.6f64.powi(i)).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (1.0 + 30.0 * v.powf(-0.6)) * (1.0 + 0.01 * ((i % 3) as f64 - 1.0)))
+            .collect();
+        let points = Points::new(x, y);
+        let options = TableFitOptions {
+            bootstrap: Some(BootstrapOptions {
+                resamples: 40,
+                seed: 3,
+                level: 0.9,
+            }),
+            holdout: Some(2),
+            ..TableFitOptions::default()
+        };
+        let recorder = Recorder::default();
+        let heard =
+            fit_table_observed(Form::OffsetPower, &points, None, &options, &recorder).unwrap();
+        let events = recorder.events.lock().unwrap().clone();
+        assert_eq!(
+            events,
+            [
+                "1 fit from 16 starts on 12 points, then 40 bootstrap refits, then 1 holdout \
+                 fit from 16 starts: 72 optimiser runs",
+                "start fit 16",
+                "end fit",
+                "start bootstrap 40",
+                "end bootstrap",
+                "start holdout fit 16",
+                "end holdout fit",
+            ]
+        );
+        assert_eq!(
+            recorder
+                .resamples
+                .load(std::sync::atomic::Ordering::Relaxed),
+            40
+        );
+        let silent = fit_table(Form::OffsetPower, &points, None, &options).unwrap();
+        assert_eq!(heard.fit, silent.fit);
+        assert_eq!(
+            heard.bootstrap.unwrap().unwrap(),
+            silent.bootstrap.unwrap().unwrap()
+        );
+        let power = FitWork::of(Form::Power, &points, &options.law, 0, false);
+        assert_eq!(
+            power.describe(),
+            "1 fit from 1 start on 12 points: 1 optimiser run"
+        );
     }
 }

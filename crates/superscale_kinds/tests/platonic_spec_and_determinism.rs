@@ -148,6 +148,46 @@ fn mistakes_name_line_and_field() {
     ));
 }
 
+/// Probe and test sets larger than memory are refused when the file is read, before the
+/// preparation renders them, naming the field and the estimate (this machine's memory is
+/// the limit here; `crates/superscale_cli/tests/spec_errors.rs` sets
+/// `SUPERSCALE_MEMORY_LIMIT`).
+#[test]
+fn items_larger_than_memory_are_refused_before_they_are_rendered() {
+    for (from, to, line, field, part) in [
+        (
+            "test = 64",
+            "test = 1000000000000",
+            19,
+            "study.test",
+            "1000000000000 test items",
+        ),
+        (
+            "probe = 48",
+            "probe = 1000000000000",
+            18,
+            "study.probe",
+            "1000000000000 probe items",
+        ),
+        (
+            "reference_width = 8",
+            "reference_width = 100000000",
+            20,
+            "study.reference_width",
+            "width 100000000",
+        ),
+    ] {
+        let (at, named, message) = invalid(&SMALL.replace(from, to));
+        assert_eq!((at, named.as_str()), (line, field), "{message}");
+        assert!(
+            message.starts_with("a run needs about")
+                && message.contains(part)
+                && message.contains("more than the"),
+            "{message}"
+        );
+    }
+}
+
 #[test]
 fn a_study_is_identical_on_one_and_two_threads() {
     let (experiment, kind) = prepare(SMALL).unwrap();

@@ -120,6 +120,47 @@ fn sweep_axes_expand_in_the_order_of_their_paths() {
     );
 }
 
+/// A run larger than memory is refused when the file is read, before any test set is drawn,
+/// naming the field of its largest part with the estimate (this machine's memory is the
+/// limit here; the CLI test `spec_errors.rs` sets `SUPERSCALE_MEMORY_LIMIT`).
+#[test]
+fn a_run_larger_than_memory_is_refused_naming_its_largest_part() {
+    let cases = [
+        (
+            TINY.replace(
+                "test_points_per_task = 20",
+                "test_points_per_task = 1000000000000",
+            ),
+            "tiny.toml:17: field `train.test_points_per_task`: a run needs about",
+            "per-task test set of 6 tasks × 1000000000000 rows",
+        ),
+        (
+            TINY.replace("test_points = 300", "test_points = 1000000000000"),
+            "tiny.toml:16: field `train.test_points`: a run needs about",
+            "weighted test set of 1000000000000 rows",
+        ),
+        (
+            TINY.replace("[8, 24]", "[8, 10000000]"),
+            "tiny.toml:20: field `train.width`: a run needs about",
+            "network of 210000002 parameters (width 10000000",
+        ),
+        (
+            TINY.replace("batch_size = 100", "batch_size = 1000000000000"),
+            "tiny.toml:13: field `train.batch_size`",
+            "batch of 1000000000000 rows",
+        ),
+    ];
+    for (text, field, part) in cases {
+        let message = parse(&text).unwrap_err().to_string();
+        assert!(
+            message.contains(field) && message.contains(part) && message.contains("more than the"),
+            "{field}: {message}"
+        );
+    }
+    // The shipped sizes are far below it.
+    assert!(parse(TINY).is_ok());
+}
+
 #[test]
 fn mistakes_name_the_file_line_and_field() {
     let cases = [

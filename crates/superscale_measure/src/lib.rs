@@ -30,7 +30,8 @@ pub use ambiguity::{ambiguity, Ambiguity, AmbiguityOptions};
 pub use error::{Error, Result};
 pub use family::{fit_family, fit_power_law, FamilyFits, FitOutcome, PowerLawFit};
 pub use matrix::{
-    measure_matrix, MeasureOptions, NormSummary, Overlap, OverlapMethod, PerFeature, WeightStats,
+    measure_matrix, MeasureOptions, NonFinite, NonFiniteRows, NormSummary, Overlap, OverlapMethod,
+    PerFeature, WeightStats,
 };
 pub use matrix_text::{family_table, FamilyRow, SUMMARY_COLUMNS};
 pub use overlap::{feature_dimensionality, mean_squared_overlap, OverlapStats};

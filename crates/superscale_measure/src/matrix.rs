@@ -4,7 +4,7 @@
 //! D_i and interference, the ambiguity and the Welch bound.
 
 use crate::ambiguity::{ambiguity, Ambiguity, AmbiguityOptions};
-use crate::error::{check_shape, Result};
+use crate::error::{check_shape, Error, Result};
 use crate::pairs::{pair_statistics, Precision};
 use crate::rows::{dimensions_per_feature, fraction_above, row_norms, welch_bound};
 use crate::sampling::sampled_overlap;
@@ -41,6 +41,49 @@ pub struct Overlap {
     pub mean_abs_ci: f64,
 }
 
+/// What [`measure_matrix`] does with rows that hold a NaN or an infinity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NonFiniteRows {
+    /// refuse the matrix ([`Error::NonFinite`]): every measure would be NaN or, worse, a
+    /// plausible number computed around the bad entries
+    #[default]
+    Refuse,
+    /// leave those rows out: n counts the remaining rows
+    Drop,
+    /// set every entry of those rows to 0: they are measured as zero rows
+    Zero,
+}
+
+impl NonFiniteRows {
+    /// `refuse`, `drop` or `zero`: the name of the CLI's `--non-finite` and of Python's
+    /// `non_finite=`.
+    pub fn name(self) -> &'static str {
+        match self {
+            NonFiniteRows::Refuse => "refuse",
+            NonFiniteRows::Drop => "drop",
+            NonFiniteRows::Zero => "zero",
+        }
+    }
+
+    /// The handling of a name of [`NonFiniteRows::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Refuse, Self::Drop, Self::Zero]
+            .into_iter()
+            .find(|h| h.name() == name)
+    }
+}
+
+/// Non-finite entries found in a matrix, and what was done with their rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NonFinite {
+    /// NaN or infinite entries
+    pub entries: usize,
+    /// rows holding at least one
+    pub rows: usize,
+    /// dropped or zeroed
+    pub handling: NonFiniteRows,
+}
+
 /// Options of [`measure_matrix`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeasureOptions {
@@ -61,6 +104,8 @@ pub struct MeasureOptions {
     pub precision: Precision,
     /// compute the ambiguity ‖WWᵀ − P‖₂ (Lanczos; `None` skips it)
     pub ambiguity: Option<AmbiguityOptions>,
+    /// what to do with rows holding NaN or ±∞ (refuse the matrix by default)
+    pub non_finite: NonFiniteRows,
 }
 
 impl Default for MeasureOptions {
@@ -74,6 +119,7 @@ impl Default for MeasureOptions {
             thresholds: Vec::new(),
             precision: Precision::F64,
             ambiguity: Some(AmbiguityOptions::default()),
+            non_finite: NonFiniteRows::Refuse,
         }
     }
 }
@@ -138,16 +184,32 @@ pub struct WeightStats {
     pub welch_sq: f64,
     /// m · MSO (≈ 1 for random directions)
     pub m_times_mso: f64,
+    /// rows whose every entry is 0 (after zeroing non-finite rows): they have no direction,
+    /// so their cosines count as 0 in the overlaps and their D_i is 0
+    pub zero_rows: usize,
+    /// the non-finite entries found and what was done with their rows (`None`: none found)
+    pub non_finite: Option<NonFinite>,
 }
 
-/// Measures the row-major n × `width` matrix `weights` (rows = features).
+/// Measures the row-major n × `width` matrix `weights` (rows = features). Non-finite
+/// entries are counted first and refused ([`Error::NonFinite`]) unless
+/// [`MeasureOptions::non_finite`] drops or zeroes their rows. Quantities that a matrix does
+/// not define are NaN: D* when every row is zero, the overlaps when fewer than two rows
+/// have a direction.
 pub fn measure_matrix(
     weights: &[f64],
     width: usize,
     options: &MeasureOptions,
 ) -> Result<WeightStats> {
+    let total_rows = check_shape(weights, width)?;
+    let repaired = finite_rows(weights, width, total_rows, options.non_finite)?;
+    let (weights, non_finite) = match &repaired {
+        Some((data, found)) => (&data[..], Some(*found)),
+        None => (weights, None),
+    };
     let (n, m) = (check_shape(weights, width)?, width);
     let norms = row_norms(weights, m)?;
+    let zero_rows = norms.iter().filter(|&&norm| norm == 0.0).count();
     let (overlap, per_feature) = if n <= options.exact_limit && !options.force_sampled {
         let pairs = pair_statistics(weights, m, options.precision)?;
         let stats = pairs.overlap;
@@ -168,6 +230,20 @@ pub fn measure_matrix(
             sampled(weights, m, &norms, options.pairs, options.seed),
             None,
         )
+    };
+    // A pair of rows without two directions has no cosine: with fewer than two non-zero
+    // rows every "overlap" would be a zero row's convention, not a measurement.
+    let overlap = if n - zero_rows < 2 {
+        Overlap {
+            mean_sq: f64::NAN,
+            mean_sq_ci: f64::NAN,
+            variance_sq: f64::NAN,
+            mean_abs: f64::NAN,
+            mean_abs_ci: f64::NAN,
+            ..overlap
+        }
+    } else {
+        overlap
     };
     let ambiguity = options
         .ambiguity
@@ -201,7 +277,59 @@ pub fn measure_matrix(
         ambiguity,
         welch_sq: kappa * kappa,
         row_norms: norms,
+        zero_rows,
+        non_finite,
     })
+}
+
+/// The matrix without non-finite entries, dropped or zeroed by row as `handling` says, with
+/// what was found; `None` when every entry is finite (the matrix is measured as it is).
+fn finite_rows(
+    weights: &[f64],
+    width: usize,
+    total_rows: usize,
+    handling: NonFiniteRows,
+) -> Result<Option<(Vec<f64>, NonFinite)>> {
+    let Some(first) = weights.iter().position(|v| !v.is_finite()) else {
+        return Ok(None);
+    };
+    let entries = weights.iter().filter(|v| !v.is_finite()).count();
+    let bad = |row: &[f64]| row.iter().any(|v| !v.is_finite());
+    let rows = weights.chunks_exact(width).filter(|row| bad(row)).count();
+    let found = NonFinite {
+        entries,
+        rows,
+        handling,
+    };
+    let data: Vec<f64> = match handling {
+        NonFiniteRows::Refuse => {
+            return Err(Error::NonFinite {
+                entries,
+                rows,
+                total_rows,
+                row: first / width,
+                column: first % width,
+                value: weights[first],
+            })
+        }
+        NonFiniteRows::Drop if rows == total_rows => {
+            return Err(Error::NoFiniteRow { rows: total_rows })
+        }
+        NonFiniteRows::Drop => weights
+            .chunks_exact(width)
+            .filter(|row| !bad(row))
+            .flatten()
+            .copied()
+            .collect(),
+        NonFiniteRows::Zero => weights
+            .chunks_exact(width)
+            .flat_map(|row| {
+                let zero = bad(row);
+                row.iter().map(move |&v| if zero { 0.0 } else { v })
+            })
+            .collect(),
+    };
+    Ok(Some((data, found)))
 }
 
 fn per_feature(dimensionality: Vec<f64>, interference: Vec<f64>) -> PerFeature {

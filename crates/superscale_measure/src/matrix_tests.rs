@@ -136,3 +136,142 @@ fn summary_fields_match_their_columns() {
         assert!(stats.detail().contains(&stats.overlap.method.name()));
     }
 }
+
+/// A NaN or an infinity is counted and refused by default (no mean squared overlap of a
+/// matrix with a NaN in it); dropping its rows measures the rest exactly as if they had
+/// never been there, and zeroing them measures zero rows.
+#[test]
+fn non_finite_entries_are_refused_dropped_or_zeroed() {
+    let finite: Vec<f64> = (0..24).map(|i| ((i * 7 % 11) as f64 - 5.0) * 0.3).collect();
+    let mut data = finite.clone();
+    data[5] = f64::NAN; // row 1
+    data[7] = f64::INFINITY; // row 1 again
+    data[18] = f64::NEG_INFINITY; // row 4
+    let w = matrix(6, 4, data);
+    let err = measure(&w, &MeasureOptions::default()).unwrap_err();
+    // (the value is NaN, which equals nothing: compared by pattern)
+    assert!(
+        matches!(
+            err,
+            Error::NonFinite {
+                entries: 3,
+                rows: 2,
+                total_rows: 6,
+                row: 1,
+                column: 1,
+                value,
+            } if value.is_nan()
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.starts_with("3 non-finite entries (NaN or ±inf) in 2 of its 6 rows")
+            && message.contains("row 1, column 1 (NaN)"),
+        "{message}"
+    );
+    let dropped = measure(
+        &w,
+        &MeasureOptions {
+            non_finite: NonFiniteRows::Drop,
+            ..MeasureOptions::default()
+        },
+    )
+    .unwrap();
+    let kept: Vec<f64> = finite
+        .chunks_exact(4)
+        .enumerate()
+        .filter(|(row, _)| *row != 1 && *row != 4)
+        .flat_map(|(_, row)| row.to_vec())
+        .collect();
+    let clean = measure(&matrix(4, 4, kept), &MeasureOptions::default()).unwrap();
+    assert_eq!(
+        dropped.non_finite,
+        Some(NonFinite {
+            entries: 3,
+            rows: 2,
+            handling: NonFiniteRows::Drop
+        })
+    );
+    assert_eq!(
+        WeightStats {
+            non_finite: None,
+            ..dropped.clone()
+        },
+        clean
+    );
+    assert!(
+        dropped.detail().contains("rows dropped: n = 4"),
+        "{}",
+        dropped.detail()
+    );
+    let zeroed = measure(
+        &w,
+        &MeasureOptions {
+            non_finite: NonFiniteRows::Zero,
+            ..MeasureOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((zeroed.rows, zeroed.zero_rows), (6, 2));
+    assert_eq!((zeroed.row_norms[1], zeroed.row_norms[4]), (0.0, 0.0));
+    assert!(zeroed.overlap.mean_sq.is_finite() && zeroed.dimensions_per_feature.is_finite());
+    let text = zeroed.detail();
+    assert!(
+        text.contains("rows zeroed") && text.contains("zero rows                  2 of 6"),
+        "{text}"
+    );
+    assert!(
+        zeroed.summary_fields().ends_with(",2,2,zero"),
+        "{}",
+        zeroed.summary_fields()
+    );
+    // Nothing left to drop from.
+    let all_bad = matrix(2, 2, vec![f64::NAN, 1.0, 2.0, f64::INFINITY]);
+    let options = MeasureOptions {
+        non_finite: NonFiniteRows::Drop,
+        ..MeasureOptions::default()
+    };
+    assert_eq!(
+        measure(&all_bad, &options).unwrap_err(),
+        Error::NoFiniteRow { rows: 2 }
+    );
+}
+
+/// A zero matrix defines neither D* (m/0) nor any cosine: both are NaN and said to be
+/// undefined, instead of D* = inf and an MSO of 0 below the Welch bound.
+#[test]
+fn undefined_quantities_of_zero_rows_are_undefined() {
+    for force_sampled in [false, true] {
+        let options = MeasureOptions {
+            force_sampled,
+            pairs: 100,
+            ..MeasureOptions::default()
+        };
+        let zero = measure(&matrix(10, 4, vec![0.0; 40]), &options).unwrap();
+        assert_eq!(zero.zero_rows, 10);
+        assert!(zero.dimensions_per_feature.is_nan());
+        assert!(zero.overlap.mean_sq.is_nan() && zero.m_times_mso.is_nan());
+        let text = zero.detail();
+        assert!(
+            text.contains("D* = m/|W|_F^2             undefined (every row is zero")
+                && text.contains("mean squared overlap (MSO) undefined (fewer than two rows")
+                && !text.contains("inf"),
+            "{text}"
+        );
+        // One row with a direction is still no pair.
+        let mut one = vec![0.0; 40];
+        one[0] = 1.0;
+        let one = measure(&matrix(10, 4, one), &options).unwrap();
+        assert_eq!(one.dimensions_per_feature, 4.0);
+        assert!(one.overlap.mean_sq.is_nan());
+    }
+    // Some zero rows: the overlaps are defined (a zero row's cosine is 0), the count stated.
+    let mut some = vec![0.0; 12];
+    some[0] = 1.0;
+    some[4] = 1.0;
+    let some = measure(&matrix(3, 4, some), &MeasureOptions::default()).unwrap();
+    assert_eq!(some.zero_rows, 1);
+    assert!((some.overlap.mean_sq - 1.0 / 3.0).abs() < 1e-15);
+    assert!(some.detail().contains("zero rows                  1 of 3"));
+}

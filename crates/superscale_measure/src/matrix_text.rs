@@ -3,7 +3,7 @@
 //! of a family of widths with its two fits (`docs/science/superposition.md` §3.6).
 
 use crate::family::{FamilyFits, FitOutcome};
-use crate::matrix::{OverlapMethod, WeightStats};
+use crate::matrix::{NonFiniteRows, OverlapMethod, WeightStats};
 use std::fmt::Write as _;
 
 impl OverlapMethod {
@@ -21,13 +21,42 @@ impl OverlapMethod {
 /// The columns of [`WeightStats::summary_fields`], comma-separated.
 pub const SUMMARY_COLUMNS: &str = "n,m,norm_mean,norm_sd,norm_min,norm_max,phi_half,phi_one,\
      dims_per_feature,mso,mso_ci,var_sq_overlap,mean_abs_cos,mean_abs_cos_ci,welch_sq,\
-     m_mso,method,mean_dimensionality,ambiguity";
+     m_mso,method,mean_dimensionality,ambiguity,zero_rows,non_finite_rows,non_finite";
 
 impl WeightStats {
     /// Everything measured, one quantity a line, with the row-norm histogram drawn in `#`.
     pub fn detail(&self) -> String {
         let s = self;
         let mut t = String::new();
+        if let Some(found) = &s.non_finite {
+            let _ = writeln!(
+                t,
+                "non-finite entries         {} (NaN or ±inf) in {} rows, {}",
+                found.entries,
+                found.rows,
+                match found.handling {
+                    NonFiniteRows::Drop =>
+                        format!("their rows dropped: n = {} counts the rows left", s.rows),
+                    _ => "their rows zeroed: measured as zero rows".to_string(),
+                }
+            );
+        }
+        if s.zero_rows > 0 {
+            let _ = writeln!(
+                t,
+                "zero rows                  {} of {} (no direction: cosine 0 in the overlaps, D_i 0)",
+                s.zero_rows, s.rows
+            );
+        }
+        // What a matrix does not define is said, not printed as NaN or inf.
+        let no_pairs = s.rows - s.zero_rows < 2;
+        let pair_value = |value: f64, shown: String| {
+            if value.is_nan() && no_pairs {
+                "undefined (fewer than two rows with a direction)".to_string()
+            } else {
+                shown
+            }
+        };
         let n = &s.norms;
         let _ = writeln!(
             t,
@@ -52,24 +81,30 @@ impl WeightStats {
         for (threshold, fraction) in &s.phi {
             let _ = writeln!(t, "phi_t (norm > {threshold})  {fraction:.6}");
         }
-        let _ = writeln!(
-            t,
-            "D* = m/|W|_F^2             {:.6}",
-            s.dimensions_per_feature
-        );
+        let dimensions = if s.dimensions_per_feature.is_nan() && s.zero_rows == s.rows {
+            "undefined (every row is zero: m/0)".to_string()
+        } else {
+            format!("{:.6}", s.dimensions_per_feature)
+        };
+        let _ = writeln!(t, "D* = m/|W|_F^2             {dimensions}");
         let _ = writeln!(t, "overlaps                   {}", o.method.name());
         let _ = writeln!(
             t,
-            "mean squared overlap (MSO) {:.6e}{}",
-            o.mean_sq,
-            ci(o.mean_sq_ci)
+            "mean squared overlap (MSO) {}",
+            pair_value(o.mean_sq, format!("{:.6e}{}", o.mean_sq, ci(o.mean_sq_ci)))
         );
-        let _ = writeln!(t, "variance of squared overl. {:.6e}", o.variance_sq);
         let _ = writeln!(
             t,
-            "mean |cos|                 {:.6e}{}",
-            o.mean_abs,
-            ci(o.mean_abs_ci)
+            "variance of squared overl. {}",
+            pair_value(o.variance_sq, format!("{:.6e}", o.variance_sq))
+        );
+        let _ = writeln!(
+            t,
+            "mean |cos|                 {}",
+            pair_value(
+                o.mean_abs,
+                format!("{:.6e}{}", o.mean_abs, ci(o.mean_abs_ci))
+            )
         );
         let _ = writeln!(
             t,
@@ -79,8 +114,11 @@ impl WeightStats {
         let _ = writeln!(t, "Welch bound kappa^2 (nu=n) {:.6e}", s.welch_sq);
         let _ = writeln!(
             t,
-            "m * MSO                    {:.6}  (1 for random directions)",
-            s.m_times_mso
+            "m * MSO                    {}",
+            pair_value(
+                s.m_times_mso,
+                format!("{:.6}  (1 for random directions)", s.m_times_mso)
+            )
         );
         match &s.per_feature {
             Some(p) => {
@@ -139,7 +177,7 @@ impl WeightStats {
         let s = self;
         let optional = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
         format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             s.rows,
             s.width,
             s.norms.mean,
@@ -159,6 +197,9 @@ impl WeightStats {
             s.overlap.method.name(),
             optional(s.per_feature.as_ref().map(|p| p.mean_dimensionality)),
             optional(s.ambiguity.map(|a| a.value)),
+            s.zero_rows,
+            s.non_finite.map_or(0, |f| f.rows),
+            s.non_finite.map_or("", |f| f.handling.name()),
         )
     }
 }

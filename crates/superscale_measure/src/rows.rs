@@ -20,10 +20,17 @@ pub fn fraction_above(norms: &[f64], threshold: f64) -> f64 {
     norms.iter().filter(|&&norm| norm > threshold).count() as f64 / norms.len() as f64
 }
 
-/// Dimensions per feature D* = m / ‖W‖²_F (Elhage et al. 2022, notebook cell 18).
+/// Dimensions per feature D* = m / ‖W‖²_F (Elhage et al. 2022, notebook cell 18); NaN
+/// (undefined) when every entry is zero, where the formula gives m/0 = ∞: no feature is
+/// stored, so there are no dimensions to share out.
 pub fn dimensions_per_feature(weights: &[f64], width: usize) -> Result<f64> {
     check_shape(weights, width)?;
-    Ok(width as f64 / weights.iter().map(|v| v * v).sum::<f64>())
+    let frobenius_sq = weights.iter().map(|v| v * v).sum::<f64>();
+    Ok(if frobenius_sq == 0.0 {
+        f64::NAN
+    } else {
+        width as f64 / frobenius_sq
+    })
 }
 
 /// The Welch bound κ = √((ν − m)/(m(ν − 1))) on max |cos| among ν unit vectors in R^m
@@ -49,6 +56,7 @@ mod tests {
         assert_eq!(fraction_above(&norms, 0.5), 2.0 / 3.0);
         assert_eq!(fraction_above(&norms, 1.0), 1.0 / 3.0);
         assert!((dimensions_per_feature(&weights, 2).unwrap() - 2.0 / 26.25).abs() < 1e-12);
+        assert!(dimensions_per_feature(&[0.0; 6], 2).unwrap().is_nan());
         assert_eq!(welch_bound(3, 3), 0.0);
         // ν = m + 1 unit vectors (a simplex) reach κ = 1/m.
         assert!((welch_bound(4, 3) - 1.0 / 3.0).abs() < 1e-12);

@@ -13,7 +13,8 @@ use pyo3::types::{PyDict, PyList};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use superscale_measure::{
-    measure_matrix, AmbiguityOptions, MeasureOptions, OverlapMethod, Precision, WeightStats,
+    measure_matrix, AmbiguityOptions, MeasureOptions, NonFiniteRows, OverlapMethod, Precision,
+    WeightStats,
 };
 use superscale_weights::{chosen_tensor, Matrix, Orientation, WeightFile};
 
@@ -42,7 +43,13 @@ pub(crate) fn options(
     precision: &str,
     ambiguity: bool,
     ambiguity_tolerance: f64,
+    non_finite: &str,
 ) -> PyResult<MeasureOptions> {
+    let non_finite = NonFiniteRows::from_name(non_finite).ok_or_else(|| {
+        MeasureError::new_err(format!(
+            "non_finite={non_finite:?}: expected \"refuse\", \"drop\" or \"zero\""
+        ))
+    })?;
     let thresholds = thresholds.unwrap_or_default();
     if let Some(t) = thresholds.iter().find(|t| !t.is_finite()) {
         return Err(MeasureError::new_err(format!(
@@ -77,6 +84,7 @@ pub(crate) fn options(
             tolerance: ambiguity_tolerance,
             ..AmbiguityOptions::default()
         }),
+        non_finite,
         ..MeasureOptions::default()
     })
 }
@@ -146,6 +154,11 @@ pub(crate) fn stats_dict<'py>(
     d.set_item("mean_abs_cos_ci", o.mean_abs_ci)?;
     d.set_item("welch_sq", stats.welch_sq)?;
     d.set_item("m_mso", stats.m_times_mso)?;
+    d.set_item("zero_rows", stats.zero_rows)?;
+    let found = stats.non_finite.as_ref();
+    d.set_item("non_finite_entries", found.map_or(0, |f| f.entries))?;
+    d.set_item("non_finite_rows", found.map_or(0, |f| f.rows))?;
+    d.set_item("non_finite", found.map(|f| f.handling.name()))?;
     let per = stats.per_feature.as_ref();
     let array = |v: Option<&Vec<f64>>| v.map(|v| PyArray1::from_slice(py, v));
     d.set_item("dimensionality", array(per.map(|p| &p.dimensionality)))?;
@@ -258,6 +271,9 @@ pub fn read<'py>(
 ///     Precision of the exact path's Gram products.
 /// ambiguity : bool
 ///     Compute ‖WWᵀ − P‖₂ by Lanczos, to relative ``ambiguity_tolerance``.
+/// non_finite : {"refuse", "drop", "zero"}
+///     Rows holding NaN or ±inf: refuse the matrix (``MeasureError`` naming the file, the
+///     tensor and the count), leave those rows out, or set them to 0.
 ///
 /// Returns
 /// -------
@@ -265,12 +281,15 @@ pub fn read<'py>(
 ///     ``weights.csv``'s columns (``n``, ``m``, ``norm_mean``, …, ``mso``, ``mso_ci`` (95 %
 ///     half-width, 0 when exact), ``method``, ``ambiguity``), the numpy arrays ``row_norms``,
 ///     ``dimensionality`` and ``interference`` (None when sampled), ``phi`` ({t: φ_t}),
-///     ``norm_histogram`` and ``dimensionality_peaks``.
+///     ``norm_histogram`` and ``dimensionality_peaks``; ``zero_rows``,
+///     ``non_finite_entries``, ``non_finite_rows`` and ``non_finite`` (``"drop"`` or
+///     ``"zero"`` when rows were, else None). ``dims_per_feature`` is NaN when every row is
+///     zero, and the overlaps when fewer than two rows are non-zero: undefined, not ∞ or 0.
 #[pyfunction]
 #[pyo3(name = "weights_measure", signature = (
     source, tensor = None, features = "rows", thresholds = None, exact_limit = 50_000,
     sampled = false, pairs = 1_000_000, seed = 0, precision = "f64", ambiguity = true,
-    ambiguity_tolerance = 1e-10
+    ambiguity_tolerance = 1e-10, non_finite = "refuse"
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn measure<'py>(
@@ -286,6 +305,7 @@ pub fn measure<'py>(
     precision: &str,
     ambiguity: bool,
     ambiguity_tolerance: f64,
+    non_finite: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let orientation = orientation(features)?;
     let options = options(
@@ -297,6 +317,7 @@ pub fn measure<'py>(
         precision,
         ambiguity,
         ambiguity_tolerance,
+        non_finite,
     )?;
     let path: Option<PathBuf> = source.extract().ok();
     let matrix = match &path {
@@ -312,10 +333,20 @@ pub fn measure<'py>(
     let stats = detached(py, "weights.measure", || {
         measure_matrix(&matrix.data, matrix.columns, &options)
     })?
-    .map_err(|err| MeasureError::new_err(err.to_string()))?;
+    .map_err(|err| MeasureError::new_err(measure_error(path.as_deref(), &matrix, &err)))?;
     let d = stats_dict(py, &matrix, &stats)?;
     d.set_item("file", path.map(|p| p.display().to_string()))?;
     Ok(d)
+}
+
+/// A measuring error's message, naming the file (or "array") and the tensor as the CLI does.
+pub(crate) fn measure_error(
+    path: Option<&Path>,
+    matrix: &Matrix,
+    err: &superscale_measure::Error,
+) -> String {
+    let source = path.map_or_else(|| "array".to_string(), |p| p.display().to_string());
+    format!("{source} :: {}: {err}", matrix.tensor)
 }
 
 /// A numpy array as a [`Matrix`] (features as rows after `orientation`).

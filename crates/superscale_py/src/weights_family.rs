@@ -2,7 +2,7 @@
 //! against m (`docs/science/superposition.md` §3.6), as `superscale weights FILE…` prints them.
 
 use crate::errors::{detached, MeasureError};
-use crate::weights::{options, orientation, read_matrix, stats_dict, weights_error};
+use crate::weights::{measure_error, options, orientation, read_matrix, stats_dict, weights_error};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use superscale_weights::{
     assign_losses, member_loss, parse_loss, read_loss_table, LossEntry, LossSource, Matrix,
 };
 
-const TABLE_COLUMNS: [&str; 24] = [
+const TABLE_COLUMNS: [&str; 27] = [
     "file",
     "tensor",
     "features",
@@ -34,6 +34,9 @@ const TABLE_COLUMNS: [&str; 24] = [
     "method",
     "mean_dimensionality",
     "ambiguity",
+    "zero_rows",
+    "non_finite_rows",
+    "non_finite",
     "loss",
     "loss_source",
 ];
@@ -97,7 +100,7 @@ type Measured = (PathBuf, Matrix, WeightStats, Option<(f64, LossSource)>);
 ///     A CSV with columns ``file`` and ``loss``.
 /// bootstrap : int
 ///     Resamples of the fits' 95 % intervals.
-/// thresholds, exact_limit, sampled, pairs, seed, precision, ambiguity, ambiguity_tolerance
+/// thresholds, exact_limit, sampled, pairs, seed, precision, ambiguity, ambiguity_tolerance, non_finite
 ///     As for :func:`weights_measure`.
 ///
 /// Returns
@@ -113,7 +116,7 @@ type Measured = (PathBuf, Matrix, WeightStats, Option<(f64, LossSource)>);
     paths, tensor = None, features = "rows", losses = None, loss_table = None,
     bootstrap = 2000, thresholds = None, exact_limit = 50_000, sampled = false,
     pairs = 1_000_000, seed = 0, precision = "f64", ambiguity = true,
-    ambiguity_tolerance = 1e-10
+    ambiguity_tolerance = 1e-10, non_finite = "refuse"
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn family<'py>(
@@ -132,6 +135,7 @@ pub fn family<'py>(
     precision: &str,
     ambiguity: bool,
     ambiguity_tolerance: f64,
+    non_finite: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let orientation = orientation(features)?;
     let options = options(
@@ -143,6 +147,7 @@ pub fn family<'py>(
         precision,
         ambiguity,
         ambiguity_tolerance,
+        non_finite,
     )?;
     if bootstrap == 0 {
         return Err(MeasureError::new_err("--bootstrap must be at least 1"));
@@ -161,8 +166,8 @@ pub fn family<'py>(
         for (index, path) in paths.iter().enumerate() {
             let (file, mut matrix) =
                 read_matrix(path, tensor.as_deref(), orientation).map_err(|e| text(&e))?;
-            let stats =
-                measure_matrix(&matrix.data, matrix.columns, &options).map_err(|e| text(&e))?;
+            let stats = measure_matrix(&matrix.data, matrix.columns, &options)
+                .map_err(|e| measure_error(Some(path), &matrix, &e))?;
             let loss = member_loss(&file, given[index].take()).map_err(|e| text(&e))?;
             matrix.data = Vec::new();
             out.push((path.clone(), matrix, stats, loss));

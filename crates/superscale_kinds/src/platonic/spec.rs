@@ -22,6 +22,7 @@
 use super::world::WorldSpec;
 use serde::{Deserialize, Serialize};
 use superscale_measure::align::{draw_seed, Metric};
+use superscale_spec::limits::{check_memory, MemoryPart};
 use superscale_spec::{canonical_json, run_id, violation, KindSpec, PlannedRun, Violation};
 
 const STREAM_WORLD: u64 = 21;
@@ -458,6 +459,125 @@ impl PlatonicSpec {
     }
 }
 
+/// The product of `factors`, saturating at u64::MAX (a mistyped size is refused, not
+/// wrapped around).
+fn product(factors: &[usize]) -> u64 {
+    factors
+        .iter()
+        .fold(1u64, |total, &f| total.saturating_mul(f as u64))
+}
+
+impl PlatonicSpec {
+    /// The memory of the study's preparation and of one run, part by part, from the spec
+    /// alone (`docs/reliability.md`, "Specs"): the largest network with its optimizer and
+    /// chunk scratch, a training batch, the test items (latents, both renderings, every
+    /// world's targets, one network's outputs), the probe items (latents, renderings and a
+    /// network's representation) and the worlds' random networks. Sizes are those of the
+    /// types that hold them (f64 latents and representations, f32 inputs, targets and
+    /// parameters).
+    pub fn memory_parts(&self) -> Vec<MemoryPart> {
+        use superscale_models::mlp::{DEFAULT_CHUNK_ROWS, DEFAULT_SLOTS};
+        let (w, m, s) = (&self.world, &self.model, &self.study);
+        let (d_z, d_x) = (w.latent_dim, w.input_dim);
+        let cells = self.cells();
+        let cell_width = cells.iter().map(|c| c.width).max().unwrap_or(m.width);
+        let width = cell_width.max(s.reference_width);
+        let tasks = self.reference_tasks();
+        let width_field = if s.reference_width >= cell_width {
+            "study.reference_width"
+        } else if s.hypothesis == Hypothesis::Capacity {
+            "study.values"
+        } else {
+            "model.width"
+        };
+        let tasks_field = match s.hypothesis {
+            Hypothesis::Multitask => "study.values",
+            _ => "study.tasks",
+        };
+        // [d_x, width × depth, T]: weights and biases of every layer
+        let parameters = product(&[d_x.saturating_add(1), width])
+            .saturating_add(product(&[m.depth - 1, width.saturating_add(1), width]))
+            .saturating_add(product(&[width.saturating_add(1), tasks]));
+        // parameters, gradient, AdamW's two moments and one gradient per chunk slot, f32
+        let network = parameters.saturating_mul(4 * (4 + DEFAULT_SLOTS as u64));
+        let scratch = product(&[
+            DEFAULT_SLOTS,
+            DEFAULT_CHUNK_ROWS,
+            width
+                .saturating_mul(m.depth)
+                .saturating_add(tasks)
+                .saturating_add(width.max(tasks).saturating_mul(2)),
+            4,
+        ]);
+        // one world (test targets and task nets) per task count and condition
+        let mut sets: Vec<(usize, bool)> = cells
+            .iter()
+            .map(|c| (c.tasks, c.condition == Condition::Control1d))
+            .chain(std::iter::once((tasks, false)))
+            .collect();
+        sets.sort_unstable();
+        sets.dedup();
+        let set_tasks = sets
+            .iter()
+            .fold(0usize, |sum, &(t, _)| sum.saturating_add(t));
+        let rendering = product(&[d_z, w.render_hidden])
+            .saturating_add(product(&[w.render_hidden, d_x]))
+            .saturating_mul(2 * 8);
+        let readouts = product(&[
+            set_tasks,
+            w.task_hidden.saturating_mul(d_z.saturating_add(1)),
+            8,
+        ]);
+        vec![
+            MemoryPart {
+                field: width_field,
+                what: format!(
+                    "network of {parameters} parameters (width {width}, depth {}, {tasks} tasks) with optimizer and scratch",
+                    m.depth
+                ),
+                bytes: network.saturating_add(scratch),
+            },
+            MemoryPart {
+                field: "model.batch_size",
+                what: format!("batch of {} samples", m.batch_size),
+                bytes: product(&[
+                    m.batch_size,
+                    d_x.saturating_add(tasks)
+                        .saturating_mul(4)
+                        .saturating_add(d_z.saturating_mul(8)),
+                ]),
+            },
+            MemoryPart {
+                field: "study.test",
+                what: format!("{} test items", s.test),
+                bytes: product(&[
+                    s.test,
+                    d_z.saturating_mul(8)
+                        .saturating_add(d_x.saturating_mul(2 * 4))
+                        .saturating_add(set_tasks.saturating_add(tasks).saturating_mul(4)),
+                ]),
+            },
+            MemoryPart {
+                field: "study.probe",
+                what: format!("{} probe items", s.probe),
+                bytes: product(&[
+                    s.probe,
+                    d_z.saturating_mul(8)
+                        .saturating_add(d_x.saturating_mul(2 * 4))
+                        .saturating_add(width.saturating_mul(4 + 8)),
+                ]),
+            },
+            MemoryPart {
+                field: tasks_field,
+                what: format!("{} worlds' random networks", sets.len()),
+                bytes: product(&[sets.len()])
+                    .saturating_mul(rendering)
+                    .saturating_add(readouts),
+            },
+        ]
+    }
+}
+
 /// The run id of a network in a study of seed `seed` (the seed wrapped into the hashed
 /// JSON when it is not 0, as for every kind).
 fn network_id(network: &Network, seed: u64) -> String {
@@ -549,7 +669,9 @@ impl KindSpec for PlatonicSpec {
                 format!("{}: at least 2 test items", s.test),
             ));
         }
-        Ok(())
+        // Before the preparation renders the probe and test items: a mistyped size must be
+        // refused here, not abort on allocation.
+        check_memory(&self.memory_parts())
     }
 
     /// Every (cell, modality, seed) in study order, seeds innermost, then the reference

@@ -8,6 +8,7 @@ use super::error::Error;
 use super::task::TaskConfig;
 use super::train::TrainConfig;
 use serde::{Deserialize, Serialize};
+use superscale_spec::limits::{check_memory, MemoryPart};
 use superscale_spec::{
     canonical_json, replicate_seed, run_id, violation, KindSpec, PlannedRun, Violation,
 };
@@ -118,6 +119,105 @@ impl RunPlan {
     }
 }
 
+/// The product of `factors`, saturating at u64::MAX (a mistyped size is refused, not
+/// wrapped around).
+fn product(factors: &[usize]) -> u64 {
+    factors
+        .iter()
+        .fold(1u64, |total, &f| total.saturating_mul(f as u64))
+}
+
+/// Chunk scratch of the batched MLP (`superscale_models::mlp::Workspace`): this many chunks
+/// in flight, each with its own gradient, of this many rows.
+const SLOTS: usize = superscale_models::mlp::DEFAULT_SLOTS;
+const CHUNK_ROWS: usize = superscale_models::mlp::DEFAULT_CHUNK_ROWS;
+
+impl QuantaSpec {
+    /// One run's memory, part by part, from the spec alone (`docs/reliability.md`,
+    /// "Specs"): the network with its optimizer and chunk scratch, a training batch, the
+    /// finite training set, the two test sets with one outcome per row, the logged
+    /// per-task curves and the task subsets. Sizes are those of the types that hold them
+    /// (f32 parameters, a one-hot index and 64-bit words of bits per row).
+    pub fn memory_parts(&self) -> Vec<MemoryPart> {
+        let (task, train) = (&self.task, &self.train);
+        let input = task.n_tasks.saturating_add(task.n_bits);
+        let width = train.width;
+        // [input, width × (depth − 1), 2]: weights and biases of every layer
+        let parameters = product(&[input.saturating_add(1), width])
+            .saturating_add(product(&[train.depth - 2, width.saturating_add(1), width]))
+            .saturating_add(product(&[width.saturating_add(1), 2]));
+        // parameters, gradient, AdamW's two moments and one gradient per chunk slot, f32
+        let network = parameters.saturating_mul(4 * (4 + SLOTS as u64));
+        let widest = width.max(2);
+        let scratch = product(&[
+            SLOTS,
+            CHUNK_ROWS,
+            width
+                .saturating_mul(train.depth - 1)
+                .saturating_add(widest.saturating_mul(2))
+                .saturating_add(2),
+            4,
+        ]);
+        // a row: its task index, its bits in 64-bit words, its label and its task
+        let row = (4 + 8 * task.n_bits.div_ceil(64) + 4 + 4) as u64;
+        // an evaluated row's outcome (loss, correct, probability, Brier)
+        let outcome = 32u64;
+        let per_task_rows = product(&[task.n_tasks, train.test_points_per_task]);
+        let evaluations = train.eval_points.saturating_add(1);
+        let mut parts = vec![
+            MemoryPart {
+                field: "train.width",
+                what: format!(
+                    "network of {parameters} parameters (width {width}, depth {}, input {input}) with optimizer and scratch",
+                    train.depth
+                ),
+                bytes: network.saturating_add(scratch),
+            },
+            MemoryPart {
+                field: "train.batch_size",
+                what: format!("batch of {} rows", train.batch_size),
+                bytes: product(&[train.batch_size]).saturating_mul(row),
+            },
+            MemoryPart {
+                field: "train.test_points",
+                what: format!("weighted test set of {} rows", train.test_points),
+                bytes: product(&[train.test_points]).saturating_mul(row + outcome),
+            },
+            MemoryPart {
+                field: "train.test_points_per_task",
+                what: format!(
+                    "per-task test set of {} tasks × {} rows",
+                    task.n_tasks, train.test_points_per_task
+                ),
+                bytes: per_task_rows.saturating_mul(row + outcome),
+            },
+            MemoryPart {
+                field: "train.eval_points",
+                what: format!(
+                    "per-task curves at {evaluations} evaluations × {} tasks",
+                    task.n_tasks
+                ),
+                // loss, accuracy and Brier score per task and evaluation, f64
+                bytes: product(&[evaluations, task.n_tasks, 3, 8]),
+            },
+            MemoryPart {
+                field: "task.n_tasks",
+                what: format!("{} task subsets of {} bits", task.n_tasks, task.k),
+                bytes: product(&[task.n_tasks, task.k.saturating_mul(4).saturating_add(32)]),
+            },
+        ];
+        if let Some(size) = train.data {
+            parts.push(MemoryPart {
+                field: "train.data",
+                what: format!("training set of {size} rows"),
+                // the rows and their shuffled order
+                bytes: product(&[size]).saturating_mul(row + 8),
+            });
+        }
+        parts
+    }
+}
+
 /// A configuration error of the generator or trainer as a violation of its spec field.
 pub(crate) fn as_violation(error: Error) -> Violation {
     match error {
@@ -134,7 +234,10 @@ impl KindSpec for QuantaSpec {
 
     fn validate(&self) -> Result<(), Violation> {
         self.task.validate().map_err(as_violation)?;
-        self.train.validate().map_err(as_violation)
+        self.train.validate().map_err(as_violation)?;
+        // Before anything is drawn or allocated: a mistyped width or test set must be
+        // refused here, not abort on allocation with the run marked running.
+        check_memory(&self.memory_parts())
     }
 
     /// One run per replicate, each with its own id: run_id(canonical JSON of the

@@ -30,6 +30,8 @@ model = [
     { family = "reduced_rank", shape = [5, 3, 5] },
     { family = "reduced_rank", shape = [4, 3, 8] },
     { family = "reduced_rank", shape = [3, 8, 4] },
+    { family = "deep_linear", shape = [3, 3, 3, 3], sampler = { step = 3e-4, draws = 20000, burn_in = 10000 } },
+    { family = "deep_linear", shape = [4, 3, 2, 4], sampler = { step = 3e-4, draws = 20000, burn_in = 10000 } },
 ]
 "#;
 
@@ -50,7 +52,7 @@ fn a_reduced_calibration_is_within_ten_percent_for_any_thread_count() {
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
     let analysis = kind.analyse(&experiment, &one).expect("analysed");
-    assert_eq!(analysis.rows.len(), 6);
+    assert_eq!(analysis.rows.len(), 8);
     for row in &analysis.rows {
         let r = &row.result;
         assert!(
@@ -72,9 +74,9 @@ fn a_reduced_calibration_is_within_ten_percent_for_any_thread_count() {
     assert!(sampler_error < 3.0 * crossing.chain_sd, "{crossing:?}");
     let tables = kind.tables(&experiment, &one, &analysis).expect("tables");
     assert_eq!(tables[0].0, "calibration.csv");
-    assert_eq!(tables[0].1.lines().count(), 7);
-    assert_eq!(tables[1].1.lines().count(), 1 + 6 * 8);
-    assert_eq!(kind.headlines(&analysis).len(), 6);
+    assert_eq!(tables[0].1.lines().count(), 9);
+    assert_eq!(tables[1].1.lines().count(), 1 + 8 * 8);
+    assert_eq!(kind.headlines(&analysis).len(), 8);
     assert!(kind.sections(&experiment, &one, &analysis).is_ok());
 }
 

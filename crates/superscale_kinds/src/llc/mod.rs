@@ -18,8 +18,8 @@ pub use spec::{
 use std::time::Instant;
 use superscale_engine::{AnalysisError, Finished, Kind, RunError};
 use superscale_measure::llc::models::{
-    normal_crossing_lambda, normal_crossing_posterior_lambda, reduced_rank_lambda, regular_lambda,
-    DeepLinear, NormalCrossing, Regression,
+    deep_linear_lambda, normal_crossing_lambda, normal_crossing_posterior_lambda,
+    reduced_rank_lambda, regular_lambda, DeepLinear, NormalCrossing, Regression,
 };
 use superscale_measure::llc::{estimate, Potential};
 use superscale_report::Section;
@@ -100,6 +100,20 @@ pub fn build(run: &LlcRun, seed: u64) -> Built {
                 potential,
                 optimum,
                 closed_form,
+                exact: f64::NAN,
+            }
+        }
+        Family::DeepLinear => {
+            let (inputs, outputs) = (shape[0], shape[shape.len() - 1]);
+            let teacher = vec![0.0; inputs * outputs];
+            let data = Regression::synthetic(
+                n, inputs, inputs, outputs, &teacher, input_sd, noise_sd, seed,
+            );
+            let model = DeepLinear::new(data, shape.clone());
+            Built {
+                optimum: vec![0.0; model.dimension()],
+                potential: Box::new(model),
+                closed_form: deep_linear_lambda(&shape, 0).unwrap_or(f64::NAN),
                 exact: f64::NAN,
             }
         }

@@ -15,6 +15,7 @@ fn model_name(row: &LlcRow) -> String {
         Family::Linear => "linear",
         Family::NormalCrossing => "normal_crossing",
         Family::ReducedRank => "reduced_rank",
+        Family::DeepLinear => "deep_linear",
         Family::TmsKgon => "tms_kgon",
         Family::TmsTrained => "tms_trained",
     };

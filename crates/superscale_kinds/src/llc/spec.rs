@@ -19,6 +19,9 @@ pub enum Family {
     NormalCrossing,
     /// x ↦ BAx at true rank 0; shape [inputs, hidden, outputs]; Aoyagi & Watanabe 2005
     ReducedRank,
+    /// x ↦ W_L⋯W₁x at true rank 0; shape [inputs, hidden widths…, outputs] with 2 to 7
+    /// layers; Aoyagi 2024
+    DeepLinear,
     /// the toy model of superposition of Chen et al. 2023 (c = 6, m = 2) at its k-gon
     /// critical point with `positive` positive-bias zero columns, on the population loss
     /// (`[data] n` is the n of nβ only); shape [k, positive]
@@ -216,6 +219,7 @@ impl LlcRun {
             Family::Linear => s[0] + s[1],
             Family::NormalCrossing => 2,
             Family::ReducedRank => s[1] * (s[0] + s[2]),
+            Family::DeepLinear => s.windows(2).map(|pair| pair[0] * pair[1]).sum(),
             Family::TmsKgon | Family::TmsTrained => super::tms::PARAMETERS,
         }
     }
@@ -232,6 +236,10 @@ fn check_shape(case: &ModelCase) -> Result<(), Violation> {
         Family::Linear => (2, "[live inputs, dead inputs]"),
         Family::NormalCrossing => (2, "[a, b], the powers of w₁ and w₂"),
         Family::ReducedRank => (3, "[inputs, hidden, outputs]"),
+        Family::DeepLinear => (
+            shape.len().clamp(3, 8),
+            "[inputs, hidden widths…, outputs], 2 to 7 layers",
+        ),
         Family::TmsKgon => (
             2,
             "[k, positive]: k columns on the polygon, positive-bias zero columns",
@@ -247,7 +255,7 @@ fn check_shape(case: &ModelCase) -> Result<(), Violation> {
     let bad = match case.family {
         Family::Linear => shape[0] == 0 || shape[0] + shape[1] > 1000,
         Family::NormalCrossing => shape[0].max(shape[1]) == 0 || shape[0].max(shape[1]) > 8,
-        Family::ReducedRank => shape.iter().any(|&v| v == 0 || v > 100),
+        Family::ReducedRank | Family::DeepLinear => shape.iter().any(|&v| v == 0 || v > 100),
         Family::TmsKgon => shape[0] < 2 || shape[0] + shape[1] > 6,
         Family::TmsTrained => {
             !(10..=1_000_000).contains(&shape[0])
@@ -260,7 +268,7 @@ fn check_shape(case: &ModelCase) -> Result<(), Violation> {
             "model.shape",
             format!(
                 "{shape:?} is out of range: {what}; a linear model needs a live input, a \
-                 normal crossing powers ≤ 8 not both 0, a reduced-rank model sizes 1 to 100, \
+                 normal crossing powers ≤ 8 not both 0, a reduced-rank or deep linear model widths 1 to 100, \
                  a TMS k-gon 2 ≤ k ≤ k + positive ≤ 6, a trained TMS 10 ≤ n ≤ 10⁶ samples, \
                  1 to 10⁶ steps and 1 to 1000 seeds"
             ),

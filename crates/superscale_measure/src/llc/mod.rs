@@ -385,3 +385,28 @@ impl Chain {
         };
     }
 }
+/// Checks a potential's gradient against central differences of its loss, in f64, at `w`
+/// over `rows` (the tests of every potential use it).
+#[cfg(test)]
+pub(crate) fn check_gradient(potential: &dyn Potential, w: &[f64], rows: Rows<'_>) {
+    let mut gradient = vec![0.0; w.len()];
+    let mut scratch = Vec::new();
+    potential.loss_gradient(w, rows, &mut gradient, &mut scratch);
+    let mut sink = vec![0.0; w.len()];
+    let h = 1e-6;
+    for i in 0..w.len() {
+        let mut plus = w.to_vec();
+        plus[i] += h;
+        let mut minus = w.to_vec();
+        minus[i] -= h;
+        let up = potential.loss_gradient(&plus, rows, &mut sink, &mut scratch);
+        let down = potential.loss_gradient(&minus, rows, &mut sink, &mut scratch);
+        let numeric = (up - down) / (2.0 * h);
+        let error = (numeric - gradient[i]).abs();
+        assert!(
+            error <= 1e-6 * (1.0 + gradient[i].abs()),
+            "parameter {i}: analytic {} vs numeric {numeric}",
+            gradient[i]
+        );
+    }
+}

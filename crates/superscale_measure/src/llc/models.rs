@@ -631,30 +631,7 @@ pub fn deep_linear_lambda(widths: &[usize], rank: usize) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Central differences of the loss, in f64.
-    fn check_gradient(potential: &dyn Potential, w: &[f64], rows: Rows<'_>) {
-        let mut gradient = vec![0.0; w.len()];
-        let mut scratch = Vec::new();
-        potential.loss_gradient(w, rows, &mut gradient, &mut scratch);
-        let mut sink = vec![0.0; w.len()];
-        let h = 1e-6;
-        for i in 0..w.len() {
-            let mut plus = w.to_vec();
-            plus[i] += h;
-            let mut minus = w.to_vec();
-            minus[i] -= h;
-            let up = potential.loss_gradient(&plus, rows, &mut sink, &mut scratch);
-            let down = potential.loss_gradient(&minus, rows, &mut sink, &mut scratch);
-            let numeric = (up - down) / (2.0 * h);
-            let error = (numeric - gradient[i]).abs();
-            assert!(
-                error <= 1e-6 * (1.0 + gradient[i].abs()),
-                "parameter {i}: analytic {} vs numeric {numeric}",
-                gradient[i]
-            );
-        }
-    }
+    use crate::llc::check_gradient;
 
     fn point(dimension: usize, seed: u64) -> Vec<f64> {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);

@@ -16,6 +16,7 @@ pub mod limits;
 mod location;
 pub use location::line_of;
 mod run_spec;
+mod sampler;
 
 pub use error::{violation, Error, Result, Violation};
 pub use experiment::{
@@ -23,6 +24,9 @@ pub use experiment::{
 };
 pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
 pub use kind_spec::{canonical_json, replicated, KindSpec, PlannedRun};
+pub use sampler::{
+    CheckpointLlcSpec, PreconditionerName, SamplerSpec, MAX_CHAINS, MAX_LLC_ROWS, MAX_SAMPLER_STEPS,
+};
 pub use run_spec::{
     AnthropicSpec, ExtraFeatureSpec, ModelSpec, RecordSpec, RunSpec, SamplerKind, ScheduleSpec,
     SuperpositionScalingSpec, TrainSpec,

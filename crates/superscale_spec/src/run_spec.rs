@@ -16,6 +16,10 @@ pub struct RunSpec {
     /// what is measured and kept
     #[serde(default)]
     pub record: RecordSpec,
+    /// λ̂ at checkpoints of training (`docs/science/llc.md` §7); absent from the canonical
+    /// JSON when not asked for, so runs without it keep their ids
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llc: Option<crate::CheckpointLlcSpec>,
 }
 
 /// Which toy model, selected by `variant`.
@@ -222,7 +226,7 @@ fn finite(field: &str, value: f64) -> Result<(), Violation> {
 /// times.
 impl crate::KindSpec for RunSpec {
     const KIND: &'static str = crate::DEFAULT_KIND;
-    const POINT_TABLES: &'static [&'static str] = &["model", "train", "record"];
+    const POINT_TABLES: &'static [&'static str] = &["model", "train", "record", "llc"];
     const STUDY_TABLES: &'static [&'static str] = &["analysis"];
     type Run = RunSpec;
 
@@ -235,7 +239,23 @@ impl crate::KindSpec for RunSpec {
         seed: u64,
         replicates: u32,
     ) -> Result<Vec<crate::PlannedRun<RunSpec>>, Violation> {
-        Ok(crate::replicated(self, seed, replicates))
+        let mut runs = crate::replicated(self, seed, replicates);
+        // An `[llc]` table changes what is measured, not what is trained: the run keeps the
+        // seeds of the same spec without it, so it trains the same model (and a sweep of
+        // sampler settings estimates λ̂ of one model, not of a new model per setting).
+        if self.llc.is_some() {
+            let trained = RunSpec {
+                llc: None,
+                ..self.clone()
+            };
+            for (run, plain) in runs
+                .iter_mut()
+                .zip(crate::replicated(&trained, seed, replicates))
+            {
+                run.seed = plain.seed;
+            }
+        }
+        Ok(runs)
     }
 }
 
@@ -384,6 +404,9 @@ impl RunSpec {
                 "record.heldout_batches",
                 "0: the held-out loss needs at least one batch",
             ));
+        }
+        if let Some(llc) = &self.llc {
+            llc.validate(self.train.steps)?;
         }
         Ok(())
     }

@@ -11,7 +11,8 @@ pub mod tms;
 pub use output::{from_output, schema, to_output, LlcResult, Mismatch};
 pub use report::{calibration_csv, chains_csv, headline};
 pub use spec::{
-    DataSpec, Family, LlcRun, LlcSpec, ModelCase, ModelSpec, PreconditionerName, SamplerOverrides,
+    DataSpec, Family, LlcRun, LlcSpec, ModelCase, ModelSpec, PreconditionerName, SamplerOptions,
+    SamplerOverrides,
     SamplerSpec,
 };
 

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use superscale_measure::llc::{self, Preconditioner};
+pub use superscale_spec::{PreconditionerName, SamplerSpec};
 use superscale_spec::{replicated, violation, KindSpec, PlannedRun, Violation};
 
 /// The models with a closed-form learning coefficient.
@@ -74,64 +75,6 @@ fn one() -> f64 {
     1.0
 }
 
-/// The preconditioner of the Langevin step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PreconditionerName {
-    /// plain SGLD
-    Sgld,
-    /// RMSProp-preconditioned SGLD (α = 0.99, eps = 0.1)
-    Rmsprop,
-}
-
-/// The `[sampler]` table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SamplerSpec {
-    /// step size ε (required: it depends on the model's curvature times nβ)
-    pub step: f64,
-    /// localisation γ
-    #[serde(default = "one")]
-    pub localization: f64,
-    /// nβ; n/ln n when absent
-    #[serde(default)]
-    pub nbeta: Option<f64>,
-    /// independent chains
-    #[serde(default = "default_chains")]
-    pub chains: usize,
-    /// draws per chain
-    #[serde(default = "default_draws")]
-    pub draws: usize,
-    /// steps before the first draw
-    #[serde(default = "default_burn_in")]
-    pub burn_in: usize,
-    /// steps between draws
-    #[serde(default = "default_thin")]
-    pub thin: usize,
-    /// rows per minibatch; every row when absent
-    #[serde(default)]
-    pub batch: Option<usize>,
-    /// `sgld` or `rmsprop`
-    #[serde(default = "default_preconditioner")]
-    pub preconditioner: PreconditionerName,
-}
-
-fn default_chains() -> usize {
-    8
-}
-fn default_draws() -> usize {
-    2000
-}
-fn default_burn_in() -> usize {
-    1000
-}
-fn default_thin() -> usize {
-    1
-}
-fn default_preconditioner() -> PreconditionerName {
-    PreconditionerName::Sgld
-}
-
 /// Sampler settings a model overrides.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,21 +93,29 @@ pub struct SamplerOverrides {
     pub thin: Option<usize>,
 }
 
-impl SamplerSpec {
-    fn with(&self, overrides: &SamplerOverrides) -> Self {
-        Self {
-            step: overrides.step.unwrap_or(self.step),
-            localization: overrides.localization.unwrap_or(self.localization),
-            chains: overrides.chains.unwrap_or(self.chains),
-            draws: overrides.draws.unwrap_or(self.draws),
-            burn_in: overrides.burn_in.unwrap_or(self.burn_in),
-            thin: overrides.thin.unwrap_or(self.thin),
-            ..self.clone()
+impl SamplerOverrides {
+    /// `sampler` with these overrides applied.
+    fn applied_to(&self, sampler: &SamplerSpec) -> SamplerSpec {
+        SamplerSpec {
+            step: self.step.unwrap_or(sampler.step),
+            localization: self.localization.unwrap_or(sampler.localization),
+            chains: self.chains.unwrap_or(sampler.chains),
+            draws: self.draws.unwrap_or(sampler.draws),
+            burn_in: self.burn_in.unwrap_or(sampler.burn_in),
+            thin: self.thin.unwrap_or(sampler.thin),
+            ..sampler.clone()
         }
     }
+}
 
+/// The estimator's options from a sampler table (shared with the toy kind's `[llc]`).
+pub trait SamplerOptions {
     /// The estimator's options for dataset size `n` and seed `seed`.
-    pub fn options(&self, n: usize, seed: u64) -> llc::Options {
+    fn options(&self, n: usize, seed: u64) -> llc::Options;
+}
+
+impl SamplerOptions for SamplerSpec {
+    fn options(&self, n: usize, seed: u64) -> llc::Options {
         llc::Options {
             n,
             nbeta: self.nbeta,
@@ -348,12 +299,6 @@ impl KindSpec for LlcSpec {
     }
 }
 
-impl SamplerSpec {
-    fn steps_total(&self) -> u128 {
-        self.chains as u128 * (self.burn_in as u128 + self.draws as u128 * self.thin as u128)
-    }
-}
-
 impl LlcSpec {
     /// The run this point stands for.
     pub fn run(&self) -> LlcRun {
@@ -368,7 +313,7 @@ impl LlcSpec {
                 shape: self.model.shape.clone(),
             },
             data,
-            sampler: self.sampler.with(&self.model.sampler),
+            sampler: self.model.sampler.applied_to(&self.sampler),
         }
     }
 }

@@ -27,6 +27,14 @@ pub enum Error {
         /// the cause
         source: superscale_measure::Error,
     },
+    /// The `[llc]` settings were refused by the estimator.
+    #[error("run {run_id}: llc.sampler.{source}")]
+    Llc {
+        /// the run
+        run_id: String,
+        /// the cause
+        source: superscale_measure::llc::Invalid,
+    },
     /// The batched grid path refused the run (`grid_runs.rs`).
     #[error("run {run_id}: {message}")]
     Grid {

@@ -6,8 +6,10 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_kernels::{AdamHyper, Simd};
 use superscale_measure::{measure, Geometry};
+use super::llc::{dataset, estimate_checkpoints, LlcPoint};
 use superscale_models::train::{
-    evaluate, train, Decay, Outcome, Recording, Schedule, Status, TrainConfig,
+    checkpoint_steps, evaluate, train_with_checkpoints, Decay, Outcome, Recording, Schedule,
+    Status, TrainConfig,
 };
 use superscale_models::{
     power_law_probabilities, FeatureSampler, Init, Sampler, Sampling, ToyModel,
@@ -53,6 +55,8 @@ pub struct RunResult {
     pub weights: Vec<f32>,
     /// final bias
     pub bias: Vec<f32>,
+    /// λ̂ at the checkpoints of an `[llc]` table, in order (empty without one)
+    pub llc: Vec<LlcPoint>,
 }
 
 struct Setup {
@@ -178,12 +182,20 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
         curve_points: point.spec.record.curve_points,
         tail_steps: point.spec.record.tail_steps,
     };
-    let outcome = train(
+    // λ̂'s dataset comes from the stream after the held-out one, drawn before that one is
+    // used (`llc.rs`).
+    let llc = point.spec.llc.as_ref();
+    let llc_data = llc.map(|spec| dataset(&heldout_sampler, &heldout_rng, spec.n));
+    let checkpoints = llc.map_or_else(Vec::new, |spec| {
+        checkpoint_steps(point.spec.train.steps, spec.checkpoints)
+    });
+    let mut outcome = train_with_checkpoints(
         &mut model,
         &mut sampler,
         &importance,
         &config,
         &record,
+        &checkpoints,
         &mut data_rng,
         simd,
         on_step,
@@ -192,13 +204,25 @@ pub fn execute(point: &RunPoint, simd: Simd, on_step: &mut dyn FnMut(u64)) -> Re
         run_id: run_id.clone(),
         source,
     })?;
+    let kept = std::mem::take(&mut outcome.checkpoints);
     let seconds = || started.elapsed().as_secs_f64();
     let heldout = Heldout {
         sampler: &mut heldout_sampler,
         importance: &importance,
         rng: &mut heldout_rng,
     };
-    finish_run(point, model, outcome, heldout, simd, &seconds)
+    let mut result = finish_run(point, model, outcome, heldout, simd, &|| 0.0)?;
+    if let (Some(spec), Some(data)) = (llc, llc_data) {
+        let estimates =
+            estimate_checkpoints(spec, &kept, data, &importance, simd, point.seed, &|_| {})
+                .map_err(|source| Error::Llc {
+                    run_id: run_id.clone(),
+                    source,
+                })?;
+        result.llc = estimates.iter().map(LlcPoint::from).collect();
+    }
+    result.seconds = seconds();
+    Ok(result)
 }
 
 /// What the held-out evaluation of a finished run draws from.
@@ -264,5 +288,6 @@ pub(crate) fn finish_run(
         seconds: seconds(),
         weights: model.weights,
         bias: model.bias,
+        llc: Vec::new(),
     })
 }

@@ -40,6 +40,10 @@ pub(crate) fn grid_key(spec: &RunSpec) -> Option<String> {
     let ModelSpec::Anthropic(model) = &spec.model else {
         return None;
     };
+    // λ̂ at checkpoints needs the one-model trainer's copies of the model.
+    if spec.llc.is_some() {
+        return None;
+    }
     let (n, m) = (model.n_features, model.n_hidden);
     let entries = sampling(spec) == Sampling::Entries;
     if n > GRID_MAX_FEATURES || m > GRID_MAX_HIDDEN || (n * m > GRID_MAX_PARAMETERS && !entries) {

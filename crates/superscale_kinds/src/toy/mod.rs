@@ -9,6 +9,7 @@ mod error;
 mod execute;
 mod exponents;
 mod grid_runs;
+pub mod llc;
 mod output;
 mod report;
 mod settings;
@@ -22,7 +23,7 @@ pub use error::{Error, Result};
 pub use execute::{execute, RunResult, RunStatus};
 pub use exponents::{fit_width_exponents, WidthExponent, WIDTH_AXIS};
 pub use grid_runs::{GRID_MAX_FEATURES, GRID_MAX_HIDDEN, GRID_MAX_PARAMETERS};
-pub use output::{from_output, schema, to_output, Mismatch};
+pub use output::{from_output, schema, schema_with, to_output, Mismatch, LLC_CURVES};
 pub use settings::{ToyAnalysisSpec, ToySettings};
 pub use tables::{curves_csv, exponents_csv, results_csv};
 
@@ -41,6 +42,8 @@ pub struct Toy {
     settings: ToySettings,
     /// `[record] weights = true`: keep every run's W (for the figures that draw it)
     record_weights: bool,
+    /// the runs have an `[llc]` table: the schema keeps λ̂ at their checkpoints
+    llc: bool,
 }
 
 impl Default for Toy {
@@ -49,6 +52,7 @@ impl Default for Toy {
             simd: Simd::detect(),
             settings: ToySettings::default(),
             record_weights: false,
+            llc: false,
         }
     }
 }
@@ -75,6 +79,7 @@ impl Kind for Toy {
         Ok(Toy {
             settings: ToySettings::read(experiment)?,
             record_weights: experiment.points.iter().any(|p| p.spec.record.weights),
+            llc: experiment.points.iter().any(|p| p.spec.llc.is_some()),
             ..Toy::new()
         })
     }
@@ -88,7 +93,7 @@ impl Kind for Toy {
     }
 
     fn schema(&self) -> Schema {
-        schema()
+        schema_with(self.llc)
     }
 
     /// Multiply-adds of the dense product: steps · B · n · m.

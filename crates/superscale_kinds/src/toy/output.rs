@@ -3,6 +3,7 @@
 //! so a study read back from its store reports what was trained).
 
 use super::execute::{RunResult, RunStatus};
+use super::llc::LlcPoint;
 use superscale_measure::{Geometry, OverlapStats};
 use superscale_spec::{ModelSpec, RunPoint};
 use superscale_store::{
@@ -30,8 +31,36 @@ const SCALARS: [(&str, ScalarType); 16] = [
     ("welch_kappa_sq_norm_above_1", ScalarType::Float),
 ];
 
+/// The curves of a study with an `[llc]` table, one point per checkpoint (its step), all in
+/// the export table `llc` (`docs/science/llc.md` §7).
+pub const LLC_CURVES: [&str; 11] = [
+    "lambda_hat",
+    "ci_low",
+    "ci_high",
+    "chain_sd",
+    "r_hat",
+    "healthy_chains",
+    "chains",
+    "diverged_chains",
+    "loss_at_optimum",
+    "nbeta",
+    "activation_regions",
+];
+
 /// What a toy-model run records: the losses and geometry above, the log-spaced batch-loss
-/// curve, and the row norms ‖W_i‖.
+/// curve, and the row norms ‖W_i‖; with `llc`, also λ̂ at the checkpoints ([`LLC_CURVES`]).
+pub fn schema_with(llc: bool) -> Schema {
+    let mut schema = schema();
+    if llc {
+        schema.curves.extend(LLC_CURVES.iter().map(|name| CurveColumn {
+            name: (*name).into(),
+            table: "llc".into(),
+        }));
+    }
+    schema
+}
+
+/// What a toy-model run without an `[llc]` table records.
 pub fn schema() -> Schema {
     Schema {
         kind: superscale_spec::DEFAULT_KIND.into(),
@@ -104,7 +133,9 @@ pub fn to_output(result: &RunResult) -> RunOutput {
             RunStatus::Diverged { step } => End::Diverged { step },
         },
         scalars,
-        curves: vec![result.curve.clone()],
+        curves: std::iter::once(result.curve.clone())
+            .chain(llc_curves(result))
+            .collect(),
         arrays: vec![Array {
             shape: vec![norms.len()],
             data: ArrayData::F64(norms),
@@ -112,6 +143,32 @@ pub fn to_output(result: &RunResult) -> RunOutput {
         weights: tensors(&result.point, result),
         seconds: result.seconds,
     }
+}
+
+/// The [`LLC_CURVES`] of a run with an `[llc]` table (none without one).
+fn llc_curves(result: &RunResult) -> Vec<Vec<(u64, f64)>> {
+    if result.point.spec.llc.is_none() {
+        return Vec::new();
+    }
+    let values = |c: &LlcPoint| -> [f64; 11] {
+        [
+            c.lambda,
+            c.interval.0,
+            c.interval.1,
+            c.chain_sd,
+            c.r_hat,
+            c.healthy_chains as f64,
+            c.chains as f64,
+            c.diverged_chains as f64,
+            c.loss_at_optimum,
+            c.nbeta,
+            c.regions as f64,
+        ]
+    };
+    let rows: Vec<(u64, [f64; 11])> = result.llc.iter().map(|c| (c.step, values(c))).collect();
+    (0..LLC_CURVES.len())
+        .map(|k| rows.iter().map(|(step, v)| (*step, v[k])).collect())
+        .collect()
 }
 
 /// W (n × m) and b (n), with what `superscale weights` needs to fit a family of widths
@@ -160,10 +217,17 @@ pub struct Mismatch(String);
 
 /// The run result an output was made from (weights included when the output holds them).
 pub fn from_output(point: RunPoint, output: &RunOutput) -> Result<RunResult, Mismatch> {
-    if output.scalars.len() != SCALARS.len() || output.curves.len() != 1 || output.arrays.len() != 1
+    let curves_expected = if point.spec.llc.is_some() {
+        1 + LLC_CURVES.len()
+    } else {
+        1
+    };
+    if output.scalars.len() != SCALARS.len()
+        || output.curves.len() != curves_expected
+        || output.arrays.len() != 1
     {
         return Err(Mismatch(format!(
-            "{} scalars, {} curves and {} arrays where the toy schema has 16, 1 and 1",
+            "{} scalars, {} curves and {} arrays where the toy schema has 16, {curves_expected} and 1",
             output.scalars.len(),
             output.curves.len(),
             output.arrays.len()
@@ -217,7 +281,9 @@ pub fn from_output(point: RunPoint, output: &RunOutput) -> Result<RunResult, Mis
             })
             .unwrap_or_default()
     };
+    let llc = llc_points(&output.curves[1..]);
     Ok(RunResult {
+        llc,
         status: match output.end {
             End::Done => RunStatus::Done,
             End::Diverged { step } => RunStatus::Diverged { step },
@@ -233,4 +299,28 @@ pub fn from_output(point: RunPoint, output: &RunOutput) -> Result<RunResult, Mis
         bias: tensor("b"),
         point,
     })
+}
+
+/// The checkpoints of a run read back from its [`LLC_CURVES`]: λ̂, interval, spread, R̂,
+/// chain counts and regions as stored (the chains themselves are not kept).
+fn llc_points(curves: &[Vec<(u64, f64)>]) -> Vec<LlcPoint> {
+    let Some(first) = curves.first() else {
+        return Vec::new();
+    };
+    let at = |k: usize, i: usize| curves.get(k).and_then(|c| c.get(i)).map_or(f64::NAN, |p| p.1);
+    (0..first.len())
+        .map(|i| LlcPoint {
+            step: first[i].0,
+            lambda: at(0, i),
+            interval: (at(1, i), at(2, i)),
+            chain_sd: at(3, i),
+            r_hat: at(4, i),
+            healthy_chains: at(5, i) as usize,
+            chains: at(6, i) as usize,
+            diverged_chains: at(7, i) as usize,
+            loss_at_optimum: at(8, i),
+            nbeta: at(9, i),
+            regions: at(10, i) as usize,
+        })
+        .collect()
 }

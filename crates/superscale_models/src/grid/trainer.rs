@@ -285,6 +285,7 @@ pub fn train_block(
                     tail_mean,
                     tail_sd,
                     sparse_backward_steps: record.sparse_backward_steps,
+                    checkpoints: Vec::new(),
                 },
             }
         })

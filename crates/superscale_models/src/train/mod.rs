@@ -9,6 +9,7 @@ mod trainer;
 pub use error::{Error, Result};
 pub use schedule::Schedule;
 pub use trainer::{
-    curve_steps, evaluate, train, Decay, Outcome, Recording, Status, TrainConfig,
+    checkpoint_steps, curve_steps, evaluate, train, train_with_checkpoints, Decay, Outcome,
+    Recording, Status, TrainConfig,
     SPARSE_BACKWARD_BELOW,
 };

@@ -80,6 +80,9 @@ pub struct Outcome {
     pub tail_sd: f64,
     /// steps whose backward ran as a sparse scan
     pub sparse_backward_steps: u64,
+    /// (t, the model after t steps) at the checkpoints asked of
+    /// [`train_with_checkpoints`], in order; empty for [`train`]
+    pub checkpoints: Vec<(u64, ToyModel)>,
 }
 
 /// The step indices 0 ≤ s < steps at which the curve is recorded: about `points`
@@ -117,6 +120,38 @@ pub fn train<R: Rng, S: BatchSampler>(
     simd: Simd,
     on_step: &mut dyn FnMut(u64),
 ) -> Result<Outcome> {
+    train_with_checkpoints(
+        model, sampler, importance, config, recording, &[], rng, simd, on_step,
+    )
+}
+
+/// The steps t at which [`train_with_checkpoints`] keeps "the model after t steps" for
+/// `points` checkpoints of a `steps`-step run: about log-spaced in 0..=steps, always
+/// including the start (t = 0) and the trained model (t = steps) when `points` ≥ 2.
+pub fn checkpoint_steps(steps: u64, points: usize) -> Vec<u64> {
+    if points == 1 {
+        return vec![steps];
+    }
+    curve_steps(steps + 1, points)
+}
+
+/// [`train`], keeping a copy of the model after t steps for each t of `checkpoints`
+/// (ascending, each ≤ `config.steps`; see [`checkpoint_steps`]) in [`Outcome::checkpoints`].
+/// A run that diverges keeps the checkpoints it reached.
+#[allow(clippy::too_many_arguments)]
+pub fn train_with_checkpoints<R: Rng, S: BatchSampler>(
+    model: &mut ToyModel,
+    sampler: &mut S,
+    importance: &[f32],
+    config: &TrainConfig,
+    recording: &Recording,
+    checkpoints: &[u64],
+    rng: &mut R,
+    simd: Simd,
+    on_step: &mut dyn FnMut(u64),
+) -> Result<Outcome> {
+    let mut next_checkpoint = checkpoints.iter().peekable();
+    let mut kept = Vec::with_capacity(checkpoints.len());
     validate(model, sampler, importance, config)?;
     let (n, m, batch) = (model.n_features, model.width, config.batch_size);
     let mut buffers = StepBuffers::new(n, m, batch);
@@ -133,6 +168,10 @@ pub fn train<R: Rng, S: BatchSampler>(
     let mut status = Status::Finished;
     let mut steps_done = 0u64;
     for step in 0..config.steps {
+        if next_checkpoint.peek() == Some(&&step) {
+            next_checkpoint.next();
+            kept.push((step, model.clone()));
+        }
         let lr = config.schedule.lr(step) as f32;
         sampler.draw(rng, batch, &mut x);
         let loss = model.loss_and_gradient(
@@ -169,11 +208,15 @@ pub fn train<R: Rng, S: BatchSampler>(
             break;
         }
     }
-    let kept = (steps_done as usize).min(tail_len);
-    let tail = &tail[..kept];
-    let tail_mean = tail.iter().sum::<f64>() / kept.max(1) as f64;
-    let tail_sd = if kept > 1 {
-        (tail.iter().map(|v| (v - tail_mean).powi(2)).sum::<f64>() / (kept - 1) as f64).sqrt()
+    if status == Status::Finished && next_checkpoint.peek() == Some(&&config.steps) {
+        kept.push((config.steps, model.clone()));
+    }
+    let tail_kept = (steps_done as usize).min(tail_len);
+    let tail = &tail[..tail_kept];
+    let tail_mean = tail.iter().sum::<f64>() / tail_kept.max(1) as f64;
+    let tail_sd = if tail_kept > 1 {
+        (tail.iter().map(|v| (v - tail_mean).powi(2)).sum::<f64>() / (tail_kept - 1) as f64)
+            .sqrt()
     } else {
         0.0
     };
@@ -183,6 +226,7 @@ pub fn train<R: Rng, S: BatchSampler>(
         tail_mean,
         tail_sd,
         sparse_backward_steps,
+        checkpoints: kept,
     })
 }
 

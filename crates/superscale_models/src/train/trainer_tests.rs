@@ -167,3 +167,43 @@ fn held_out_evaluation_agrees_with_the_training_tail_at_the_end() {
         out.tail_mean
     );
 }
+
+#[test]
+fn checkpoints_are_the_model_after_that_many_steps() {
+    let constant = |steps| TrainConfig {
+        schedule: Schedule::Constant { lr: 1e-2 },
+        ..config(steps, -0.5, 1e-2)
+    };
+    let trained = |steps: u64, checkpoints: &[u64]| {
+        let (mut model, mut sampler, mut rng) = setup(5, 3);
+        let ones = vec![1.0; model.n_features];
+        let out = train_with_checkpoints(
+            &mut model,
+            &mut sampler,
+            &ones,
+            &constant(steps),
+            &RECORD,
+            checkpoints,
+            &mut rng,
+            Simd::detect(),
+            &mut |_| {},
+        )
+        .unwrap();
+        (model, out)
+    };
+    let at = checkpoint_steps(40, 4);
+    assert_eq!((at[0], *at.last().unwrap()), (0, 40));
+    assert_eq!(checkpoint_steps(40, 1), vec![40]);
+    let (last, out) = trained(40, &at);
+    assert_eq!(
+        out.checkpoints.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+        at
+    );
+    assert_eq!(out.checkpoints.last().unwrap().1, last);
+    // With a constant rate, the model after t steps of a 40-step run is the model of a
+    // t-step run: same start, same batches.
+    for (t, kept) in &out.checkpoints {
+        let (shorter, _) = trained(*t, &[]);
+        assert_eq!(kept, &shorter, "checkpoint at t = {t}");
+    }
+}

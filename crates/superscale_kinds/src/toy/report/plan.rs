@@ -14,6 +14,9 @@
 //! - an Anthropic density series with equal importances and n > 2m: D* against 1/(1 − S) and the D_i histogram
 //!   (§5.5);
 //! - any other two-axis Anthropic sweep: the features-per-dimension heat map (§4.3);
+//! - a study with an `[llc]` table (`docs/science/llc.md` §7): with a width sweep, λ̂ and the
+//!   activation regions of the trained models against m; with two or more checkpoints, λ̂
+//!   along training;
 //! - every study: the training loss curves.
 
 use crate::toy::exponents::WIDTH_AXIS;
@@ -39,6 +42,12 @@ pub(crate) const FEATURE_DIMENSIONALITY: &str = "feature-dimensionality";
 pub(crate) const FEATURES_PER_DIMENSION: &str = "features-per-dimension";
 /// The training loss curves.
 pub(crate) const LOSS_CURVES: &str = "loss-curves";
+/// λ̂ of the trained models against width.
+pub(crate) const LLC_VS_WIDTH: &str = "llc-vs-width";
+/// Activation regions of the trained models against width.
+pub(crate) const REGIONS_VS_WIDTH: &str = "regions-vs-width";
+/// λ̂ at the checkpoints of training.
+pub(crate) const LLC_ALONG_TRAINING: &str = "llc-along-training";
 
 /// The figures that draw each run's W (the rest need only the stored measurements).
 pub(crate) const NEED_WEIGHTS: [&str; 3] = [PHASE_DIAGRAM, FEATURE_VECTORS, FEATURE_DIMENSIONALITY];
@@ -116,6 +125,14 @@ impl Plan {
                 if one_shape && shape.0 > 2 * shape.1 && density_series {
                     figures.extend([DIMENSIONS_PER_FEATURE, FEATURE_DIMENSIONALITY]);
                 }
+            }
+        }
+        if let Some(llc) = &first.spec.llc {
+            if width_sweep {
+                figures.extend([LLC_VS_WIDTH, REGIONS_VS_WIDTH]);
+            }
+            if llc.checkpoints >= 2 {
+                figures.push(LLC_ALONG_TRAINING);
             }
         }
         figures.push(LOSS_CURVES);

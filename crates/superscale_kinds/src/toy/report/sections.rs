@@ -14,13 +14,13 @@ use superscale_spec::{Experiment, ModelSpec};
 /// appearance: the groups of the α_m fits and of the loss curves. Group k has palette
 /// colour k in every figure of the report; other things drawn in colour take the colours
 /// after the groups ([`Groups::extra_color`]).
-struct Groups<'a> {
-    groups: Vec<Group<'a>>,
-    model: &'a ModelSpec,
+pub(super) struct Groups<'a> {
+    pub(super) groups: Vec<Group<'a>>,
+    pub(super) model: &'a ModelSpec,
 }
 
 /// A group's axis values and its runs.
-type Group<'a> = (Vec<(String, String)>, Vec<&'a RunResult>);
+pub(super) type Group<'a> = (Vec<(String, String)>, Vec<&'a RunResult>);
 
 /// More groups than this and the loss curves summarise all runs as one.
 const MAX_GROUPS: usize = 8;
@@ -41,11 +41,11 @@ impl<'a> Groups<'a> {
         Self { groups, model }
     }
 
-    fn label(&self, key: &[(String, String)]) -> String {
+    pub(super) fn label(&self, key: &[(String, String)]) -> String {
         notation::group(key, self.model)
     }
 
-    fn color(&self, key: &[(String, String)]) -> usize {
+    pub(super) fn color(&self, key: &[(String, String)]) -> usize {
         self.groups.iter().position(|(k, _)| k == key).unwrap_or(0)
     }
 
@@ -55,16 +55,16 @@ impl<'a> Groups<'a> {
     }
 }
 
-fn in_group(result: &RunResult, group: &[(String, String)]) -> bool {
+pub(super) fn in_group(result: &RunResult, group: &[(String, String)]) -> bool {
     group.iter().all(|pair| result.point.axes.contains(pair))
 }
 
-fn width_of(result: &RunResult) -> f64 {
+pub(super) fn width_of(result: &RunResult) -> f64 {
     result.point.spec.model.width() as f64
 }
 
 /// The hover text of a run: where it sits in the sweep and its id.
-fn run_text(result: &RunResult, model: &ModelSpec, what: &str) -> String {
+pub(super) fn run_text(result: &RunResult, model: &ModelSpec, what: &str) -> String {
     let mut text = notation::group(&result.point.axes, model);
     if !what.is_empty() {
         text += &format!(": {what}");
@@ -471,7 +471,7 @@ fn exponent_table(exponents: &[WidthExponent], groups: &Groups) -> Table {
     Table { header, rows }
 }
 
-fn fmt(value: Option<f64>, digits: usize) -> String {
+pub(super) fn fmt(value: Option<f64>, digits: usize) -> String {
     match value {
         Some(v) if v.is_finite() => format!("{v:.digits$}"),
         _ => "–".into(),
@@ -580,6 +580,15 @@ pub(crate) fn sections(experiment: &Experiment, analysis: &ToyAnalysis) -> Resul
                 }
             }
             plan::LOSS_CURVES => figures.figure(name, curve_figure(results, &groups)?),
+            plan::LLC_VS_WIDTH => {
+                figures.figure(name, super::llc::lambda_vs_width(results, exponents, &groups)?)
+            }
+            plan::REGIONS_VS_WIDTH => {
+                figures.figure(name, super::llc::regions_vs_width(results, exponents, &groups)?)
+            }
+            plan::LLC_ALONG_TRAINING => {
+                figures.figure(name, super::llc::along_training(&groups)?)
+            }
             _ if !tms_drawn => {
                 tms_drawn = true;
                 figures.blocks.extend(super::tms::figures(results, &plan)?);
@@ -588,6 +597,9 @@ pub(crate) fn sections(experiment: &Experiment, analysis: &ToyAnalysis) -> Resul
         }
     }
     sections.push(figures);
+    if let Some(section) = super::llc::section(results, model) {
+        sections.push(section);
+    }
     sections.push(Section::new("Runs").with(Block::Table(result_table(results, model))));
     Ok(sections)
 }

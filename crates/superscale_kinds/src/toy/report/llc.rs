@@ -1,0 +1,252 @@
+//! The learning-coefficient part of a toy-model report (`[llc]` studies,
+//! `docs/science/llc.md` §7): λ̂ and the activation regions of the trained models against
+//! width, λ̂ along training, and the table of every checkpoint's estimate.
+
+use super::notation;
+use super::sections::{fmt, in_group, run_text, width_of, Groups};
+use crate::toy::execute::RunResult;
+use crate::toy::exponents::WidthExponent;
+use crate::toy::llc::LlcPoint;
+use superscale_report::chart::{band, number, xy_chart, Scale, Series, Style};
+use superscale_report::{Block, Result, Section, Table};
+use superscale_spec::ModelSpec;
+
+/// The estimate at a run's last checkpoint, when that is the trained model.
+fn trained(run: &RunResult) -> Option<&LlcPoint> {
+    run.llc
+        .last()
+        .filter(|p| p.step == run.point.spec.train.steps)
+}
+
+/// One group's runs in order of width, with their trained-model estimate.
+fn by_width<'a>(
+    results: &'a [RunResult],
+    group: &[(String, String)],
+) -> Vec<(&'a RunResult, &'a LlcPoint)> {
+    let mut members: Vec<(&RunResult, &LlcPoint)> = results
+        .iter()
+        .filter(|r| in_group(r, group))
+        .filter_map(|r| trained(r).map(|p| (r, p)))
+        .collect();
+    members.sort_by(|a, b| width_of(a.0).total_cmp(&width_of(b.0)));
+    members
+}
+
+fn health_text(p: &LlcPoint) -> String {
+    format!(
+        "λ̂ = {} [{}, {}], R̂ = {}, {}/{} chains healthy",
+        number(p.lambda),
+        number(p.interval.0),
+        number(p.interval.1),
+        number(p.r_hat),
+        p.healthy_chains,
+        p.chains
+    )
+}
+
+/// λ̂ of the trained models against m, one colour per group, with the 95 % interval over
+/// chains as a band.
+pub(super) fn lambda_vs_width(
+    results: &[RunResult],
+    exponents: &[WidthExponent],
+    groups: &Groups,
+) -> Result<String> {
+    let mut series = Vec::new();
+    let mut band_labelled = false;
+    for e in exponents {
+        let color = groups.color(&e.group);
+        let members = by_width(results, &e.group);
+        let low: Vec<(f64, f64)> = members
+            .iter()
+            .map(|(r, p)| (width_of(r), p.interval.0))
+            .collect();
+        let high: Vec<(f64, f64)> = members
+            .iter()
+            .map(|(r, p)| (width_of(r), p.interval.1))
+            .collect();
+        if members.len() >= 2 {
+            series.push(Series {
+                label: if band_labelled {
+                    String::new()
+                } else {
+                    "95 % interval over chains (shaded)".into()
+                },
+                points: band(&low, &high),
+                style: Style::Band,
+                color,
+                ..Series::default()
+            });
+            band_labelled = true;
+        }
+        series.push(Series {
+            label: groups.label(&e.group),
+            points: members
+                .iter()
+                .map(|(r, p)| (width_of(r), p.lambda))
+                .collect(),
+            style: Style::Line,
+            color,
+            hover: members
+                .iter()
+                .map(|(r, p)| run_text(r, groups.model, &health_text(p)))
+                .collect(),
+        });
+    }
+    xy_chart(
+        "Local learning coefficient λ̂ of the trained model vs width",
+        "width m",
+        "λ̂ (SGLD, mean over chains)",
+        Scale::LogLog,
+        &series,
+    )
+}
+
+/// The number of activation regions met on the LLC dataset against m.
+pub(super) fn regions_vs_width(
+    results: &[RunResult],
+    exponents: &[WidthExponent],
+    groups: &Groups,
+) -> Result<String> {
+    let series = exponents
+        .iter()
+        .map(|e| {
+            let members = by_width(results, &e.group);
+            Series {
+                label: groups.label(&e.group),
+                points: members
+                    .iter()
+                    .map(|(r, p)| (width_of(r), p.regions as f64))
+                    .collect(),
+                style: Style::Line,
+                color: groups.color(&e.group),
+                hover: members
+                    .iter()
+                    .map(|(r, p)| {
+                        run_text(r, groups.model, &format!("{} activation regions", p.regions))
+                    })
+                    .collect(),
+            }
+        })
+        .collect::<Vec<_>>();
+    xy_chart(
+        "Activation regions met on the data vs width (distinct on/off patterns of the outputs)",
+        "width m",
+        "regions",
+        Scale::LogLog,
+        &series,
+    )
+}
+
+/// λ̂ at every checkpoint of every run, one line per run in its group's colour.
+pub(super) fn along_training(groups: &Groups) -> Result<String> {
+    let mut series = Vec::new();
+    for (key, members) in &groups.groups {
+        for (k, run) in members.iter().filter(|r| !r.llc.is_empty()).enumerate() {
+            // Step t + 1 on a log axis, so that the initialisation (t = 0) is drawn.
+            let points = run
+                .llc
+                .iter()
+                .map(|p| (p.step as f64 + 1.0, p.lambda))
+                .collect();
+            let hover = run
+                .llc
+                .iter()
+                .map(|p| {
+                    let what = format!("after {} steps: {}", p.step, health_text(p));
+                    run_text(run, groups.model, &what)
+                })
+                .collect();
+            series.push(Series {
+                label: if k == 0 {
+                    groups.label(key)
+                } else {
+                    String::new()
+                },
+                points,
+                style: Style::Line,
+                color: groups.color(key),
+                hover,
+            });
+        }
+    }
+    xy_chart(
+        "λ̂ along training (at log-spaced checkpoints)",
+        "training steps t + 1",
+        "λ̂ (SGLD, mean over chains)",
+        Scale::LogX,
+        &series,
+    )
+}
+
+/// The table of every checkpoint's estimate, with how it was made; `None` when no run has
+/// an `[llc]` table.
+pub(super) fn section(results: &[RunResult], model: &ModelSpec) -> Option<Section> {
+    let spec = results.iter().find_map(|r| r.point.spec.llc.as_ref())?;
+    let sampler = &spec.sampler;
+    let nbeta = results
+        .iter()
+        .flat_map(|r| r.llc.first())
+        .map(|p| p.nbeta)
+        .next()
+        .unwrap_or(f64::NAN);
+    let mut section = Section::new("Learning coefficient");
+    section.push(Block::Note(format!(
+        "λ̂ = nβ·(E[L_n(w)] − L_n(w*)) by localised SGLD around each checkpoint w* \
+         (docs/science/llc.md §1–§3, §7), on n = {} rows drawn once from the run's feature \
+         distribution (not its training batches); L is the paper's per-sample loss \
+         Σ_i I_i (y_i − x_i)². nβ = {}, ε = {}, γ = {}, {} chains × {} draws after {} burn-in \
+         steps{}. The interval is the mean ± t·SD/√chains over chains that share w*: their \
+         spread, not the error of the estimate (§3). Regions: distinct on/off patterns of the \
+         n output units over the same rows.",
+        spec.n,
+        number(nbeta),
+        sampler.step,
+        sampler.localization,
+        sampler.chains,
+        sampler.draws,
+        sampler.burn_in,
+        match sampler.batch {
+            Some(b) => format!(", minibatches of {b}"),
+            None => ", full-batch gradients".into(),
+        },
+    )));
+    let rows = results
+        .iter()
+        .flat_map(|r| r.llc.iter().map(move |p| (r, p)))
+        .map(|(r, p)| {
+            vec![
+                r.point.run_id.clone(),
+                notation::group(&r.point.axes, model),
+                p.step.to_string(),
+                format!(
+                    "{} [{}, {}]",
+                    fmt(Some(p.lambda), 2),
+                    fmt(Some(p.interval.0), 2),
+                    fmt(Some(p.interval.1), 2)
+                ),
+                fmt(Some(p.r_hat), 3),
+                format!("{}/{}", p.healthy_chains, p.chains),
+                p.diverged_chains.to_string(),
+                fmt(Some(p.loss_at_optimum), 5),
+                p.regions.to_string(),
+            ]
+        })
+        .collect();
+    section.push(Block::Table(Table {
+        header: [
+            "run",
+            "sweep point",
+            "step t",
+            "λ̂ [95 % over chains]",
+            "R̂",
+            "healthy chains",
+            "diverged",
+            "L_n(w*)",
+            "regions",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }));
+    Some(section)
+}

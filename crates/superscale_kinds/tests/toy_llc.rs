@@ -1,4 +1,4 @@
-//! λ̂ along training (`[llc]` in a toy-model study, `docs/science/llc.md` §7): the option
+//! λ̂ along training (`[llc]` in a toy-model study, `docs/science/llc.md` §8): the option
 //! changes what is measured, never what is trained; the checkpoints are where the spec puts
 //! them; the estimates are the same bit for bit on any number of threads and survive the
 //! store; bad settings are refused at their field; a chain that blows up is counted as

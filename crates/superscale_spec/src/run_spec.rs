@@ -16,7 +16,7 @@ pub struct RunSpec {
     /// what is measured and kept
     #[serde(default)]
     pub record: RecordSpec,
-    /// λ̂ at checkpoints of training (`docs/science/llc.md` §7); absent from the canonical
+    /// λ̂ at checkpoints of training (`docs/science/llc.md` §8); absent from the canonical
     /// JSON when not asked for, so runs without it keep their ids
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llc: Option<crate::CheckpointLlcSpec>,

@@ -1,6 +1,6 @@
 //! The settings of the learning-coefficient sampler (localised SGLD, `docs/science/llc.md`
 //! §2), shared by the LLC kind's `[sampler]` table and the toy kind's `[llc]` table, which
-//! estimates λ̂ at checkpoints of a toy-model run (`docs/science/llc.md` §7).
+//! estimates λ̂ at checkpoints of a toy-model run (`docs/science/llc.md` §8).
 
 use crate::error::{violation, Violation};
 use serde::{Deserialize, Serialize};
@@ -141,7 +141,7 @@ impl SamplerSpec {
 }
 
 /// The toy kind's `[llc]` table: λ̂ of the trained model (and of earlier checkpoints) on a
-/// dataset of `n` fresh rows (`docs/science/llc.md` §7).
+/// dataset of `n` fresh rows (`docs/science/llc.md` §8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckpointLlcSpec {

@@ -1,5 +1,5 @@
 //! λ̂ along training: the local learning coefficient of a toy model at checkpoints of its
-//! run (the `[llc]` table, `docs/science/llc.md` §7), and the number of ReLU activation
+//! run (the `[llc]` table, `docs/science/llc.md` §8), and the number of ReLU activation
 //! regions the model meets on the same data, a second measure of complexity.
 //!
 //! The posterior is that of a dataset of n rows drawn once from the run's own feature

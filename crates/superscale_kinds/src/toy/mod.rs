@@ -25,7 +25,7 @@ pub use exponents::{fit_width_exponents, WidthExponent, WIDTH_AXIS};
 pub use grid_runs::{GRID_MAX_FEATURES, GRID_MAX_HIDDEN, GRID_MAX_PARAMETERS};
 pub use output::{from_output, schema, schema_with, to_output, Mismatch, LLC_CURVES};
 pub use settings::{ToyAnalysisSpec, ToySettings};
-pub use tables::{curves_csv, exponents_csv, results_csv};
+pub use tables::{curves_csv, exponents_csv, llc_csv, results_csv};
 
 use std::sync::atomic::AtomicBool;
 use superscale_engine::{AnalysisError, Finished, Kind, RunError};
@@ -174,6 +174,9 @@ impl Kind for Toy {
             ("exponents.csv".into(), exponents_csv(&analysis.exponents)),
             ("curves.csv".into(), curves_csv(&analysis.results)),
         ];
+        if self.llc {
+            tables.push(("llc.csv".into(), llc_csv(&analysis.results)));
+        }
         if let Some(regimes) = &analysis.capability {
             tables.extend(capability::tables(regimes));
         }
@@ -207,7 +210,13 @@ impl Kind for Toy {
         let Some(first) = analysis.results.first() else {
             return Vec::new();
         };
-        let mut lines = exponent_lines(&analysis.exponents, &first.point.spec.model);
+        let model = &first.point.spec.model;
+        let mut lines = exponent_lines(&analysis.exponents, model);
+        lines.extend(report::llc::lines(
+            &analysis.results,
+            &analysis.exponents,
+            model,
+        ));
         if let Some(regimes) = &analysis.capability {
             lines.extend(capability::lines(regimes));
         }

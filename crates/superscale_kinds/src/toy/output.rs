@@ -32,7 +32,7 @@ const SCALARS: [(&str, ScalarType); 16] = [
 ];
 
 /// The curves of a study with an `[llc]` table, one point per checkpoint (its step), all in
-/// the export table `llc` (`docs/science/llc.md` §7).
+/// the export table `llc` (`docs/science/llc.md` §8).
 pub const LLC_CURVES: [&str; 11] = [
     "lambda_hat",
     "ci_low",

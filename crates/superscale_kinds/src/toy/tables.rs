@@ -156,3 +156,44 @@ pub fn curves_csv(results: &[RunResult]) -> String {
     }
     out
 }
+
+/// λ̂ at the checkpoints of an `[llc]` study in long form (`docs/science/llc.md` §8): run,
+/// replicate, width m, signed decay γ, step t, then the [`super::LLC_CURVES`] columns.
+pub fn llc_csv(results: &[RunResult]) -> String {
+    let mut out = format!(
+        "index,run_id,replicate,n_hidden,weight_decay,step,{}\n",
+        super::LLC_CURVES.join(",")
+    );
+    for r in results {
+        let model = &r.point.spec.model;
+        let gamma = match model {
+            ModelSpec::SuperpositionScaling(s) => s.weight_decay,
+            ModelSpec::Anthropic(s) => s.weight_decay,
+        };
+        for p in &r.llc {
+            let values = [
+                number(p.lambda),
+                number(p.interval.0),
+                number(p.interval.1),
+                number(p.chain_sd),
+                number(p.r_hat),
+                p.healthy_chains.to_string(),
+                p.chains.to_string(),
+                p.diverged_chains.to_string(),
+                number(p.loss_at_optimum),
+                number(p.nbeta),
+                p.regions.to_string(),
+            ];
+            out += &format!(
+                "{},{},{},{},{gamma},{},{}\n",
+                r.point.index,
+                r.point.run_id,
+                r.point.replicate,
+                model.width(),
+                p.step,
+                values.join(",")
+            );
+        }
+    }
+    out
+}

@@ -1,5 +1,5 @@
 //! The learning-coefficient part of a toy-model report (`[llc]` studies,
-//! `docs/science/llc.md` §7): λ̂ and the activation regions of the trained models against
+//! `docs/science/llc.md` §8): λ̂ and the activation regions of the trained models against
 //! width, λ̂ along training, and the table of every checkpoint's estimate.
 
 use super::notation;
@@ -30,6 +30,51 @@ fn by_width<'a>(
         .collect();
     members.sort_by(|a, b| width_of(a.0).total_cmp(&width_of(b.0)));
     members
+}
+
+/// The OLS fit of ln λ̂ on ln m over a group's trained models (λ̂ ∝ m^b with b = −exponent),
+/// when there are three widths with a positive λ̂.
+fn growth(members: &[(&RunResult, &LlcPoint)]) -> Option<superscale_fit::LogLogFit> {
+    let (m, lambda): (Vec<f64>, Vec<f64>) = members
+        .iter()
+        .filter(|(_, p)| p.lambda > 0.0)
+        .map(|(r, p)| (width_of(r), p.lambda))
+        .unzip();
+    superscale_fit::ols_log_log(&m, &lambda).ok()
+}
+
+fn growth_text(fit: &superscale_fit::LogLogFit) -> String {
+    format!(
+        "λ̂ ∝ m^{:.2} ± {:.2} (R² = {:.3})",
+        -fit.exponent, fit.exponent_se, fit.r_squared
+    )
+}
+
+/// The headline lines of an `[llc]` width sweep: per group, λ̂ and the regions at the
+/// smallest and largest width and the fitted growth of λ̂ with m.
+pub(crate) fn lines(
+    results: &[RunResult],
+    exponents: &[WidthExponent],
+    model: &ModelSpec,
+) -> Vec<String> {
+    exponents
+        .iter()
+        .filter_map(|e| {
+            let members = by_width(results, &e.group);
+            let (first, last) = (members.first()?, members.last()?);
+            let group = notation::group(&e.group, model);
+            let fit = growth(&members).map_or_else(String::new, |f| format!("; {}", growth_text(&f)));
+            Some(format!(
+                "{group}: λ̂ = {} at m = {} → {} at m = {}{fit}; activation regions {} → {}",
+                number(first.1.lambda),
+                width_of(first.0),
+                number(last.1.lambda),
+                width_of(last.0),
+                first.1.regions,
+                last.1.regions
+            ))
+        })
+        .collect()
 }
 
 fn health_text(p: &LlcPoint) -> String {
@@ -78,8 +123,12 @@ pub(super) fn lambda_vs_width(
             });
             band_labelled = true;
         }
+        let label = match growth(&members) {
+            Some(fit) => format!("{}: {}", groups.label(&e.group), growth_text(&fit)),
+            None => groups.label(&e.group),
+        };
         series.push(Series {
-            label: groups.label(&e.group),
+            label,
             points: members
                 .iter()
                 .map(|(r, p)| (width_of(r), p.lambda))
@@ -192,7 +241,7 @@ pub(super) fn section(results: &[RunResult], model: &ModelSpec) -> Option<Sectio
     let mut section = Section::new("Learning coefficient");
     section.push(Block::Note(format!(
         "λ̂ = nβ·(E[L_n(w)] − L_n(w*)) by localised SGLD around each checkpoint w* \
-         (docs/science/llc.md §1–§3, §7), on n = {} rows drawn once from the run's feature \
+         (docs/science/llc.md §1–§3, §8), on n = {} rows drawn once from the run's feature \
          distribution (not its training batches); L is the paper's per-sample loss \
          Σ_i I_i (y_i − x_i)². nβ = {}, ε = {}, γ = {}, {} chains × {} draws after {} burn-in \
          steps{}. The interval is the mean ± t·SD/√chains over chains that share w*: their \

@@ -1,7 +1,7 @@
 //! The report of a toy-model study: its sections (built from the analysis with the
 //! presentation layer of `superscale_report`).
 
-mod llc;
+pub(crate) mod llc;
 pub(crate) mod notation;
 mod plan;
 mod sections;

@@ -14,7 +14,7 @@
 //! - an Anthropic density series with equal importances and n > 2m: D* against 1/(1 − S) and the D_i histogram
 //!   (§5.5);
 //! - any other two-axis Anthropic sweep: the features-per-dimension heat map (§4.3);
-//! - a study with an `[llc]` table (`docs/science/llc.md` §7): with a width sweep, λ̂ and the
+//! - a study with an `[llc]` table (`docs/science/llc.md` §8): with a width sweep, λ̂ and the
 //!   activation regions of the trained models against m; with two or more checkpoints, λ̂
 //!   along training;
 //! - every study: the training loss curves.
@@ -185,6 +185,22 @@ mod tests {
             plan("tms_grid_1024.toml").figures,
             [FEATURES_PER_DIMENSION, LOSS_CURVES],
             "1024 panels of feature vectors would be unreadable"
+        );
+        assert_eq!(
+            plan("llc_toy_widths.toml").figures,
+            [
+                LOSS_VS_WIDTH,
+                OVERLAP_VS_WIDTH,
+                ROW_NORMS,
+                LLC_VS_WIDTH,
+                REGIONS_VS_WIDTH,
+                LOSS_CURVES
+            ]
+        );
+        assert_eq!(
+            plan("llc_toy_stages.toml").figures,
+            [LLC_ALONG_TRAINING, LOSS_CURVES],
+            "two widths: no width figures"
         );
     }
 

@@ -32,6 +32,11 @@ declare -A FIGURE=(
     [platonic_capacity]=alignment
     [platonic_multitask]=alignment
     [platonic_simplicity]=alignment
+    [llc_calibration]=llc-calibration
+    [tms_kgon]=tms-kgon-phases
+    [llc_toy_widths]=llc-vs-width
+    [llc_toy_stages]=llc-along-training
+    [llc_toy_step]=llc-vs-width
 )
 
 names=("$@")

@@ -186,31 +186,43 @@ pub(super) fn regions_vs_width(
     )
 }
 
-/// λ̂ at every checkpoint of every run, one line per run in its group's colour.
-pub(super) fn along_training(groups: &Groups) -> Result<String> {
+/// A quantity at every checkpoint of every run, one line per run in its group's colour, on
+/// log-log axes (step t + 1, so that the initialisation is drawn; non-positive values, such
+/// as the λ̂ of a checkpoint that is not a minimum, are left out).
+fn along_training(
+    groups: &Groups,
+    title: &str,
+    y_label: &str,
+    value: fn(&LlcPoint) -> f64,
+) -> Result<String> {
     let mut series = Vec::new();
     for (key, members) in &groups.groups {
         for (k, run) in members.iter().filter(|r| !r.llc.is_empty()).enumerate() {
-            // Step t + 1 on a log axis, so that the initialisation (t = 0) is drawn.
             let points = run
                 .llc
                 .iter()
-                .map(|p| (p.step as f64 + 1.0, p.lambda))
+                .map(|p| (p.step as f64 + 1.0, value(p)))
                 .collect();
             let hover = run
                 .llc
                 .iter()
                 .map(|p| {
-                    let what = format!("after {} steps: {}", p.step, health_text(p));
+                    let what = format!(
+                        "after {} steps: {}, {} regions",
+                        p.step,
+                        health_text(p),
+                        p.regions
+                    );
                     run_text(run, groups.model, &what)
                 })
                 .collect();
+            let label = if k == 0 {
+                groups.label(key)
+            } else {
+                String::new()
+            };
             series.push(Series {
-                label: if k == 0 {
-                    groups.label(key)
-                } else {
-                    String::new()
-                },
+                label,
                 points,
                 style: Style::Line,
                 color: groups.color(key),
@@ -218,12 +230,26 @@ pub(super) fn along_training(groups: &Groups) -> Result<String> {
             });
         }
     }
-    xy_chart(
-        "λ̂ along training (at log-spaced checkpoints)",
-        "training steps t + 1",
+    xy_chart(title, "training steps t + 1", y_label, Scale::LogLog, &series)
+}
+
+/// λ̂ at the checkpoints.
+pub(super) fn lambda_along_training(groups: &Groups) -> Result<String> {
+    along_training(
+        groups,
+        "λ̂ along training (checkpoints with λ̂ ≤ 0, not minima, are left out)",
         "λ̂ (SGLD, mean over chains)",
-        Scale::LogX,
-        &series,
+        |p| p.lambda,
+    )
+}
+
+/// The activation regions at the checkpoints.
+pub(super) fn regions_along_training(groups: &Groups) -> Result<String> {
+    along_training(
+        groups,
+        "Activation regions met on the data along training",
+        "regions",
+        |p| p.regions as f64,
     )
 }
 

@@ -15,7 +15,7 @@
 //!   (§5.5);
 //! - any other two-axis Anthropic sweep: the features-per-dimension heat map (§4.3);
 //! - a study with an `[llc]` table (`docs/science/llc.md` §8): with a width sweep, λ̂ and the
-//!   activation regions of the trained models against m; with two or more checkpoints, λ̂
+//!   activation regions of the trained models against m; with two or more checkpoints, both
 //!   along training;
 //! - every study: the training loss curves.
 
@@ -48,6 +48,8 @@ pub(crate) const LLC_VS_WIDTH: &str = "llc-vs-width";
 pub(crate) const REGIONS_VS_WIDTH: &str = "regions-vs-width";
 /// λ̂ at the checkpoints of training.
 pub(crate) const LLC_ALONG_TRAINING: &str = "llc-along-training";
+/// Activation regions at the checkpoints of training.
+pub(crate) const REGIONS_ALONG_TRAINING: &str = "regions-along-training";
 
 /// The figures that draw each run's W (the rest need only the stored measurements).
 pub(crate) const NEED_WEIGHTS: [&str; 3] = [PHASE_DIAGRAM, FEATURE_VECTORS, FEATURE_DIMENSIONALITY];
@@ -132,7 +134,7 @@ impl Plan {
                 figures.extend([LLC_VS_WIDTH, REGIONS_VS_WIDTH]);
             }
             if llc.checkpoints >= 2 {
-                figures.push(LLC_ALONG_TRAINING);
+                figures.extend([LLC_ALONG_TRAINING, REGIONS_ALONG_TRAINING]);
             }
         }
         figures.push(LOSS_CURVES);
@@ -199,7 +201,7 @@ mod tests {
         );
         assert_eq!(
             plan("llc_toy_stages.toml").figures,
-            [LLC_ALONG_TRAINING, LOSS_CURVES],
+            [LLC_ALONG_TRAINING, REGIONS_ALONG_TRAINING, LOSS_CURVES],
             "two widths: no width figures"
         );
     }

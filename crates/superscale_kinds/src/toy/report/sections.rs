@@ -587,7 +587,10 @@ pub(crate) fn sections(experiment: &Experiment, analysis: &ToyAnalysis) -> Resul
                 figures.figure(name, super::llc::regions_vs_width(results, exponents, &groups)?)
             }
             plan::LLC_ALONG_TRAINING => {
-                figures.figure(name, super::llc::along_training(&groups)?)
+                figures.figure(name, super::llc::lambda_along_training(&groups)?)
+            }
+            plan::REGIONS_ALONG_TRAINING => {
+                figures.figure(name, super::llc::regions_along_training(&groups)?)
             }
             _ if !tms_drawn => {
                 tms_drawn = true;

@@ -68,6 +68,58 @@ pub struct TmsSample {
     pub active: Vec<usize>,
     /// its value μ ∈ [0, 1)
     pub magnitude: Vec<f64>,
+    /// the rows' μ by feature, sorted, with prefix sums: what the full-batch loss needs
+    by_feature: ByFeature,
+}
+
+/// For each feature i, the μ of its rows in ascending order and the prefix sums of μ⁰, μ¹
+/// and μ² over them (length count + 1, starting at 0).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct ByFeature {
+    /// feature i's entries are `offsets[i]..offsets[i + 1]` of `magnitude`, and
+    /// `offsets[i] + i..offsets[i + 1] + i + 1` of the prefix sums
+    offsets: Vec<usize>,
+    magnitude: Vec<f64>,
+    sum1: Vec<f64>,
+    sum2: Vec<f64>,
+}
+
+impl ByFeature {
+    fn of(features: usize, active: &[usize], magnitude: &[f64]) -> Self {
+        let mut groups = vec![Vec::new(); features];
+        for (&i, &mu) in active.iter().zip(magnitude) {
+            groups[i].push(mu);
+        }
+        let mut out = Self {
+            offsets: vec![0],
+            ..Self::default()
+        };
+        for mut group in groups {
+            group.sort_by(f64::total_cmp);
+            let (mut s1, mut s2) = (0.0, 0.0);
+            out.sum1.push(0.0);
+            out.sum2.push(0.0);
+            for &mu in &group {
+                s1 += mu;
+                s2 += mu * mu;
+                out.sum1.push(s1);
+                out.sum2.push(s2);
+            }
+            out.magnitude.extend(group);
+            out.offsets.push(out.magnitude.len());
+        }
+        out
+    }
+
+    /// Feature i's sorted μ and its prefix sums of μ and μ².
+    fn feature(&self, i: usize) -> (&[f64], &[f64], &[f64]) {
+        let (start, end) = (self.offsets[i], self.offsets[i + 1]);
+        (
+            &self.magnitude[start..end],
+            &self.sum1[start + i..end + i + 1],
+            &self.sum2[start + i..end + i + 1],
+        )
+    }
 }
 
 impl TmsSample {
@@ -81,11 +133,55 @@ impl TmsSample {
             magnitude.push(rng.random::<f64>());
         }
         Self {
+            by_feature: ByFeature::of(features, &active, &magnitude),
             features,
             hidden,
             active,
             magnitude,
         }
+    }
+
+    /// The full-batch loss sum and its gradient sums (into `d` = Σ ∂ℓ/∂a and the bias part of
+    /// `gradient`) in closed form over each (feature i, output j) pair instead of row by row.
+    /// For the rows of feature i, z_j = μ·a_ij + b_j is linear in μ, so the rows where output
+    /// j is on are a prefix or a suffix of the μ sorted ascending (found by bisection), and
+    /// with p = δ_ij − a_ij and r = μp − b_j the sums Σr² = p²S₂ − 2pb·S₁ + b²S₀,
+    /// Σμr = pS₂ − bS₁ and Σr = pS₁ − bS₀ need only the prefix sums S_k = Σμᵏ over those
+    /// rows; outputs that are off add Σ(δ_ij μ)². O(c²·log n) per step instead of O(n·c),
+    /// the same sums up to rounding (tested against the row loop).
+    fn full_batch_sums(&self, a: &[f64], bias: &[f64], d: &mut [f64], grad_bias: &mut [f64]) -> f64 {
+        let c = self.features;
+        let mut loss = 0.0;
+        for i in 0..c {
+            let (mus, sum1, sum2) = self.by_feature.feature(i);
+            let count = mus.len();
+            for j in 0..c {
+                let (aij, b) = (a[i * c + j], bias[j]);
+                // The same test as the row loop, z > 0, monotone in μ for a fixed sign of a.
+                let on = |mu: f64| mu * aij + b > 0.0;
+                let (first, end) = if aij > 0.0 {
+                    (mus.partition_point(|&mu| !on(mu)), count)
+                } else if aij < 0.0 {
+                    (0, mus.partition_point(|&mu| on(mu)))
+                } else if b > 0.0 {
+                    (0, count)
+                } else {
+                    (0, 0)
+                };
+                let s0 = (end - first) as f64;
+                let s1 = sum1[end] - sum1[first];
+                let s2 = sum2[end] - sum2[first];
+                let delta = if i == j { 1.0 } else { 0.0 };
+                let p = delta - aij;
+                loss += p * p * s2 - 2.0 * p * b * s1 + b * b * s0;
+                d[i * c + j] -= 2.0 * (p * s2 - b * s1);
+                grad_bias[j] -= 2.0 * (p * s1 - b * s0);
+                if i == j {
+                    loss += sum2[count] - s2;
+                }
+            }
+        }
+        loss
     }
 }
 
@@ -134,7 +230,7 @@ impl Potential for TmsSample {
         };
         let count = match rows {
             Rows::All => {
-                (0..self.active.len()).for_each(&mut visit);
+                loss = self.full_batch_sums(a, bias, d, &mut gradient[c * m..]);
                 self.active.len()
             }
             Rows::Some(rows) => {
@@ -552,6 +648,33 @@ mod tests {
             let w = random_point(features, hidden, seed + 10);
             check_gradient(&data, &w, Rows::All);
             check_gradient(&data, &w, Rows::Some(&[0, 5, 5, 199]));
+        }
+    }
+
+    /// The closed-form full-batch sums are the row loop's, up to rounding, also where
+    /// outputs switch on part of a feature's rows and where a_ij = 0.
+    #[test]
+    fn full_batch_sums_equal_the_row_loop() {
+        for (features, hidden, seed) in [(6, 2, 1), (5, 3, 2), (6, 2, 3)] {
+            let data = TmsSample::draw(features, hidden, 500, seed);
+            let mut points = vec![random_point(features, hidden, seed + 20)];
+            let mut zero_column = random_point(features, hidden, seed + 30);
+            zero_column[..hidden].iter_mut().for_each(|v| *v = 0.0);
+            points.push(zero_column);
+            if hidden == 2 {
+                points.push(kgon(features, 5, 0, 1.1, -0.2, f64::NAN));
+            }
+            let every: Vec<usize> = (0..500).collect();
+            for w in points {
+                let mut scratch = Vec::new();
+                let (mut fast, mut rows) = (vec![0.0; w.len()], vec![0.0; w.len()]);
+                let a = data.loss_gradient(&w, Rows::All, &mut fast, &mut scratch);
+                let b = data.loss_gradient(&w, Rows::Some(&every), &mut rows, &mut scratch);
+                assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+                for (u, v) in fast.iter().zip(&rows) {
+                    assert!((u - v).abs() <= 1e-11 * v.abs().max(1.0), "{u} vs {v}");
+                }
+            }
         }
     }
 

@@ -15,6 +15,10 @@ args=("${1:-1000}" "${2:-8}" "${3:-20000}" "${4:-5000}" "${5:-1e-4}" "${6:-100}"
 if [ ! -x "$here/.venv/bin/python" ]; then
     bash "$here/run_torch.sh" --help > /dev/null
 fi
+# devinterp's own SGLD optimizer is one of the peer's forms (pinned; its pins keep torch).
+if ! "$here/.venv/bin/python" -c "import devinterp" 2>/dev/null; then
+    "$here/.venv/bin/pip" install --quiet "devinterp==2.0.1"
+fi
 cargo build --release --quiet -p superscale_measure --example llc_tms_peer
 case_file="$(mktemp --suffix .json)"
 trap 'rm -f "$case_file"' EXIT

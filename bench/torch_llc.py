@@ -13,6 +13,8 @@ Forms (each prints λ̂ and its wall and CPU seconds):
   loop             one chain after another, autograd each step (devinterp's structure)
   batched          every chain as a batch dimension, autograd each step
   batched-compiled the batched step under torch.compile (compile time reported apart)
+  devinterp        one chain after another with devinterp's own SGLD optimizer
+                   (devinterp.optim.SGLD, the same update; pip install devinterp)
 
     python bench/torch_llc.py DATA.json CHAINS DRAWS BURN_IN STEP LOCALIZATION [FORM ...]
 
@@ -57,6 +59,23 @@ def sgld(loss, w_star, chains, draws, burn_in, step, localization, nbeta, genera
     """Mean L_n over the draws of each of `chains` chains (a tensor of `chains` values)."""
     half, root = step / 2.0, math.sqrt(step)
     centre = w_star[None]
+    if form == "devinterp":
+        from devinterp.optim import SGLD  # noqa: PLC0415 (only this form needs it)
+
+        means = []
+        for _ in range(chains):
+            w = torch.nn.Parameter(w_star.clone())
+            sampler = SGLD([w], lr=step, localization=localization, nbeta=nbeta)
+            total = 0.0
+            for t in range(burn_in + draws):
+                sampler.zero_grad()
+                value = loss(w)
+                value.backward()
+                if t >= burn_in:
+                    total += value.item()
+                sampler.step(noise_generator=generator)
+            means.append(total / draws)
+        return torch.tensor(means, dtype=torch.float64)
     if form == "loop":
         # One chain's step with autograd, as devinterp runs its chains.
         def update(w, noise):
@@ -102,7 +121,7 @@ def run(form, case, chains, draws, burn_in, step, localization):
         sgld(loss, w_star, chains, 4, 2, step, localization, nbeta, generator, form)
         compile_seconds = time.perf_counter() - start
     wall, cpu = time.perf_counter(), time.process_time()
-    if form == "loop":
+    if form in ("loop", "devinterp"):
         means = torch.cat(
             [
                 sgld(loss, w_star, 1, draws, burn_in, step, localization, nbeta, generator, form)
@@ -131,7 +150,7 @@ def main(argv):
         return 2
     path, chains, draws, burn_in = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
     step, localization = float(argv[4]), float(argv[5])
-    forms = argv[6:] or ["loop", "batched", "batched-compiled"]
+    forms = argv[6:] or ["loop", "batched", "batched-compiled", "devinterp"]
     case = load(path)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     for form in forms:

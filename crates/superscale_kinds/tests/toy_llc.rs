@@ -98,7 +98,10 @@ fn bad_settings_are_refused_at_their_field() {
     for (spoil, field) in [
         (LLC.replace("step = 3e-4", "step = 0.0"), "llc.sampler.step"),
         (LLC.replace("n = 256\n", ""), "llc.n"),
-        (LLC.replace("checkpoints = 3", "checkpoints = 302"), "llc.checkpoints"),
+        (
+            LLC.replace("checkpoints = 3", "checkpoints = 302"),
+            "llc.checkpoints",
+        ),
         (LLC.replace("draws = 40", "draws = 2"), "llc.sampler.draws"),
     ] {
         let text = format!("{BASE}{spoil}");

@@ -24,10 +24,10 @@ pub use experiment::{
 };
 pub use identity::{replicate_seed, run_id, SCHEMA_VERSION};
 pub use kind_spec::{canonical_json, replicated, KindSpec, PlannedRun};
-pub use sampler::{
-    CheckpointLlcSpec, PreconditionerName, SamplerSpec, MAX_CHAINS, MAX_LLC_ROWS, MAX_SAMPLER_STEPS,
-};
 pub use run_spec::{
     AnthropicSpec, ExtraFeatureSpec, ModelSpec, RecordSpec, RunSpec, SamplerKind, ScheduleSpec,
     SuperpositionScalingSpec, TrainSpec,
+};
+pub use sampler::{
+    CheckpointLlcSpec, PreconditionerName, SamplerSpec, MAX_CHAINS, MAX_LLC_ROWS, MAX_SAMPLER_STEPS,
 };

@@ -210,9 +210,12 @@ mod tests {
         assert!(s.validate(100).is_ok());
     }
 
+    /// A field and how to spoil it.
+    type Spoiler = (&'static str, fn(&mut SamplerSpec));
+
     #[test]
     fn each_bad_value_names_its_field() {
-        let cases: [(&str, fn(&mut SamplerSpec)); 6] = [
+        let cases: [Spoiler; 6] = [
             ("step", |s| s.step = 0.0),
             ("localization", |s| s.localization = -1.0),
             ("chains", |s| s.chains = 0),

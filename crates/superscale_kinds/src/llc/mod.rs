@@ -12,8 +12,7 @@ pub use output::{from_output, schema, to_output, LlcResult, Mismatch};
 pub use report::{calibration_csv, chains_csv, headline};
 pub use spec::{
     DataSpec, Family, LlcRun, LlcSpec, ModelCase, ModelSpec, PreconditionerName, SamplerOptions,
-    SamplerOverrides,
-    SamplerSpec,
+    SamplerOverrides, SamplerSpec,
 };
 
 use std::time::Instant;

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 use superscale_measure::llc::{self, Preconditioner};
-pub use superscale_spec::{PreconditionerName, SamplerSpec};
 use superscale_spec::{replicated, violation, KindSpec, PlannedRun, Violation};
+pub use superscale_spec::{PreconditionerName, SamplerSpec};
 
 /// The models with a closed-form learning coefficient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

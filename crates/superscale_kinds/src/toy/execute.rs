@@ -1,12 +1,12 @@
 //! One run: build the model and data from its spec, train, evaluate, measure.
 
 use super::error::{Error, Result};
+use super::llc::{dataset, estimate_checkpoints, LlcPoint};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
 use superscale_kernels::{AdamHyper, Simd};
 use superscale_measure::{measure, Geometry};
-use super::llc::{dataset, estimate_checkpoints, LlcPoint};
 use superscale_models::train::{
     checkpoint_steps, evaluate, train_with_checkpoints, Decay, Outcome, Recording, Schedule,
     Status, TrainConfig,

@@ -118,7 +118,12 @@ impl ToyPotential {
     }
 
     fn workspace(&self) -> Workspace {
-        let reused = self.workspaces.lock().map(|mut pool| pool.pop()).ok().flatten();
+        let reused = self
+            .workspaces
+            .lock()
+            .map(|mut pool| pool.pop())
+            .ok()
+            .flatten();
         reused.unwrap_or_else(|| Workspace {
             model: ToyModel {
                 n_features: self.n_features,
@@ -329,13 +334,18 @@ mod tests {
         for b in &mut model.bias {
             *b *= 0.3;
         }
-        let sampler = FeatureSampler::new(power_law_probabilities(n, 1.0, 2.0).unwrap(), 2.0)
-            .unwrap();
+        let sampler =
+            FeatureSampler::new(power_law_probabilities(n, 1.0, 2.0).unwrap(), 2.0).unwrap();
         (model.clone(), dataset(&sampler, &stream(9), rows))
     }
 
     fn flat(model: &ToyModel) -> Vec<f64> {
-        model.weights.iter().chain(&model.bias).map(|&v| v as f64).collect()
+        model
+            .weights
+            .iter()
+            .chain(&model.bias)
+            .map(|&v| v as f64)
+            .collect()
     }
 
     /// The loss is the paper's per-row Σ_i (y_i − x_i)², recomputed here from its
@@ -347,12 +357,18 @@ mod tests {
         for &r in rows {
             let x = &dense[r * n..(r + 1) * n];
             let h: Vec<f64> = (0..m)
-                .map(|k| (0..n).map(|j| x[j] as f64 * model.weights[j * m + k] as f64).sum())
+                .map(|k| {
+                    (0..n)
+                        .map(|j| x[j] as f64 * model.weights[j * m + k] as f64)
+                        .sum()
+                })
                 .collect();
-            for i in 0..n {
+            for (i, &xi) in x.iter().enumerate() {
                 let z = model.bias[i] as f64
-                    + (0..m).map(|k| model.weights[i * m + k] as f64 * h[k]).sum::<f64>();
-                total += (z.max(0.0) - x[i] as f64).powi(2);
+                    + (0..m)
+                        .map(|k| model.weights[i * m + k] as f64 * h[k])
+                        .sum::<f64>();
+                total += (z.max(0.0) - xi as f64).powi(2);
             }
         }
         total / rows.len() as f64
@@ -368,11 +384,13 @@ mod tests {
         let all: Vec<usize> = (0..40).collect();
         let loss = potential.loss_gradient(&w, Rows::All, &mut gradient, &mut Vec::new());
         let expected = loss_by_definition(&model, &data, &all);
-        assert!((loss - expected).abs() < 1e-5 * expected.max(1.0), "{loss} vs {expected}");
+        assert!(
+            (loss - expected).abs() < 1e-5 * expected.max(1.0),
+            "{loss} vs {expected}"
+        );
         let some = [3usize, 17, 17, 30];
         let mut part = vec![0.0; w.len()];
-        let loss_some =
-            potential.loss_gradient(&w, Rows::Some(&some), &mut part, &mut Vec::new());
+        let loss_some = potential.loss_gradient(&w, Rows::Some(&some), &mut part, &mut Vec::new());
         let expected_some = loss_by_definition(&model, &data, &some);
         assert!((loss_some - expected_some).abs() < 1e-5 * expected_some.max(1.0));
         // Central differences of the f64 definition; the kernels run in f32, so the

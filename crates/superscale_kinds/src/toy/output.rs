@@ -52,10 +52,12 @@ pub const LLC_CURVES: [&str; 11] = [
 pub fn schema_with(llc: bool) -> Schema {
     let mut schema = schema();
     if llc {
-        schema.curves.extend(LLC_CURVES.iter().map(|name| CurveColumn {
-            name: (*name).into(),
-            table: "llc".into(),
-        }));
+        schema
+            .curves
+            .extend(LLC_CURVES.iter().map(|name| CurveColumn {
+                name: (*name).into(),
+                table: "llc".into(),
+            }));
     }
     schema
 }
@@ -307,7 +309,12 @@ fn llc_points(curves: &[Vec<(u64, f64)>]) -> Vec<LlcPoint> {
     let Some(first) = curves.first() else {
         return Vec::new();
     };
-    let at = |k: usize, i: usize| curves.get(k).and_then(|c| c.get(i)).map_or(f64::NAN, |p| p.1);
+    let at = |k: usize, i: usize| {
+        curves
+            .get(k)
+            .and_then(|c| c.get(i))
+            .map_or(f64::NAN, |p| p.1)
+    };
     (0..first.len())
         .map(|i| LlcPoint {
             step: first[i].0,

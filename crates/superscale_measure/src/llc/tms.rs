@@ -149,7 +149,13 @@ impl TmsSample {
     /// Σμr = pS₂ − bS₁ and Σr = pS₁ − bS₀ need only the prefix sums S_k = Σμᵏ over those
     /// rows; outputs that are off add Σ(δ_ij μ)². O(c²·log n) per step instead of O(n·c),
     /// the same sums up to rounding (tested against the row loop).
-    fn full_batch_sums(&self, a: &[f64], bias: &[f64], d: &mut [f64], grad_bias: &mut [f64]) -> f64 {
+    fn full_batch_sums(
+        &self,
+        a: &[f64],
+        bias: &[f64],
+        d: &mut [f64],
+        grad_bias: &mut [f64],
+    ) -> f64 {
         let c = self.features;
         let mut loss = 0.0;
         for i in 0..c {

@@ -10,6 +10,5 @@ pub use error::{Error, Result};
 pub use schedule::Schedule;
 pub use trainer::{
     checkpoint_steps, curve_steps, evaluate, train, train_with_checkpoints, Decay, Outcome,
-    Recording, Status, TrainConfig,
-    SPARSE_BACKWARD_BELOW,
+    Recording, Status, TrainConfig, SPARSE_BACKWARD_BELOW,
 };

@@ -121,7 +121,15 @@ pub fn train<R: Rng, S: BatchSampler>(
     on_step: &mut dyn FnMut(u64),
 ) -> Result<Outcome> {
     train_with_checkpoints(
-        model, sampler, importance, config, recording, &[], rng, simd, on_step,
+        model,
+        sampler,
+        importance,
+        config,
+        recording,
+        &[],
+        rng,
+        simd,
+        on_step,
     )
 }
 
@@ -215,8 +223,7 @@ pub fn train_with_checkpoints<R: Rng, S: BatchSampler>(
     let tail = &tail[..tail_kept];
     let tail_mean = tail.iter().sum::<f64>() / tail_kept.max(1) as f64;
     let tail_sd = if tail_kept > 1 {
-        (tail.iter().map(|v| (v - tail_mean).powi(2)).sum::<f64>() / (tail_kept - 1) as f64)
-            .sqrt()
+        (tail.iter().map(|v| (v - tail_mean).powi(2)).sum::<f64>() / (tail_kept - 1) as f64).sqrt()
     } else {
         0.0
     };

@@ -63,7 +63,8 @@ pub(crate) fn lines(
             let members = by_width(results, &e.group);
             let (first, last) = (members.first()?, members.last()?);
             let group = notation::group(&e.group, model);
-            let fit = growth(&members).map_or_else(String::new, |f| format!("; {}", growth_text(&f)));
+            let fit =
+                growth(&members).map_or_else(String::new, |f| format!("; {}", growth_text(&f)));
             Some(format!(
                 "{group}: λ̂ = {} at m = {} → {} at m = {}{fit}; activation regions {} → {}",
                 number(first.1.lambda),
@@ -171,7 +172,11 @@ pub(super) fn regions_vs_width(
                 hover: members
                     .iter()
                     .map(|(r, p)| {
-                        run_text(r, groups.model, &format!("{} activation regions", p.regions))
+                        run_text(
+                            r,
+                            groups.model,
+                            &format!("{} activation regions", p.regions),
+                        )
                     })
                     .collect(),
             }
@@ -230,7 +235,13 @@ fn along_training(
             });
         }
     }
-    xy_chart(title, "training steps t + 1", y_label, Scale::LogLog, &series)
+    xy_chart(
+        title,
+        "training steps t + 1",
+        y_label,
+        Scale::LogLog,
+        &series,
+    )
 }
 
 /// λ̂ at the checkpoints.

@@ -580,12 +580,14 @@ pub(crate) fn sections(experiment: &Experiment, analysis: &ToyAnalysis) -> Resul
                 }
             }
             plan::LOSS_CURVES => figures.figure(name, curve_figure(results, &groups)?),
-            plan::LLC_VS_WIDTH => {
-                figures.figure(name, super::llc::lambda_vs_width(results, exponents, &groups)?)
-            }
-            plan::REGIONS_VS_WIDTH => {
-                figures.figure(name, super::llc::regions_vs_width(results, exponents, &groups)?)
-            }
+            plan::LLC_VS_WIDTH => figures.figure(
+                name,
+                super::llc::lambda_vs_width(results, exponents, &groups)?,
+            ),
+            plan::REGIONS_VS_WIDTH => figures.figure(
+                name,
+                super::llc::regions_vs_width(results, exponents, &groups)?,
+            ),
             plan::LLC_ALONG_TRAINING => {
                 figures.figure(name, super::llc::lambda_along_training(&groups)?)
             }

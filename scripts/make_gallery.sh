@@ -35,7 +35,7 @@ declare -A FIGURE=(
     [llc_calibration]=llc-calibration
     [tms_kgon]=tms-kgon-phases
     [llc_toy_widths]=llc-vs-width
-    [llc_toy_stages]=llc-along-training
+    [llc_toy_stages]=regions-along-training
     [llc_toy_step]=llc-vs-width
 )
 

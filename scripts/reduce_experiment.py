@@ -24,6 +24,12 @@ CAPS = {
     "test": 512,
     "samples_per_feature": 50,
     "shuffles": 10,
+    "eval_points": 12,
+    "replicates": 2,
+    # the LLC sampler (the llc kind's [sampler], a toy study's [llc] sampler)
+    "draws": 200,
+    "burn_in": 100,
+    "chains": 4,
 }
 
 LINE = re.compile(r"^(\s*)([A-Za-z_]+)(\s*=\s*)(\d+)(\s*(#.*)?)$")

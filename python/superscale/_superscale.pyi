@@ -11,6 +11,9 @@ import numpy.typing as npt
 
 __version__: str
 SCHEMA_VERSION: int
+PALETTE: list[str]
+REFERENCE_COLOR: str
+GRID_COLOR: str
 
 class SuperscaleError(Exception):
     """Base class of every error raised by superscale."""
@@ -136,6 +139,10 @@ class Study:
         self, run: int | str, replicate: int = 0
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64]]: ...
     def write(self, out: _Path) -> str: ...
+    def figures(self) -> list[tuple[str, str, str]]: ...
+    def save_figures(
+        self, out: _Path, formats: Sequence[str] = ("svg", "png"), scale: float = 2.0
+    ) -> list[str]: ...
     def __len__(self) -> int: ...
     def _repr_html_(self) -> str: ...
 

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod align_command;
+mod figures;
 mod fit_command;
 mod output;
 mod progress;
@@ -30,6 +31,9 @@ enum Command {
     Fit(fit_command::FitArgs),
     /// Combine stores of one experiment (e.g. shards) into one, and write its report.
     Merge(store_commands::MergeArgs),
+    /// Write a store's report and tables again from what it holds (and, with --figures,
+    /// each figure as SVG and PNG), without running anything.
+    Report(store_commands::ReportArgs),
     /// Write a store's runs, curves and arrays as CSV or Parquet tables.
     Export(store_commands::ExportArgs),
     /// List the runs of a store with their status.
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_command::run(args),
         Command::Fit(args) => fit_command::run(args),
         Command::Merge(args) => store_commands::merge(args),
+        Command::Report(args) => store_commands::report(args),
         Command::Export(args) => store_commands::export(args),
         Command::Ls(args) => store_commands::ls(args),
         Command::Show(args) => store_commands::show(args),

@@ -1,6 +1,7 @@
 //! `superscale run FILE`: any kind of experiment, trained into its store (resuming a store
 //! that exists), then its tables and report written from the store.
 
+use crate::figures::FigureArgs;
 use crate::output::{engine_error, print_out, print_to_stderr, spec_error, threads, UserError};
 use crate::progress::{Mode, Progress};
 use anyhow::{Context, Result};
@@ -40,9 +41,12 @@ pub struct RunArgs {
     /// Print nothing but errors, the headline lines and the report's path.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub figures: FigureArgs,
 }
 
 pub fn run(args: &RunArgs) -> Result<()> {
+    args.figures.check()?;
     let experiment = AnyExperiment::load(&args.spec).map_err(spec_error)?;
     let options = Options {
         dir: args
@@ -91,7 +95,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
             ));
         }
         out += &format!("report: {}\n", written.report.display());
+        if let Some(line) = args.figures.write(&written.figures)? {
+            out += &line;
+        }
         print_out(&out)?;
+    }
+    if outcome.written.is_none() && args.figures.figures.is_some() {
+        print_to_stderr("note: no figures written: there is no report yet");
     }
     if outcome.written.is_none() && !outcome.stopped && !args.quiet {
         print_to_stderr(&format!(

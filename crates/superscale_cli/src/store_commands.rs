@@ -1,6 +1,7 @@
-//! Commands on existing stores of any kind: `merge`, `export`, `ls`, `show` (their text is
-//! `superscale_store::listing` and `describe_runs`).
+//! Commands on existing stores of any kind: `merge`, `report`, `export`, `ls`, `show` (their
+//! text is `superscale_store::listing` and `describe_runs`).
 
+use crate::figures::FigureArgs;
 use crate::output::{engine_error, print_out, print_to_stderr, store_error, threads, UserError};
 
 use anyhow::Result;
@@ -23,6 +24,25 @@ pub struct MergeArgs {
     /// the number of cores).
     #[arg(long, env = "SUPERSCALE_THREADS")]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub figures: FigureArgs,
+}
+
+/// Arguments of `superscale report`.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The store (a directory holding superscale.db); the report and tables are written
+    /// into it.
+    pub dir: PathBuf,
+    /// Print nothing but errors and the report's path.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Worker threads for the analysis (default: SUPERSCALE_THREADS, else the number of
+    /// cores).
+    #[arg(long, env = "SUPERSCALE_THREADS")]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub figures: FigureArgs,
 }
 
 /// Table format of `superscale export`.
@@ -79,6 +99,7 @@ fn stored_experiment(store: &Store) -> Result<AnyExperiment> {
 }
 
 pub fn merge(args: &MergeArgs) -> Result<()> {
+    args.figures.check()?;
     let Some(first) = args.inputs.first() else {
         return Err(UserError("give at least one input store".into()).into());
     };
@@ -96,22 +117,50 @@ pub fn merge(args: &MergeArgs) -> Result<()> {
         ));
     }
     let store = Store::open(&args.out).map_err(store_error)?;
+    write_report(&experiment, &store, args.threads, &args.figures)
+}
+
+/// Writes the report, tables and asked-for figures of `store` and prints what `merge` and
+/// `report` print: the headlines and the report's path, or why there is no report yet.
+fn write_report(
+    experiment: &AnyExperiment,
+    store: &Store,
+    threads_asked: Option<usize>,
+    figures: &FigureArgs,
+) -> Result<()> {
     let written = experiment
-        .write_report(&store, threads(args.threads)?)
+        .write_report(store, threads(threads_asked)?)
         .map_err(engine_error)?;
     let out = match written {
         Some(written) => {
             let mut out: String = written.headlines.iter().map(|l| format!("{l}\n")).collect();
             out += &format!("report: {}\n", written.report.display());
+            if let Some(line) = figures.write(&written.figures)? {
+                out += &line;
+            }
             out
         }
         None => format!(
             "no report yet: a {} study is analysed once every run has finished; run the missing ones with `superscale run SPEC --store {}`\n",
             experiment.kind(),
-            args.out.display()
+            store.dir().display()
         ),
     };
     print_out(&out)
+}
+
+pub fn report(args: &ReportArgs) -> Result<()> {
+    args.figures.check()?;
+    let store = Store::open(&args.dir).map_err(store_error)?;
+    let experiment = stored_experiment(&store)?;
+    if !args.quiet {
+        print_to_stderr(&format!(
+            "writing the report of {} from {}",
+            experiment.name(),
+            args.dir.display()
+        ));
+    }
+    write_report(&experiment, &store, args.threads, &args.figures)
 }
 
 pub fn export(args: &ExportArgs) -> Result<()> {

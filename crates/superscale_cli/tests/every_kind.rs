@@ -362,6 +362,12 @@ macro_rules! kind_tests {
 
             $(#[$attribute])*
             #[test]
+            fn run_with_figures_writes_every_figure_of_the_report_as_svg_and_png() {
+                figures_export(&$case);
+            }
+
+            $(#[$attribute])*
+            #[test]
             fn exported_tables_name_each_column_once() {
                 unique_columns(&$case);
             }
@@ -405,6 +411,34 @@ kind_tests!(toy, TOY);
 kind_tests!(quanta, QUANTA);
 kind_tests!(platonic, PLATONIC);
 kind_tests!(llc, LLC);
+
+/// `run --figures DIR` writes every figure the report draws as SVG and PNG with no code of
+/// the kind's own: each SVG parses and is the report's figure, each PNG decodes at twice
+/// the SVG's size with its resolution recorded and is not blank (common/figures.rs).
+fn figures_export(case: &Case) {
+    let dir = scratch_for(case, "figures");
+    let spec = write_spec(case, &dir, None);
+    let store = dir.join("store");
+    let figures = dir.join("figures");
+    let (stdout, _) = succeed(&strings(&[
+        "run",
+        &path(&spec),
+        "--store",
+        &path(&store),
+        "--threads",
+        "2",
+        "--figures",
+        &path(&figures),
+    ]));
+    let files = common::figures::check_exported(&figures, &store.join("report.html"), 2.0);
+    let line = format!(
+        "figures: {} ({} figure{} as svg, png; PNG at 2×, 192 pixels per inch)",
+        path(&figures),
+        files.len() / 2,
+        if files.len() == 2 { "" } else { "s" }
+    );
+    assert!(stdout.lines().any(|l| l == line), "{line:?} in {stdout}");
+}
 
 /// A fresh scratch directory for one test of one kind.
 fn scratch_for(case: &Case, test: &str) -> PathBuf {

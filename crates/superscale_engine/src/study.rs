@@ -45,6 +45,9 @@ pub struct Written {
     pub files: Vec<PathBuf>,
     /// the kind's headline lines (e.g. α_m per group)
     pub headlines: Vec<String>,
+    /// the report's figures, for writing each as a file of its own
+    /// (`superscale_report::export`)
+    pub figures: Vec<superscale_report::Figure>,
     /// runs in the store
     pub runs: usize,
     /// of which finished (done or diverged) and in the report
@@ -283,6 +286,7 @@ impl Report {
             report,
             files,
             headlines: self.headlines.clone(),
+            figures: self.page.figures(),
             runs: self.runs,
             finished: self.finished,
             failed: self.failed,

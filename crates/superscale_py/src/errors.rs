@@ -117,11 +117,14 @@ pub fn measure_error(err: &superscale_measure::Error) -> PyErr {
     MeasureError::new_err(err.to_string())
 }
 
-/// Report errors: a file that cannot be written is an `OSError`, a plot a [`SuperscaleError`].
+/// Report errors: a file that cannot be written is an `OSError`, a plot or a figure that
+/// cannot be exported a [`SuperscaleError`].
 pub fn report_error(err: &superscale_report::Error) -> PyErr {
     match err {
         superscale_report::Error::Io { .. } => PyOSError::new_err(err.to_string()),
-        superscale_report::Error::Plot { .. } => SuperscaleError::new_err(err.to_string()),
+        superscale_report::Error::Plot { .. } | superscale_report::Error::Figure { .. } => {
+            SuperscaleError::new_err(err.to_string())
+        }
     }
 }
 

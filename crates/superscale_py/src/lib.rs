@@ -25,6 +25,19 @@ use pyo3::prelude::*;
 fn _superscale(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add("SCHEMA_VERSION", superscale_spec::SCHEMA_VERSION)?;
+    // The reports' colours, so that `superscale.plot` draws in the same ones.
+    let palette: Vec<String> = (0..8)
+        .map(|index| superscale_report::palette::hex(superscale_report::palette::color(index)))
+        .collect();
+    module.add("PALETTE", palette)?;
+    module.add(
+        "REFERENCE_COLOR",
+        superscale_report::palette::hex(superscale_report::palette::REFERENCE),
+    )?;
+    module.add(
+        "GRID_COLOR",
+        superscale_report::palette::hex(superscale_report::palette::GRID),
+    )?;
     errors::register(module)?;
     module.add_class::<spec::PySpec>()?;
     module.add_class::<study::PyStudy>()?;

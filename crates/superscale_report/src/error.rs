@@ -21,6 +21,14 @@ pub enum Error {
         /// what plotters said
         message: String,
     },
+    /// A figure could not be exported (its SVG does not parse, a PNG cannot be made).
+    #[error("cannot export the figure '{id}': {message}")]
+    Figure {
+        /// the figure's name
+        id: String,
+        /// what went wrong
+        message: String,
+    },
 }
 
 /// Result alias of the report crate.

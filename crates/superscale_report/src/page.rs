@@ -63,20 +63,7 @@ impl Section {
     /// An empty section; the anchor is derived from the title.
     pub fn new(title: impl Into<String>) -> Self {
         let title = title.into();
-        let id = title
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect::<String>()
-            .split('-')
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join("-");
+        let id = file_name(&title);
         Self {
             title,
             id,
@@ -116,6 +103,79 @@ pub struct Page {
     pub sections: Vec<Section>,
     /// the closing line (version, files beside the page)
     pub footer: String,
+}
+
+/// A figure of a page as a file of its own would hold it (see [`Page::figures`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// its name: the figure's id in the report where it has one (`loss-vs-width`), made
+    /// unique on the page and safe as a file name (lower-case letters, digits, `-`)
+    pub id: String,
+    /// what it shows: its caption, else the title of its section
+    pub title: String,
+    /// the SVG text, as inlined in the page
+    pub svg: String,
+}
+
+impl Page {
+    /// Every figure of the page in order, for writing each one as a file of its own
+    /// ([`crate::export`]): the blocks that hold an SVG, whatever kind of study drew them
+    /// (a builder that found nothing to draw leaves a sentence, which is not a figure).
+    /// A figure without an id is named after its section (`universality-figure`); a name
+    /// met twice gets `-2`, `-3`, … in page order, so names are stable for a given study.
+    pub fn figures(&self) -> Vec<Figure> {
+        let mut figures: Vec<Figure> = Vec::new();
+        for section in &self.sections {
+            for block in &section.blocks {
+                let Block::Figure { id, svg, caption } = block else {
+                    continue;
+                };
+                if !svg.trim_start().starts_with("<svg") {
+                    continue;
+                }
+                let base = match file_name(id) {
+                    name if name.is_empty() => match file_name(&section.id) {
+                        section if section.is_empty() => "figure".to_string(),
+                        section => format!("{section}-figure"),
+                    },
+                    name => name,
+                };
+                let mut name = base.clone();
+                let mut count = 1;
+                while figures.iter().any(|f| f.id == name) {
+                    count += 1;
+                    name = format!("{base}-{count}");
+                }
+                figures.push(Figure {
+                    id: name,
+                    title: if caption.is_empty() {
+                        section.title.clone()
+                    } else {
+                        caption.clone()
+                    },
+                    svg: svg.clone(),
+                });
+            }
+        }
+        figures
+    }
+}
+
+/// `text` as a file name of lower-case ASCII letters, digits and single `-`.
+fn file_name(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1180px;margin:2em auto;color:#222}\
@@ -259,6 +319,56 @@ mod tests {
         assert!(html.contains("a&lt;b") && html.contains("x &amp; &quot;y&quot;"));
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
         assert!(html.contains("id=\"runs-fits\""), "{html}");
+    }
+
+    #[test]
+    fn figures_are_listed_with_unique_file_names_and_sentences_left_out() {
+        let mut first = Section::new("Loss & width");
+        first.figure("loss-vs-width", "<svg>a</svg>".into());
+        first.figure("", "<svg>b</svg>".into());
+        first.push(Block::Figure {
+            id: "loss-vs-width".into(),
+            svg: "<svg>c</svg>".into(),
+            caption: "the same name again".into(),
+        });
+        first.figure("row-norms", "No run kept its weights.".into());
+        let mut second = Section::new("Feature vectors (W_i)");
+        second.figure("Phase Diagram/γ", " <svg>d</svg>".into());
+        second.figure("", "<svg>e</svg>".into());
+        let page = Page {
+            title: "t".into(),
+            description: String::new(),
+            sections: vec![
+                first,
+                Section::new("Runs").with(Block::Text("x".into())),
+                second,
+            ],
+            footer: String::new(),
+        };
+        let figures = page.figures();
+        let names: Vec<&str> = figures.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "loss-vs-width",
+                "loss-width-figure",
+                "loss-vs-width-2",
+                "phase-diagram",
+                "feature-vectors-w-i-figure"
+            ]
+        );
+        let titles: Vec<&str> = figures.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Loss & width",
+                "Loss & width",
+                "the same name again",
+                "Feature vectors (W_i)",
+                "Feature vectors (W_i)"
+            ]
+        );
+        assert_eq!(figures[3].svg, " <svg>d</svg>");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! and what "the same results" means.
 #![allow(dead_code)]
 
+pub mod figures;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};

@@ -3,6 +3,7 @@
 //! form, to calibrate the estimator (`docs/science/llc.md`). One run is one estimate (all
 //! its chains); the study's analysis is the calibration table.
 
+pub mod calibrate;
 mod output;
 mod report;
 mod spec;

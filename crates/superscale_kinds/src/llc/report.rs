@@ -24,7 +24,11 @@ pub(super) fn case_name(case: &ModelCase) -> String {
         Family::TmsKgon => "tms_kgon",
         Family::TmsTrained => "tms_trained",
     };
-    format!("{family} ({})", shape.join(" "))
+    if case.rank > 0 {
+        format!("{family} ({}, rank {})", shape.join(" "), case.rank)
+    } else {
+        format!("{family} ({})", shape.join(" "))
+    }
 }
 
 fn number(v: f64) -> String {

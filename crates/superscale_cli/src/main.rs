@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod align_command;
 mod figures;
 mod fit_command;
+mod llc_command;
 mod output;
 mod progress;
 mod run_command;
@@ -48,6 +49,9 @@ enum Command {
     /// Compare two representations of the same items (mutual k-NN, CKA, CKNNA, SVCCA, …)
     /// with the chance level, a permutation null and a bootstrap interval.
     Align(align_command::AlignArgs),
+    /// Choose the SGLD step ε (and localisation γ) of an LLC experiment's models: sweep them,
+    /// print λ̂ and chain health per setting, recommend the largest step on the first plateau.
+    LlcCalibrate(llc_command::LlcCalibrateArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Slurm(args) => slurm_command::run(args),
         Command::Weights(args) => weights_command::run(args),
         Command::Align(args) => align_command::run(args),
+        Command::LlcCalibrate(args) => llc_command::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,6 +32,7 @@ model = [
     { family = "reduced_rank", shape = [3, 8, 4] },
     { family = "deep_linear", shape = [3, 3, 3, 3], sampler = { step = 3e-4, draws = 20000, burn_in = 10000 } },
     { family = "deep_linear", shape = [4, 3, 2, 4], sampler = { step = 3e-4, draws = 20000, burn_in = 10000 } },
+    { family = "deep_linear", shape = [4, 3, 2, 4], rank = 1, sampler = { step = 1e-4, draws = 20000, burn_in = 10000 } },
 ]
 "#;
 
@@ -52,7 +53,7 @@ fn a_reduced_calibration_is_within_ten_percent_for_any_thread_count() {
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
     let analysis = kind.analyse(&experiment, &one).expect("analysed");
-    assert_eq!(analysis.rows.len(), 8);
+    assert_eq!(analysis.rows.len(), 9);
     for row in &analysis.rows {
         let r = &row.result;
         assert!(
@@ -74,9 +75,9 @@ fn a_reduced_calibration_is_within_ten_percent_for_any_thread_count() {
     assert!(sampler_error < 3.0 * crossing.chain_sd, "{crossing:?}");
     let tables = kind.tables(&experiment, &one, &analysis).expect("tables");
     assert_eq!(tables[0].0, "calibration.csv");
-    assert_eq!(tables[0].1.lines().count(), 9);
-    assert_eq!(tables[1].1.lines().count(), 1 + 8 * 8);
-    assert_eq!(kind.headlines(&analysis).len(), 8);
+    assert_eq!(tables[0].1.lines().count(), 10);
+    assert_eq!(tables[1].1.lines().count(), 1 + 9 * 8);
+    assert_eq!(kind.headlines(&analysis).len(), 9);
     assert!(kind.sections(&experiment, &one, &analysis).is_ok());
 }
 
@@ -107,6 +108,18 @@ fn mistakes_name_file_line_and_field() {
             "shape = [4]",
             "model.shape",
             "[live inputs, dead inputs]",
+        ),
+        (
+            "rank = 1,",
+            "rank = 3,",
+            "model.rank",
+            "at most the narrowest width, 2 of [4, 3, 2, 4]",
+        ),
+        (
+            "shape = [4, 1] }",
+            "shape = [4, 1], rank = 1 }",
+            "model.rank",
+            "only a deep_linear model has a true rank",
         ),
         (
             "chains = 8",

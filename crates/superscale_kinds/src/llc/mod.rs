@@ -3,6 +3,7 @@
 //! form, to calibrate the estimator (`docs/science/llc.md`). One run is one estimate (all
 //! its chains); the study's analysis is the calibration table.
 
+pub mod calibrate;
 mod output;
 mod report;
 mod spec;
@@ -18,7 +19,7 @@ pub use spec::{
 use std::time::Instant;
 use superscale_engine::{AnalysisError, Finished, Kind, RunError};
 use superscale_measure::llc::models::{
-    deep_linear_lambda, normal_crossing_lambda, normal_crossing_posterior_lambda,
+    channel_point, deep_linear_lambda, normal_crossing_lambda, normal_crossing_posterior_lambda,
     reduced_rank_lambda, regular_lambda, DeepLinear, NormalCrossing, Regression,
 };
 use superscale_measure::llc::{estimate, Potential};
@@ -105,15 +106,23 @@ pub fn build(run: &LlcRun, seed: u64) -> Built {
         }
         Family::DeepLinear => {
             let (inputs, outputs) = (shape[0], shape[shape.len() - 1]);
-            let teacher = vec![0.0; inputs * outputs];
+            let rank = run.model.rank as usize;
+            // Rank 0: w* = 0, the origin. Rank r: every layer passes one r-dimensional
+            // channel, the most singular point with an end-to-end map of rank r (§4.5);
+            // the data are generated from that map, which makes w* an exact minimum.
+            let (optimum, teacher) = if rank == 0 {
+                let parameters = shape.windows(2).map(|pair| pair[0] * pair[1]).sum();
+                (vec![0.0; parameters], vec![0.0; inputs * outputs])
+            } else {
+                channel_point(&shape, rank, teacher_seed(seed))
+            };
             let data = Regression::synthetic(
                 n, inputs, inputs, outputs, &teacher, input_sd, noise_sd, seed,
             );
-            let model = DeepLinear::new(data, shape.clone());
             Built {
-                optimum: vec![0.0; model.dimension()],
-                potential: Box::new(model),
-                closed_form: deep_linear_lambda(&shape, 0).unwrap_or(f64::NAN),
+                potential: Box::new(DeepLinear::new(data, shape.clone())),
+                optimum,
+                closed_form: deep_linear_lambda(&shape, rank).unwrap_or(f64::NAN),
                 exact: f64::NAN,
             }
         }
@@ -132,6 +141,11 @@ pub fn build(run: &LlcRun, seed: u64) -> Built {
             }
         }
     }
+}
+
+/// The seed of a rank-r teacher's factors, apart from the data's and the chains'.
+fn teacher_seed(seed: u64) -> u64 {
+    superscale_measure::llc::chain_seed(seed, usize::MAX - 1)
 }
 
 /// The seed of a run's chains, apart from its data's.

@@ -1,7 +1,7 @@
 //! The tables and report sections of an LLC study: the calibration table (λ̂ against the
 //! closed form, with the settings that produced it), the chains, and two figures.
 
-use super::spec::{Family, PreconditionerName};
+use super::spec::{Family, ModelCase, PreconditionerName};
 use super::LlcRow;
 use superscale_report::chart::{xy_chart, Scale, Series, Style};
 use superscale_report::{Block, Result, Section, Table};
@@ -10,8 +10,13 @@ use superscale_report::{Block, Result, Section, Table};
 pub const TOLERANCE: f64 = 0.10;
 
 fn model_name(row: &LlcRow) -> String {
-    let shape: Vec<String> = row.run.model.shape.iter().map(u32::to_string).collect();
-    let family = match row.run.model.family {
+    case_name(&row.run.model)
+}
+
+/// A model as the tables name it, e.g. `deep_linear (3 3 3 3)`.
+pub(super) fn case_name(case: &ModelCase) -> String {
+    let shape: Vec<String> = case.shape.iter().map(u32::to_string).collect();
+    let family = match case.family {
         Family::Linear => "linear",
         Family::NormalCrossing => "normal_crossing",
         Family::ReducedRank => "reduced_rank",
@@ -19,7 +24,11 @@ fn model_name(row: &LlcRow) -> String {
         Family::TmsKgon => "tms_kgon",
         Family::TmsTrained => "tms_trained",
     };
-    format!("{family} ({})", shape.join(" "))
+    if case.rank > 0 {
+        format!("{family} ({}, rank {})", shape.join(" "), case.rank)
+    } else {
+        format!("{family} ({})", shape.join(" "))
+    }
 }
 
 fn number(v: f64) -> String {

@@ -20,8 +20,8 @@ pub enum Family {
     NormalCrossing,
     /// x ↦ BAx at true rank 0; shape [inputs, hidden, outputs]; Aoyagi & Watanabe 2005
     ReducedRank,
-    /// x ↦ W_L⋯W₁x at true rank 0; shape [inputs, hidden widths…, outputs] with 2 to 7
-    /// layers; Aoyagi 2024
+    /// x ↦ W_L⋯W₁x at true rank `rank` (0 by default); shape [inputs, hidden widths…,
+    /// outputs] with 2 to 7 layers; Aoyagi 2024
     DeepLinear,
     /// the toy model of superposition of Chen et al. 2023 (c = 6, m = 2) at its k-gon
     /// critical point with `positive` positive-bias zero columns, on the population loss
@@ -41,6 +41,14 @@ pub struct ModelCase {
     pub family: Family,
     /// the shape, read by the family
     pub shape: Vec<u32>,
+    /// the rank of the truth's end-to-end map (`deep_linear` only). Left out of the
+    /// canonical JSON when 0, so rank-0 runs keep their ids.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rank: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// The `[model]` table: a model and the sampler settings it overrides.
@@ -51,6 +59,9 @@ pub struct ModelSpec {
     pub family: Family,
     /// the shape, read by the family
     pub shape: Vec<u32>,
+    /// the rank of the truth's end-to-end map (`deep_linear` only; 0 by default)
+    #[serde(default)]
+    pub rank: u32,
     /// sampler settings of this model that replace `[sampler]`'s
     #[serde(default)]
     pub sampler: SamplerOverrides,
@@ -214,6 +225,29 @@ fn check_shape(case: &ModelCase) -> Result<(), Violation> {
                 || !(1..=1000).contains(&shape[2])
         }
     };
+    if case.rank > 0 {
+        if case.family != Family::DeepLinear {
+            return Err(violation(
+                "model.rank",
+                format!(
+                    "{}: only a deep_linear model has a true rank; a {:?} model's truth is fixed",
+                    case.rank, case.family
+                ),
+            ));
+        }
+        if !bad {
+            let narrowest = shape.iter().copied().min().unwrap_or(0);
+            if case.rank > narrowest {
+                return Err(violation(
+                    "model.rank",
+                    format!(
+                        "{}: the truth's rank is at most the narrowest width, {narrowest} of {shape:?}",
+                        case.rank
+                    ),
+                ));
+            }
+        }
+    }
     if bad {
         return Err(violation(
             "model.shape",
@@ -311,6 +345,7 @@ impl LlcSpec {
             model: ModelCase {
                 family: self.model.family,
                 shape: self.model.shape.clone(),
+                rank: self.model.rank,
             },
             data,
             sampler: self.model.sampler.applied_to(&self.sampler),

@@ -20,6 +20,7 @@
 //! with L_n(w*) computed once on the full data and shared by every chain, and draws taken
 //! **before** the step at every `thin`-th step after the burn-in.
 
+pub mod calibrate;
 mod chain;
 mod health;
 pub mod models;

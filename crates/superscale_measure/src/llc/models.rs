@@ -1,7 +1,7 @@
 //! Models whose learning coefficient is known in closed form, to calibrate the estimator
 //! against (`docs/science/llc.md` §4): linear regression (regular, λ = d/2), the normal
-//! crossing f(x) = w₁ᵃw₂ᵇx (λ = 1/(2·max(a, b))), reduced-rank regression and deep linear
-//! networks at true rank 0 (Aoyagi & Watanabe 2005), and an exact quadratic whose λ̂ at a
+//! crossing f(x) = w₁ᵃw₂ᵇx (λ = 1/(2·max(a, b))), reduced-rank regression at true rank 0
+//! (Aoyagi & Watanabe 2005), deep linear networks at any true rank (Aoyagi 2024), and an exact quadratic whose λ̂ at a
 //! finite step is known exactly.
 //!
 //! Every regression model here has the loss of a Gaussian likelihood with unit variance up
@@ -381,6 +381,73 @@ impl Potential for DeepLinear {
     }
 }
 
+/// A point of a deep linear network with widths H₁ (input), …, H_{L+1} (output) whose
+/// end-to-end map has rank r, with every layer passing the same r-dimensional channel:
+/// W_l = Q_{l+1}·Q_lᵀ, Q_l an H_l × r matrix of orthonormal columns drawn at random from
+/// `seed` (Gram–Schmidt of Gaussian columns, applied twice). The end-to-end map is
+/// Q_{L+1}·Q₁ᵀ: rank r, all r singular values 1, the layers balanced.
+///
+/// Why this point of the set {W_L⋯W₁ = P*}: Aoyagi 2024's λ at rank r is the count of a
+/// regular rank-r map, (r(H₁ + H_{L+1}) − r²)/2, plus the rank-0 λ of the widths H_j − r.
+/// At the channel point the network outside the channel sits at its origin, the most
+/// singular point of that rank-0 problem, so the local λ is the closed form. Generic
+/// factors are less singular: with (3, 3, 3) at rank 1 and W₁ invertible, W₂·W₁ is a
+/// local reparametrisation and the local λ is 9/2 instead of Aoyagi's 4
+/// (`docs/science/llc.md` §4.5). Returns the parameters (layout of [`DeepLinear`]) and the
+/// end-to-end map (outputs × inputs, row-major). Panics when r exceeds a width.
+pub fn channel_point(widths: &[usize], rank: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+    assert!(
+        widths.iter().all(|&h| h >= rank),
+        "rank {rank} exceeds a width of {widths:?}"
+    );
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let normal = Normal::new(0.0, 1.0).expect("unit normal");
+    // Q_l column by column (r columns of length H_l), orthonormalised.
+    let frames: Vec<Vec<Vec<f64>>> = widths
+        .iter()
+        .map(|&height| {
+            let mut columns: Vec<Vec<f64>> = Vec::with_capacity(rank);
+            for _ in 0..rank {
+                let mut q: Vec<f64> = (0..height).map(|_| normal.sample(&mut rng)).collect();
+                for _ in 0..2 {
+                    for b in &columns {
+                        let dot: f64 = b.iter().zip(&q).map(|(u, v)| u * v).sum();
+                        q.iter_mut().zip(b).for_each(|(v, u)| *v -= dot * u);
+                    }
+                }
+                let norm = q.iter().map(|v| v * v).sum::<f64>().sqrt();
+                q.iter_mut().for_each(|v| *v /= norm);
+                columns.push(q);
+            }
+            columns
+        })
+        .collect();
+    // Q_a·Q_bᵀ, rows of Q_a (height of a) by rows of Q_b.
+    let outer = |a: &[Vec<f64>], b: &[Vec<f64>], rows: usize, columns: usize| {
+        let mut m = vec![0.0; rows * columns];
+        for (qa, qb) in a.iter().zip(b) {
+            for r in 0..rows {
+                for c in 0..columns {
+                    m[r * columns + c] += qa[r] * qb[c];
+                }
+            }
+        }
+        m
+    };
+    let mut parameters = Vec::new();
+    for layer in 0..widths.len() - 1 {
+        parameters.extend(outer(
+            &frames[layer + 1],
+            &frames[layer],
+            widths[layer + 1],
+            widths[layer],
+        ));
+    }
+    let last = widths.len() - 1;
+    let product = outer(&frames[last], &frames[0], widths[last], widths[0]);
+    (parameters, product)
+}
+
 /// f(x) = w₁ᵃ·w₂ᵇ·x on one input and one output (Lau et al. 2023 §5's normal crossing;
 /// devinterp's sampler accuracy test). Parameters (w₁, w₂).
 #[derive(Debug, Clone, PartialEq)]
@@ -708,6 +775,51 @@ mod tests {
         let mut gradient = vec![0.0; 4];
         model.loss_gradient(&teacher, Rows::All, &mut gradient, &mut Vec::new());
         assert!(gradient.iter().all(|g| g.abs() < 1e-12), "{gradient:?}");
+    }
+
+    /// The channel point's end-to-end map has rank r with singular values 1 (P·Pᵀ·P = P,
+    /// ‖P‖² = r), the network computes it, and with data generated from it the point is an
+    /// exact minimum (zero gradient).
+    #[test]
+    fn the_channel_point_has_rank_r_and_is_a_minimum() {
+        for (widths, rank) in [
+            (vec![3, 3, 3, 3], 1),
+            (vec![4, 3, 2, 4], 2),
+            (vec![5, 4, 6], 3),
+        ] {
+            let (inputs, outputs) = (widths[0], *widths.last().expect("two widths"));
+            let (w, product) = channel_point(&widths, rank, 17);
+            let norm: f64 = product.iter().map(|v| v * v).sum();
+            assert!((norm - rank as f64).abs() < 1e-12, "{norm}");
+            // P·Pᵀ·P = P
+            for o in 0..outputs {
+                for i in 0..inputs {
+                    let mut v = 0.0;
+                    for a in 0..inputs {
+                        for b in 0..outputs {
+                            v += product[o * inputs + a]
+                                * product[b * inputs + a]
+                                * product[b * inputs + i];
+                        }
+                    }
+                    assert!((v - product[o * inputs + i]).abs() < 1e-12);
+                }
+            }
+            let data = Regression::synthetic(300, inputs, inputs, outputs, &product, 1.0, 1.0, 4);
+            let model = DeepLinear::new(data, widths);
+            assert_eq!(w.len(), model.dimension());
+            let computed = model.product(&w);
+            assert!(computed
+                .iter()
+                .zip(&product)
+                .all(|(a, b)| (a - b).abs() < 1e-12));
+            let mut gradient = vec![0.0; w.len()];
+            model.loss_gradient(&w, Rows::All, &mut gradient, &mut Vec::new());
+            assert!(gradient.iter().all(|g| g.abs() < 1e-12), "{gradient:?}");
+        }
+        // The doc's example: Aoyagi's λ at (3, 3, 3), rank 1, is 4, below the 9/2 of a
+        // point with an invertible first layer.
+        assert_eq!(deep_linear_lambda(&[3, 3, 3], 1), Some(4.0));
     }
 
     #[test]

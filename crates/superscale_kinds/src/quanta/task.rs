@@ -262,7 +262,7 @@ impl MultitaskParity {
     pub fn task_of(&self, uniform: f64) -> usize {
         let cell = ((uniform * GUIDE as f64) as usize).min(GUIDE - 1);
         let (low, high) = (self.guide[cell] as usize, self.guide[cell + 1] as usize);
-        let found = if uniform >= 0.0 && uniform < 1.0 {
+        let found = if (0.0..1.0).contains(&uniform) {
             low + self.cumulative[low..high].partition_point(|&c| c < uniform)
         } else {
             self.cumulative.partition_point(|&c| c < uniform)

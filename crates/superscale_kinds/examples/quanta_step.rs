@@ -87,14 +87,19 @@ fn main() {
         loss = step(&mut params);
     }
     let wall = wall_start.elapsed().as_secs_f64() / steps as f64;
+    // FNV-1a of the parameters' bits: a speed change must leave it unchanged (same stream,
+    // same order of additions), so two builds can be compared at a glance.
+    let checksum = params.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, p| {
+        (hash ^ u64::from(p.to_bits())).wrapping_mul(0x0100_0000_01b3)
+    });
     let threads = rayon::current_num_threads();
     match (cpu_start, cpu_seconds()) {
         (Some(start), Some(end)) => println!(
-            "width {width}, batch {batch_size}, {threads} thread(s): {:.4} CPU s/step, {wall:.4} wall s/step over {steps} steps (last loss {loss:.4} nats)",
+            "width {width}, batch {batch_size}, {threads} thread(s): {:.4} CPU s/step, {wall:.4} wall s/step over {steps} steps (last loss {loss:.4} nats, parameters {checksum:016x})",
             (end - start) / steps as f64
         ),
         _ => println!(
-            "width {width}, batch {batch_size}, {threads} thread(s): {wall:.4} wall s/step over {steps} steps (no CPU clock on this OS; last loss {loss:.4} nats)"
+            "width {width}, batch {batch_size}, {threads} thread(s): {wall:.4} wall s/step over {steps} steps (no CPU clock on this OS; last loss {loss:.4} nats, parameters {checksum:016x})"
         ),
     }
 }

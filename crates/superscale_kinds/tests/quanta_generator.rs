@@ -160,6 +160,51 @@ fn c2_shapes_labels_and_untrained_loss() {
 }
 
 #[test]
+fn guided_task_search_is_the_full_search() {
+    // task_of searches only between two guide-table entries; it must give numpy's
+    // searchsorted(cdf, u) (side = left, clamped) for every u: random u, the cell edges
+    // j/1024 and their neighbours, and each cumulative sum and its neighbours.
+    use rand::Rng;
+    for (n_tasks, alpha) in [(500, 1.4), (20, 1.2), (3, 2.0)] {
+        let config = TaskConfig {
+            n_tasks,
+            k: 3,
+            alpha,
+            ..paper_task()
+        };
+        let task = MultitaskParity::new(&config, 0).unwrap();
+        let mut running = 0.0;
+        let cumulative: Vec<f64> = task
+            .frequencies()
+            .iter()
+            .map(|p| {
+                running += p;
+                running
+            })
+            .collect();
+        let full = |u: f64| cumulative.partition_point(|&c| c < u).min(n_tasks - 1);
+        let mut points: Vec<f64> = (0..=1024).map(|j| j as f64 / 1024.0).collect();
+        points.extend(cumulative.iter().copied());
+        let neighbours: Vec<f64> = points
+            .iter()
+            .flat_map(|&u| {
+                [
+                    f64::from_bits(u.to_bits().wrapping_sub(1)),
+                    f64::from_bits(u.to_bits() + 1),
+                ]
+            })
+            .filter(|u| u.is_finite())
+            .collect();
+        points.extend(neighbours);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        points.extend((0..100_000).map(|_| rng.random::<f64>()));
+        for u in points.into_iter().filter(|u| (0.0..=1.0).contains(u)) {
+            assert_eq!(task.task_of(u), full(u), "u = {u:e}, {n_tasks} tasks");
+        }
+    }
+}
+
+#[test]
 fn task_draws_follow_the_frequencies() {
     // Inverse-CDF draws: counts of 1e6 draws within 5 binomial SDs of p_t·1e6.
     let task = MultitaskParity::new(

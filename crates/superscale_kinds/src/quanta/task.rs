@@ -151,7 +151,13 @@ pub struct MultitaskParity {
     subset_words: Vec<u64>,
     frequencies: Vec<f64>,
     cumulative: Vec<f64>,
+    /// `GUIDE + 1` entries: `guide[j]` = the task of u = j / GUIDE (where the search for a
+    /// u in [j, j + 1) / GUIDE starts; it ends at `guide[j + 1]`)
+    guide: Vec<u32>,
 }
+
+/// Cells of the guide table of the task sampler (a power of two, so u·GUIDE is exact).
+const GUIDE: usize = 1024;
 
 impl MultitaskParity {
     /// Draws the subsets from `seed`: each is k distinct bits in random order, sorted;
@@ -191,7 +197,7 @@ impl MultitaskParity {
         }
         let frequencies = zipf_frequencies(config.n_tasks, config.alpha, config.offset);
         let mut running = 0.0;
-        let cumulative = frequencies
+        let cumulative: Vec<f64> = frequencies
             .iter()
             .map(|p| {
                 running += p;
@@ -205,12 +211,19 @@ impl MultitaskParity {
                 words[bit as usize / 64] |= 1 << (bit % 64);
             }
         }
+        let guide = (0..=GUIDE)
+            .map(|cell| {
+                let u = cell as f64 / GUIDE as f64;
+                cumulative.partition_point(|&c: &f64| c < u) as u32
+            })
+            .collect();
         Ok(Self {
             config: config.clone(),
             subsets,
             subset_words,
             frequencies,
             cumulative,
+            guide,
         })
     }
 
@@ -241,10 +254,20 @@ impl MultitaskParity {
 
     /// Task of one uniform draw: numpy's `searchsorted(cdf, u)` (side = left), clamped
     /// to the last task when rounding leaves the last cumulative sum below u.
+    ///
+    /// The search runs only between the guide entries of u's cell: the first c ≥ u lies
+    /// between the first c ≥ j/G and the first c ≥ (j + 1)/G for u in [j, j + 1)/G, so the
+    /// result is the full search's, bit for bit, in one or two steps instead of nine
+    /// (3.8 % of a w = 9 step; BENCHMARKS.md, issue 19).
     pub fn task_of(&self, uniform: f64) -> usize {
-        self.cumulative
-            .partition_point(|&c| c < uniform)
-            .min(self.config.n_tasks - 1)
+        let cell = ((uniform * GUIDE as f64) as usize).min(GUIDE - 1);
+        let (low, high) = (self.guide[cell] as usize, self.guide[cell + 1] as usize);
+        let found = if (0.0..1.0).contains(&uniform) {
+            low + self.cumulative[low..high].partition_point(|&c| c < uniform)
+        } else {
+            self.cumulative.partition_point(|&c| c < uniform)
+        };
+        found.min(self.config.n_tasks - 1)
     }
 
     /// Histogram of `count` inverse-CDF task draws into `counts` (§1, L284–286).

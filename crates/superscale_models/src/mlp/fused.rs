@@ -267,26 +267,6 @@ fn hidden_row<T: Real>(tables: &Tables<T>, task: usize, offsets: &[usize], hidde
     });
 }
 
-/// out[i] += values[i]·scale over slices of equal length, in blocks of LANES (the
-/// compiler then vectorises without masked tail stores, which are slow on some cores).
-#[inline(always)]
-fn add_scaled<T: Real>(out: &mut [T], values: &[T], scale: T) {
-    let mut out_blocks = out.chunks_exact_mut(LANES);
-    let mut value_blocks = values.chunks_exact(LANES);
-    for (o, v) in (&mut out_blocks).zip(&mut value_blocks) {
-        for i in 0..LANES {
-            o[i] += scale * v[i];
-        }
-    }
-    for (o, &v) in out_blocks
-        .into_remainder()
-        .iter_mut()
-        .zip(value_blocks.remainder())
-    {
-        *o += scale * v;
-    }
-}
-
 /// out[i] += values[i], in blocks of LANES.
 #[inline(always)]
 fn add<T: Real>(out: &mut [T], values: &[T]) {
@@ -529,25 +509,15 @@ fn gradient_rows<T: Real>(
         // dW₁ᵀ[k] += δ_k·h, db₁ += δ, dh = (Σ_k δ_k·W₁ᵀ[k]) ⊙ 1[h > 0].
         for (k, &d) in delta.iter().enumerate() {
             output_bias_gradient[k] += d;
-            let out = &mut chunk.output_gradient[k * stride..(k + 1) * stride];
-            add_scaled(out, &chunk.hidden, d);
         }
         let delta_row = &mut chunk.delta_hidden[row * stride..(row + 1) * stride];
-        delta_row.fill(T::ZERO);
-        for (k, &d) in delta.iter().enumerate() {
-            let weights = &tables.output_rows[k * stride..(k + 1) * stride];
-            add_scaled(delta_row, weights, d);
-        }
-        for (block, hidden) in delta_row
-            .chunks_exact_mut(LANES)
-            .zip(chunk.hidden.chunks_exact(LANES))
-        {
-            for i in 0..LANES {
-                if hidden[i] <= T::ZERO {
-                    block[i] = T::ZERO;
-                }
-            }
-        }
+        hidden_delta_row(
+            tables,
+            delta,
+            &chunk.hidden,
+            &mut chunk.output_gradient,
+            delta_row,
+        );
         // The one-hot part: dW₀[t] += dh, into the touched task rows only.
         let task_gradient = &mut gradient[weights0 + task * width..][..width];
         if !chunk.is_touched[task] {
@@ -585,6 +555,39 @@ fn gradient_rows<T: Real>(
     }
     gradient[mlp.bias_range(1)].copy_from_slice(&output_bias_gradient[..classes]);
     loss_sum
+}
+
+/// One row's second-layer backward in one pass over its hidden values, LANES at a time:
+/// dW₁ᵀ[k] += δ_k·h and dh = (0 + Σ_k δ_k·W₁ᵀ[k]) ⊙ 1[h > 0], the sum in increasing k.
+///
+/// The ReLU mask is a select, not a conditional store, so it vectorises (the store under a
+/// branch it replaces compiled to a compare and jump per value, mispredicted about half the
+/// time: 39 % of a w = 300 step, BENCHMARKS.md, issue 19).
+#[inline(always)]
+fn hidden_delta_row<T: Real>(
+    tables: &Tables<T>,
+    delta: &[T],
+    hidden: &[T],
+    output_gradient: &mut [T],
+    delta_row: &mut [T],
+) {
+    let stride = tables.stride;
+    for column in (0..stride).step_by(LANES) {
+        let h = &hidden[column..column + LANES];
+        let mut acc = [T::ZERO; LANES];
+        for (k, &d) in delta.iter().enumerate() {
+            let weights = &tables.output_rows[k * stride + column..][..LANES];
+            let out = &mut output_gradient[k * stride + column..][..LANES];
+            for i in 0..LANES {
+                out[i] += d * h[i];
+                acc[i] += d * weights[i];
+            }
+        }
+        let block = &mut delta_row[column..column + LANES];
+        for i in 0..LANES {
+            block[i] = if h[i] > T::ZERO { acc[i] } else { T::ZERO };
+        }
+    }
 }
 
 /// The bit rows of dW₀ for the chunk: per group, the hidden deltas summed per pattern

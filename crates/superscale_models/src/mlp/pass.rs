@@ -161,8 +161,11 @@ pub(crate) fn softmax_row<T: Real>(
     let max = logits[best].to_f64();
     let mut rest = 0.0;
     for (k, (p, z)) in probabilities.iter_mut().zip(logits).enumerate() {
-        *p = (z.to_f64() - max).exp();
-        if k != best {
+        // e^0 = 1 exactly: the largest logit needs no call to exp.
+        if k == best {
+            *p = 1.0;
+        } else {
+            *p = (z.to_f64() - max).exp();
             rest += *p;
         }
     }

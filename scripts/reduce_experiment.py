@@ -30,6 +30,8 @@ CAPS = {
     "draws": 200,
     "burn_in": 100,
     "chains": 4,
+    # rows of the LLC dataset ([data] n of the llc kind, [llc] n of a toy study)
+    "n": 256,
 }
 
 LINE = re.compile(r"^(\s*)([A-Za-z_]+)(\s*=\s*)(\d+)(\s*(#.*)?)$")

@@ -43,6 +43,13 @@ echo "== browser: $("$browser" --version 2>/dev/null || echo "$browser")"
 cargo build --release --quiet -p superscale_cli
 cli="${CARGO_TARGET_DIR:-$PWD/target}/release/superscale"
 
+# A closed network refuses Chromium's own background connections (updates, sync): keep it
+# from making them, and give it a profile of its own.
+profile="$(mktemp -d)"
+trap 'rm -rf "$profile"' EXIT
+quiet_flags=(--no-first-run --disable-background-networking --disable-component-update
+    --disable-sync --disable-quic --user-data-dir="$profile")
+
 failed=0
 started=$SECONDS
 for file in "${files[@]}"; do
@@ -60,10 +67,10 @@ for file in "${files[@]}"; do
     # The report has no script of its own: a copy gets the checks, which write their
     # verdict into the page for --dump-dom.
     python3 scripts/report_checks.py inject "$dir/study/report.html" > "$dir/checked.html"
-    "$browser" --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
+    "$browser" --headless --no-sandbox --disable-gpu "${quiet_flags[@]}" --enable-logging=stderr --v=0 \
         --virtual-time-budget=5000 --dump-dom "file://$dir/checked.html" \
         > "$dir/dom.html" 2> "$dir/console.log" || true
-    "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+    "$browser" --headless --no-sandbox --disable-gpu "${quiet_flags[@]}" --hide-scrollbars \
         --window-size=1280,2400 --screenshot="$dir/report.png" \
         "file://$dir/study/report.html" > /dev/null 2>&1 || true
     if python3 scripts/report_checks.py verdict "$dir/dom.html" "$dir/console.log" > "$dir/checks.json"; then

@@ -142,13 +142,37 @@ pub(super) fn lambda_vs_width(
                 .collect(),
         });
     }
-    xy_chart(
+    let (scale, title) = log_unless_nothing_positive(
+        &series,
+        Scale::LogLog,
         "Local learning coefficient λ̂ of the trained model vs width",
+    );
+    xy_chart(
+        &title,
         "width m",
         "λ̂ (SGLD, mean over chains)",
-        Scale::LogLog,
+        scale,
         &series,
     )
+}
+
+/// Log-log axes (which leave out λ̂ ≤ 0, the mark of a point that is not a minimum), unless
+/// no λ̂ is positive: then a linear λ̂ axis, so the figure still shows what was measured and
+/// its title says why every value is ≤ 0.
+fn log_unless_nothing_positive(series: &[Series], log: Scale, title: &str) -> (Scale, String) {
+    let positive = series
+        .iter()
+        .filter(|s| s.style != Style::Band)
+        .flat_map(|s| &s.points)
+        .any(|&(_, y)| y > 0.0);
+    if positive {
+        (log, title.to_string())
+    } else {
+        (
+            Scale::LogX,
+            format!("{title}: every λ̂ ≤ 0, no point is a minimum yet"),
+        )
+    }
 }
 
 /// The number of activation regions met on the LLC dataset against m.
@@ -235,13 +259,8 @@ fn along_training(
             });
         }
     }
-    xy_chart(
-        title,
-        "training steps t + 1",
-        y_label,
-        Scale::LogLog,
-        &series,
-    )
+    let (scale, title) = log_unless_nothing_positive(&series, Scale::LogLog, title);
+    xy_chart(&title, "training steps t + 1", y_label, scale, &series)
 }
 
 /// λ̂ at the checkpoints.

@@ -2,7 +2,9 @@
 //! (`experiments/quanta_c4_full.toml`: 500 tasks, n = 100 bits, k = 3, batch 20 000, AdamW),
 //! the step `train_network` runs: draw a fresh batch, loss and gradient, AdamW.
 //!
-//! `RAYON_NUM_THREADS=1 cargo run --release -p superscale_kinds --example quanta_step -- WIDTH STEPS`
+//! `RAYON_NUM_THREADS=1 cargo run --release -p superscale_kinds --example quanta_step -- WIDTH STEPS [BATCH [TASKS BITS]]`
+//!
+//! (`experiments/quanta_c4_medium.toml`'s shape is `WIDTH STEPS 2000 200 20`.)
 //!
 //! CPU time is the process's user + system time from `/proc/self/stat` (Linux; all threads),
 //! so other jobs on a shared machine inflate the wall time but not this figure.
@@ -26,15 +28,20 @@ fn cpu_seconds() -> Option<f64> {
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
-        .map(|a| a.parse().expect("usage: quanta_step WIDTH STEPS [BATCH]"))
+        .map(|a| {
+            a.parse()
+                .expect("usage: quanta_step WIDTH STEPS [BATCH [TASKS BITS]]")
+        })
         .collect();
     let width = args.first().copied().unwrap_or(300);
     let steps = args.get(1).copied().unwrap_or(20);
     let batch_size = args.get(2).copied().unwrap_or(20_000);
+    let n_tasks = args.get(3).copied().unwrap_or(500);
+    let n_bits = args.get(4).copied().unwrap_or(100);
     let task = MultitaskParity::new(
         &TaskConfig {
-            n_tasks: 500,
-            n_bits: 100,
+            n_tasks,
+            n_bits,
             k: 3,
             alpha: 1.4,
             offset: 0.0,

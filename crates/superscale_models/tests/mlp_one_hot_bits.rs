@@ -214,9 +214,14 @@ fn both_instruction_sets_give_the_same_bits() {
     let (binary, labels) = batch(one_hot, bits, 600, 2, 7);
     let params: Vec<f32> = mlp.init_params(9);
     let mut results = Vec::new();
-    for simd in Simd::under_test() {
+    // Scalar, AVX2, and AVX-512 where the CPU has it (else AVX2 twice).
+    let choices = Simd::under_test()
+        .into_iter()
+        .flat_map(|simd| [(simd, false), (simd, true)]);
+    for (simd, avx512) in choices {
         let mut workspace = Workspace::with_chunks(&mlp, 64, 4);
         workspace.set_simd(simd);
+        workspace.set_avx512(avx512);
         let mut gradient = vec![0.0f32; mlp.n_params()];
         let loss = loss_and_gradient(
             &mlp,

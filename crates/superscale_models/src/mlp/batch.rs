@@ -35,6 +35,8 @@ pub struct Workspace<T> {
     /// the fused path's tables, rebuilt from the parameters by every call
     tables: Tables<T>,
     simd: Simd,
+    /// whether the fused kernels may use AVX-512 where the CPU has it
+    avx512: bool,
 }
 
 impl<T: Real> Workspace<T> {
@@ -54,6 +56,7 @@ impl<T: Real> Workspace<T> {
                 .collect(),
             tables: Tables::default(),
             simd: Simd::detect(),
+            avx512: true,
         }
     }
 
@@ -62,6 +65,12 @@ impl<T: Real> Workspace<T> {
     /// exists to test that.
     pub fn set_simd(&mut self, simd: Simd) {
         self.simd = simd;
+    }
+
+    /// Lets the fused kernels use AVX-512 instead of AVX2 where the CPU has it (the
+    /// default). The bits are the same; this exists to test both on such a CPU.
+    pub fn set_avx512(&mut self, allowed: bool) {
+        self.avx512 = allowed;
     }
 
     /// Rows per chunk.
@@ -267,7 +276,7 @@ fn fused_loss_and_gradient<T: Real>(
     for scratch in &mut workspace.chunks {
         scratch.gradient.resize(mlp.n_params(), T::ZERO);
     }
-    let (chunk_rows, simd) = (workspace.chunk_rows, workspace.simd);
+    let (chunk_rows, simd, avx512) = (workspace.chunk_rows, workspace.simd, workspace.avx512);
     let width = mlp.layer_sizes()[1];
     let first_layer = mlp.weight_range(0);
     let mut loss_sum = 0.0;
@@ -283,6 +292,7 @@ fn fused_loss_and_gradient<T: Real>(
                 let rows = chunk_rows.min(total - start);
                 scratch.loss_sum = fused::gradient_chunk(
                     simd,
+                    avx512,
                     mlp,
                     tables,
                     binary,
@@ -336,7 +346,12 @@ fn fused_evaluate<T: Real>(
     workspace: &mut Workspace<T>,
 ) {
     workspace.tables.build(mlp, params, binary);
-    let (tables, chunk_rows, simd) = (&workspace.tables, workspace.chunk_rows, workspace.simd);
+    let (tables, chunk_rows, simd, avx512) = (
+        &workspace.tables,
+        workspace.chunk_rows,
+        workspace.simd,
+        workspace.avx512,
+    );
     let total = binary.rows();
     let mut pass_start = 0;
     while pass_start < total {
@@ -350,7 +365,16 @@ fn fused_evaluate<T: Real>(
             .enumerate()
             .for_each(|(chunk, (scratch, out))| {
                 let start = pass_start + chunk * chunk_rows;
-                fused::evaluate_chunk(simd, tables, binary, labels, start, &mut scratch.fused, out);
+                fused::evaluate_chunk(
+                    simd,
+                    avx512,
+                    tables,
+                    binary,
+                    labels,
+                    start,
+                    &mut scratch.fused,
+                    out,
+                );
             });
         pass_start = pass_end;
     }

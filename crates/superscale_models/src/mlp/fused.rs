@@ -14,14 +14,16 @@
 //! The weight gradient of the bits is the same trick backwards: per chunk, the rows'
 //! hidden deltas are summed per (group, pattern) bucket (one addition per row and group),
 //! and bit b's gradient row is the sum of the 8 buckets of its group whose pattern holds b.
-//! The one-hot part scatters into the touched task rows only. The second layer, the softmax
-//! cross-entropy and the hidden delta run in the same pass over a row, so only the hidden
-//! deltas of a chunk are stored.
+//! The one-hot part scatters into the touched task rows only. The first layer runs 64 rows
+//! at a time, one block of columns over all of them; then the second layer, the softmax
+//! cross-entropy and the hidden delta run row by row, the delta overwriting the row's
+//! hidden values, so a chunk keeps one buffer of rows.
 //!
-//! Inner loops run on register blocks of up to [`BLOCK`] values over rows padded to
-//! [`LANES`]; they use separate multiplies and adds only (no fused multiply-add), so the
-//! AVX2 instantiation gives the same bits as the baseline one (tested), and the sums run in
-//! an order fixed by the data alone, never by the thread count.
+//! Inner loops run on register blocks of up to 64 values over rows padded to [`LANES`];
+//! they use separate multiplies and adds only (no fused multiply-add), so the AVX2 and
+//! AVX-512 instantiations give the same bits as the baseline one (tested), and the sums run
+//! in an order fixed by the data alone, never by the thread count. Why each choice, with
+//! the measurements: BENCHMARKS.md, "The quantization model's step".
 
 // The kernels take every buffer explicitly (tables, scratch, outputs) so they never
 // allocate, as in `superscale_kernels`: more than clippy's seven arguments by design.
@@ -39,8 +41,6 @@ const GROUP_BITS: usize = 4;
 const PATTERNS: usize = 1 << GROUP_BITS;
 /// Rows of the tables and of the hidden deltas are padded to a multiple of this.
 const LANES: usize = 8;
-/// Values summed per register block (4 AVX2 registers of f32, twice: see [`accumulate`]).
-const BLOCK: usize = 32;
 
 fn padded(width: usize) -> usize {
     width.div_ceil(LANES) * LANES
@@ -49,6 +49,58 @@ fn padded(width: usize) -> usize {
 /// Whether the fused path applies: depth 2 and at most [`MAX_STACK_CLASSES`] outputs.
 pub(crate) fn applies(mlp: &Mlp) -> bool {
     mlp.depth() == 2 && mlp.output_dim() <= MAX_STACK_CLASSES
+}
+
+/// A buffer whose first value sits on a 64-byte boundary (a cache line), so rows whose
+/// length is a multiple of 64 bytes never straddle two lines: an AVX-512 load across a
+/// line boundary costs two (BENCHMARKS.md, issue 19). A `Vec` only guarantees T's own
+/// alignment, so this one keeps up to a line of slack in front.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Aligned<T> {
+    values: Vec<T>,
+    base: usize,
+    len: usize,
+}
+
+/// Bytes per cache line.
+const LINE: usize = 64;
+
+impl<T: Real> Aligned<T> {
+    /// Sets the length to `len` (new values are zero; no allocation once large enough).
+    pub(crate) fn resize(&mut self, len: usize) {
+        let slack = LINE / std::mem::size_of::<T>();
+        if self.values.len() < len + slack {
+            self.values.resize(len + slack, T::ZERO);
+        }
+        let misalignment = self.values.as_ptr() as usize % LINE;
+        self.base = if misalignment == 0 {
+            0
+        } else {
+            (LINE - misalignment) / std::mem::size_of::<T>()
+        };
+        self.len = len;
+    }
+
+    /// Grows to at least `len` (never shrinks, so alternating evaluation and training
+    /// calls do not refill the buffer).
+    pub(crate) fn ensure(&mut self, len: usize) {
+        if self.len < len {
+            self.resize(len);
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Aligned<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.values[self.base..self.base + self.len]
+    }
+}
+
+impl<T> std::ops::DerefMut for Aligned<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.values[self.base..self.base + self.len]
+    }
 }
 
 /// The tables of one call, built from the parameters (read-only while chunks run).
@@ -62,11 +114,11 @@ pub(crate) struct Tables<T> {
     groups: usize,
     classes: usize,
     /// `one_hot × stride`: b₀ + W₀[t]
-    task_rows: Vec<T>,
+    task_rows: Aligned<T>,
     /// `groups × PATTERNS × stride`: Σ_{b ∈ p} W₀[one_hot + GROUP_BITS·g + b]
-    pattern_rows: Vec<T>,
+    pattern_rows: Aligned<T>,
     /// `classes × stride`: W₁ᵀ (row k holds class k's weights)
-    output_rows: Vec<T>,
+    output_rows: Aligned<T>,
     /// b₁
     output_bias: Vec<T>,
 }
@@ -86,15 +138,16 @@ impl<T: Real> Tables<T> {
         self.classes = classes;
         let weights = &params[mlp.weight_range(0)];
         let bias = &params[mlp.bias_range(0)];
-        self.task_rows.resize(binary.one_hot * stride, T::ZERO);
+        self.task_rows.resize(binary.one_hot * stride);
         for (task, row) in self.task_rows.chunks_exact_mut(stride).enumerate() {
             let weight_row = &weights[task * width..(task + 1) * width];
             for ((out, &b), &w) in row.iter_mut().zip(bias).zip(weight_row) {
                 *out = b + w;
             }
+            // The padding is zero (a resize may move the buffer's start, so it is written).
+            row[width..].fill(T::ZERO);
         }
-        self.pattern_rows
-            .resize(groups * PATTERNS * stride, T::ZERO);
+        self.pattern_rows.resize(groups * PATTERNS * stride);
         for (group, table) in self
             .pattern_rows
             .chunks_exact_mut(PATTERNS * stride)
@@ -121,7 +174,7 @@ impl<T: Real> Tables<T> {
             }
         }
         let output_weights = &params[mlp.weight_range(1)];
-        self.output_rows.resize(classes * stride, T::ZERO);
+        self.output_rows.resize(classes * stride);
         for (class, row) in self.output_rows.chunks_exact_mut(stride).enumerate() {
             for (i, out) in row.iter_mut().enumerate() {
                 *out = if i < width {
@@ -144,8 +197,18 @@ pub(crate) struct FusedChunk<T> {
     hidden: Vec<T>,
     /// one row's table offsets, one per group
     offsets: Vec<usize>,
-    /// `chunk_rows × stride`: dLoss/dh of every row of the chunk (0 where h ≤ 0)
-    delta_hidden: Vec<T>,
+    /// `chunk_rows × stride`: the hidden activations of every row of the chunk, each row
+    /// then overwritten by its dLoss/dh (0 where h ≤ 0)
+    delta_hidden: Aligned<T>,
+    /// `chunk_rows`: each row's task
+    row_tasks: Vec<u32>,
+    /// `chunk_rows × groups`: each row's table offsets (see [`row_offsets`])
+    row_offsets: Vec<u32>,
+    /// `groups × chunk_rows`: each row's pattern in each group
+    row_patterns: Vec<u8>,
+    /// `groups × PATTERNS`: the next free place of each pattern in `order` (counting sort)
+    next: Vec<u32>,
+
     /// `groups × chunk_rows`: the chunk's rows sorted by their pattern in each group
     order: Vec<u32>,
     /// `groups × (PATTERNS + 1)`: where each pattern's rows start in `order`
@@ -169,6 +232,21 @@ fn row_offsets(tables: &Tables<impl Real>, words: &[u64], offsets: &mut [usize])
     }
 }
 
+/// `table[start..start + L]`, unchecked: a term of the sums below costs one offset load, one
+/// address and L / 16 AVX-512 adds, and a bounds check would be four more instructions.
+#[inline(always)]
+fn values<T: Real, const L: usize>(table: &[T], start: usize) -> &[T] {
+    debug_assert!(start + L <= table.len(), "term at {start} out of its table");
+    // SAFETY: every caller's offsets are in bounds by construction: a pattern-table offset
+    // is (g·PATTERNS + p)·stride with g < groups and p < PATTERNS, a delta offset is
+    // row·stride with row < the chunk's rows, and column + L ≤ stride, so start + L ≤
+    // table.len() (checked in debug builds, which the tests also run).
+    #[allow(unsafe_code)]
+    unsafe {
+        table.get_unchecked(start..start + L)
+    }
+}
+
 /// Σ_{i < count} table[offset_of(i) + column..][..L] (plus `first` if given), in registers.
 ///
 /// The terms go round-robin into `S` accumulators (term i into accumulator i mod S), which
@@ -187,12 +265,12 @@ fn accumulate<T: Real, const L: usize, const S: usize>(
     if let Some(first) = first {
         sets[0].copy_from_slice(&first[..L]);
     }
+    let term = |index: usize| values::<T, L>(table, offset_of(index) + column);
     let whole = count / S * S;
     let mut index = 0;
     while index < whole {
         for (set, acc) in sets.iter_mut().enumerate() {
-            let start = offset_of(index + set) + column;
-            let row = &table[start..start + L];
+            let row = term(index + set);
             for i in 0..L {
                 acc[i] += row[i];
             }
@@ -200,8 +278,7 @@ fn accumulate<T: Real, const L: usize, const S: usize>(
         index += S;
     }
     for (set, acc) in sets.iter_mut().enumerate().take(count - whole) {
-        let start = offset_of(whole + set) + column;
-        let row = &table[start..start + L];
+        let row = term(whole + set);
         for i in 0..L {
             acc[i] += row[i];
         }
@@ -216,38 +293,153 @@ fn accumulate<T: Real, const L: usize, const S: usize>(
 }
 
 /// Calls `block(column, L, S)`-instantiated code over a padded row of `stride` values:
-/// blocks of 32 values while they last, then one of 24, 16 or 8 (stride is a multiple of
-/// LANES), each with 64 / L accumulators.
+/// blocks of 64 values while they last, then one of 32, 24, 16 or 8 (stride is a multiple
+/// of LANES). A value gets S = 2 accumulators in blocks of 64 and 32, and 64 / L in the
+/// others: S decides the order of the additions, so a value's sum does not depend on which
+/// of the two wide blocks it falls in. The blocks are wide because each term of a sum costs
+/// an offset load and an address besides its adds: with 16 values a term (one AVX-512
+/// add) those instructions, not the loads, set the pace (BENCHMARKS.md, issue 19).
 macro_rules! over_blocks {
     ($stride:expr, |$column:ident, $l:ident, $s:ident| $body:expr) => {{
         let stride = $stride;
         let mut $column = 0;
         while $column < stride {
-            match stride - $column {
+            $column += match stride - $column {
+                64.. => {
+                    const $l: usize = 64;
+                    const $s: usize = 2;
+                    $body;
+                    $l
+                }
                 32.. => {
                     const $l: usize = 32;
                     const $s: usize = 2;
                     $body;
+                    $l
                 }
                 24 => {
                     const $l: usize = 24;
                     const $s: usize = 3;
                     $body;
+                    $l
                 }
                 16 => {
                     const $l: usize = 16;
                     const $s: usize = 4;
                     $body;
+                    $l
                 }
                 _ => {
                     const $l: usize = 8;
                     const $s: usize = 8;
                     $body;
+                    $l
                 }
-            }
-            $column += (stride - $column).min(BLOCK);
+            };
         }
     }};
+}
+
+/// Rows whose first layer is summed block by block before their second layer runs (a
+/// block of these rows, 64 × 64 values = 16 KB, stays in L1 while its sums run).
+const FORWARD_ROWS: usize = 64;
+
+/// [`accumulate`] (with a first row) for two rows at once: two independent sets of add
+/// chains, so one row's adds overlap the other's latency. Each row's sum is the one
+/// [`accumulate`] gives, to the bit.
+#[inline(always)]
+fn accumulate_pair<T: Real, const L: usize, const S: usize>(
+    firsts: [&[T]; 2],
+    table: &[T],
+    column: usize,
+    offsets: [&[u32]; 2],
+) -> [[T; L]; 2] {
+    let count = offsets[0].len();
+    let mut sets = [[[T::ZERO; L]; S]; 2];
+    for (row, first) in firsts.iter().enumerate() {
+        sets[row][0].copy_from_slice(&first[..L]);
+    }
+    let whole = count / S * S;
+    let mut index = 0;
+    while index < whole {
+        for set in 0..S {
+            for row in 0..2 {
+                let terms = values::<T, L>(table, offsets[row][index + set] as usize + column);
+                let acc = &mut sets[row][set];
+                for i in 0..L {
+                    acc[i] += terms[i];
+                }
+            }
+        }
+        index += S;
+    }
+    for set in 0..count - whole {
+        for row in 0..2 {
+            let terms = values::<T, L>(table, offsets[row][whole + set] as usize + column);
+            let acc = &mut sets[row][set];
+            for i in 0..L {
+                acc[i] += terms[i];
+            }
+        }
+    }
+    let mut totals = [[T::ZERO; L]; 2];
+    for row in 0..2 {
+        totals[row] = sets[row][0];
+        for acc in &sets[row][1..] {
+            for i in 0..L {
+                totals[row][i] += acc[i];
+            }
+        }
+    }
+    totals
+}
+
+/// ReLU of a block of pre-activations, as [`hidden_row`] writes it.
+#[inline(always)]
+fn relu_into<T: Real>(sum: &[T], out: &mut [T]) {
+    for (out, &value) in out.iter_mut().zip(sum) {
+        *out = if value < T::ZERO { T::ZERO } else { value };
+    }
+}
+
+/// The hidden activations of rows `0..tasks.len()` into `hidden` (`rows × stride`), one
+/// block of columns at a time over all the rows, two rows at a time; each value is the one
+/// [`hidden_row`] gives, to the bit. `offsets` holds each row's table offsets (`rows ×
+/// groups`).
+#[inline(always)]
+fn hidden_rows<T: Real>(tables: &Tables<T>, tasks: &[u32], offsets: &[u32], hidden: &mut [T]) {
+    let (stride, groups) = (tables.stride, tables.groups);
+    let table = &tables.pattern_rows[..];
+    let rows = tasks.len();
+    over_blocks!(stride, |column, L, S| {
+        let mut row = 0;
+        while row + 2 <= rows {
+            let firsts = [
+                &tables.task_rows[tasks[row] as usize * stride + column..],
+                &tables.task_rows[tasks[row + 1] as usize * stride + column..],
+            ];
+            let pair_offsets = [
+                &offsets[row * groups..(row + 1) * groups],
+                &offsets[(row + 1) * groups..(row + 2) * groups],
+            ];
+            let sums = accumulate_pair::<T, L, S>(firsts, table, column, pair_offsets);
+            relu_into(&sums[0], &mut hidden[row * stride + column..][..L]);
+            relu_into(&sums[1], &mut hidden[(row + 1) * stride + column..][..L]);
+            row += 2;
+        }
+        if row < rows {
+            let task = tasks[row] as usize;
+            let row_offsets = &offsets[row * groups..(row + 1) * groups];
+            let sum = accumulate::<T, L, S>(
+                Some(&tables.task_rows[task * stride + column..]),
+                table,
+                column,
+                groups,
+                |i| row_offsets[i] as usize,
+            );
+            relu_into(&sum, &mut hidden[row * stride + column..][..L]);
+        }
+    });
 }
 
 /// The hidden activations of one row: ReLU(b₀ + W₀[t] + Σ_g groups[g][p_g]).
@@ -304,6 +496,30 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 #[inline(always)]
 fn logits_row<T: Real>(tables: &Tables<T>, hidden: &[T], logits: &mut [T]) {
     let stride = tables.stride;
+    if let [first, second] = logits {
+        // Two classes (every parity task): both dot products in one pass, two independent
+        // add chains instead of one after the other; each is the sum `dot` gives.
+        let (row0, row1) = (
+            &tables.output_rows[..stride],
+            &tables.output_rows[stride..2 * stride],
+        );
+        let mut lanes = [[T::ZERO; LANES]; 2];
+        for ((h, a), b) in hidden[..stride]
+            .chunks_exact(LANES)
+            .zip(row0.chunks_exact(LANES))
+            .zip(row1.chunks_exact(LANES))
+        {
+            for i in 0..LANES {
+                lanes[0][i] += h[i] * a[i];
+                lanes[1][i] += h[i] * b[i];
+            }
+        }
+        let total =
+            |l: &[T; LANES]| ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+        *first = tables.output_bias[0] + total(&lanes[0]);
+        *second = tables.output_bias[1] + total(&lanes[1]);
+        return;
+    }
     for (class, z) in logits.iter_mut().enumerate() {
         *z = tables.output_bias[class]
             + dot(hidden, &tables.output_rows[class * stride..][..stride]);
@@ -322,7 +538,11 @@ fn ensure<V: Clone>(values: &mut Vec<V>, len: usize, fill: V) {
 fn size_chunk<T: Real>(tables: &Tables<T>, chunk_rows: usize, chunk: &mut FusedChunk<T>) {
     chunk.hidden.resize(tables.stride, T::ZERO);
     chunk.offsets.resize(tables.groups, 0);
-    ensure(&mut chunk.delta_hidden, chunk_rows * tables.stride, T::ZERO);
+    chunk.delta_hidden.ensure(chunk_rows * tables.stride);
+    ensure(&mut chunk.row_tasks, chunk_rows, 0);
+    ensure(&mut chunk.row_offsets, chunk_rows * tables.groups, 0);
+    ensure(&mut chunk.row_patterns, chunk_rows * tables.groups, 0);
+    ensure(&mut chunk.next, tables.groups * PATTERNS, 0);
     ensure(&mut chunk.order, tables.groups * chunk_rows, 0);
     ensure(&mut chunk.starts, tables.groups * (PATTERNS + 1), 0);
     ensure(&mut chunk.is_touched, tables.one_hot, false);
@@ -336,6 +556,7 @@ fn size_chunk<T: Real>(tables: &Tables<T>, chunk_rows: usize, chunk: &mut FusedC
 /// The outcomes of rows `start..start + out.len()` (evaluation).
 pub(crate) fn evaluate_chunk<T: Real>(
     simd: Simd,
+    avx512: bool,
     tables: &Tables<T>,
     binary: &OneHotBits,
     labels: &[u32],
@@ -343,6 +564,25 @@ pub(crate) fn evaluate_chunk<T: Real>(
     chunk: &mut FusedChunk<T>,
     out: &mut [RowOutcome],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if simd == Simd::Avx2Fma && avx512 && std::arch::is_x86_feature_detected!("avx512f") {
+        // As in `gradient_chunk`.
+        #[allow(unsafe_code)]
+        #[target_feature(enable = "avx2,avx512f")]
+        unsafe fn avx512<T: Real>(
+            tables: &Tables<T>,
+            binary: &OneHotBits,
+            labels: &[u32],
+            start: usize,
+            chunk: &mut FusedChunk<T>,
+            out: &mut [RowOutcome],
+        ) {
+            evaluate_rows(tables, binary, labels, start, chunk, out)
+        }
+        // SAFETY: the CPU was just checked for AVX-512F (which implies AVX2).
+        #[allow(unsafe_code)]
+        return unsafe { avx512(tables, binary, labels, start, chunk, out) };
+    }
     #[cfg(target_arch = "x86_64")]
     if simd == Simd::Avx2Fma && std::arch::is_x86_feature_detected!("avx2") {
         #[allow(unsafe_code)]
@@ -361,7 +601,7 @@ pub(crate) fn evaluate_chunk<T: Real>(
         #[allow(unsafe_code)]
         return unsafe { avx2(tables, binary, labels, start, chunk, out) };
     }
-    let _ = simd;
+    let _ = (simd, avx512);
     evaluate_rows(tables, binary, labels, start, chunk, out)
 }
 
@@ -420,6 +660,7 @@ pub(crate) fn outputs_chunk<T: Real>(
 /// rows (listed in `chunk.touched`), b₀, W₁ and b₁ are written; other task rows are stale.
 pub(crate) fn gradient_chunk<T: Real>(
     simd: Simd,
+    avx512: bool,
     mlp: &Mlp,
     tables: &Tables<T>,
     binary: &OneHotBits,
@@ -430,6 +671,36 @@ pub(crate) fn gradient_chunk<T: Real>(
     chunk: &mut FusedChunk<T>,
     gradient: &mut [T],
 ) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if simd == Simd::Avx2Fma && avx512 && std::arch::is_x86_feature_detected!("avx512f") {
+        // The same code with 16-wide registers where the CPU has them: the 64-value
+        // blocks fit its 32 registers (8 of AVX2's 16 would spill). Same bits: no fused
+        // multiply-add either way.
+        #[allow(unsafe_code)]
+        #[target_feature(enable = "avx2,avx512f")]
+        unsafe fn avx512<T: Real>(
+            mlp: &Mlp,
+            tables: &Tables<T>,
+            binary: &OneHotBits,
+            labels: &[u32],
+            start: usize,
+            rows: usize,
+            total_rows: usize,
+            chunk: &mut FusedChunk<T>,
+            gradient: &mut [T],
+        ) -> f64 {
+            gradient_rows(
+                mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
+            )
+        }
+        // SAFETY: the CPU was just checked for AVX-512F (which implies AVX2).
+        #[allow(unsafe_code)]
+        return unsafe {
+            avx512(
+                mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
+            )
+        };
+    }
     #[cfg(target_arch = "x86_64")]
     if simd == Simd::Avx2Fma && std::arch::is_x86_feature_detected!("avx2") {
         #[allow(unsafe_code)]
@@ -457,7 +728,7 @@ pub(crate) fn gradient_chunk<T: Real>(
             )
         };
     }
-    let _ = simd;
+    let _ = (simd, avx512);
     gradient_rows(
         mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
     )
@@ -493,49 +764,67 @@ fn gradient_rows<T: Real>(
     // d mean CE / dz_k = (p_k − 1[k = y]) / B (softmax cross-entropy).
     let scale = 1.0 / total_rows as f64;
     let mut loss_sum = 0.0;
+    let groups = tables.groups;
+    // Each row's patterns, once: the table offsets of the forward, and the counts of the
+    // counting sort of the bits' gradient.
+    let counts = &mut chunk.starts[..groups * (PATTERNS + 1)];
+    counts.fill(0);
     for row in 0..rows {
         let batch_row = start + row;
-        let task = binary.index[batch_row] as usize;
-        let label = labels[batch_row] as usize;
-        row_offsets(tables, binary.row_words(batch_row), &mut chunk.offsets);
-        hidden_row(tables, task, &chunk.offsets, &mut chunk.hidden);
-        logits_row(tables, &chunk.hidden, logits);
-        let outcome = softmax_row(logits, label, probabilities);
-        loss_sum += outcome.loss;
-        for (k, (d, &p)) in delta.iter_mut().zip(probabilities.iter()).enumerate() {
-            let target = if k == label { 1.0 } else { 0.0 };
-            *d = T::from_f64((p - target) * scale);
-        }
-        // dW₁ᵀ[k] += δ_k·h, db₁ += δ, dh = (Σ_k δ_k·W₁ᵀ[k]) ⊙ 1[h > 0].
-        for (k, &d) in delta.iter().enumerate() {
-            output_bias_gradient[k] += d;
-        }
-        let delta_row = &mut chunk.delta_hidden[row * stride..(row + 1) * stride];
-        hidden_delta_row(
-            tables,
-            delta,
-            &chunk.hidden,
-            &mut chunk.output_gradient,
-            delta_row,
-        );
-        // The one-hot part: dW₀[t] += dh, into the touched task rows only.
-        let task_gradient = &mut gradient[weights0 + task * width..][..width];
-        if !chunk.is_touched[task] {
-            chunk.is_touched[task] = true;
-            chunk.touched.push(task as u32);
-            task_gradient.copy_from_slice(&delta_row[..width]);
-        } else {
-            add(task_gradient, &delta_row[..width]);
+        chunk.row_tasks[row] = binary.index[batch_row];
+        let words = binary.row_words(batch_row);
+        for (group, offset) in chunk.row_offsets[row * groups..(row + 1) * groups]
+            .iter_mut()
+            .enumerate()
+        {
+            let bit = group * GROUP_BITS;
+            let pattern = ((words[bit / 64] >> (bit % 64)) as usize) & (PATTERNS - 1);
+            *offset = ((group * PATTERNS + pattern) * stride) as u32;
+            chunk.row_patterns[group * rows + row] = pattern as u8;
+            counts[group * (PATTERNS + 1) + pattern + 1] += 1;
         }
     }
-    bits_gradient(
-        tables,
-        binary,
-        start,
-        rows,
-        chunk,
-        &mut gradient[weights0..],
-    );
+    for first in (0..rows).step_by(FORWARD_ROWS) {
+        let last = (first + FORWARD_ROWS).min(rows);
+        // The first layer of these rows piece by piece (L1-resident tables), then the rest
+        // of each row, in row order. h, then dh in its place: the chunk's hidden deltas are
+        // the only rows kept.
+        hidden_rows(
+            tables,
+            &chunk.row_tasks[first..last],
+            &chunk.row_offsets[first * groups..last * groups],
+            &mut chunk.delta_hidden[first * stride..last * stride],
+        );
+        for row in first..last {
+            let batch_row = start + row;
+            let task = chunk.row_tasks[row] as usize;
+            let label = labels[batch_row] as usize;
+            let hidden_then_delta = &mut chunk.delta_hidden[row * stride..(row + 1) * stride];
+            logits_row(tables, hidden_then_delta, logits);
+            let outcome = softmax_row(logits, label, probabilities);
+            loss_sum += outcome.loss;
+            for (k, (d, &p)) in delta.iter_mut().zip(probabilities.iter()).enumerate() {
+                let target = if k == label { 1.0 } else { 0.0 };
+                *d = T::from_f64((p - target) * scale);
+            }
+            // dW₁ᵀ[k] += δ_k·h, db₁ += δ, dh = (Σ_k δ_k·W₁ᵀ[k]) ⊙ 1[h > 0].
+            for (k, &d) in delta.iter().enumerate() {
+                output_bias_gradient[k] += d;
+            }
+            hidden_delta_in_place(tables, delta, &mut chunk.output_gradient, hidden_then_delta);
+            let delta_row = &*hidden_then_delta;
+            // The one-hot part: dW₀[t] += dh, into the touched task rows only.
+            let task_gradient = &mut gradient[weights0 + task * width..][..width];
+            if !chunk.is_touched[task] {
+                chunk.is_touched[task] = true;
+                chunk.touched.push(task as u32);
+                task_gradient.copy_from_slice(&delta_row[..width]);
+            } else {
+                add(task_gradient, &delta_row[..width]);
+            }
+        }
+    }
+    bits_gradient(tables, rows, chunk, &mut gradient[weights0..]);
     // db₀ = Σ_rows dh = Σ_t dW₀[t] (every row has exactly one task).
     let bias0 = mlp.bias_range(0);
     let (before, bias_gradient) = gradient.split_at_mut(bias0.start);
@@ -557,35 +846,38 @@ fn gradient_rows<T: Real>(
     loss_sum
 }
 
-/// One row's second-layer backward in one pass over its hidden values, LANES at a time:
-/// dW₁ᵀ[k] += δ_k·h and dh = (0 + Σ_k δ_k·W₁ᵀ[k]) ⊙ 1[h > 0], the sum in increasing k.
-///
-/// The ReLU mask is a select, not a conditional store, so it vectorises (the store under a
-/// branch it replaces compiled to a compare and jump per value, mispredicted about half the
-/// time: 39 % of a w = 300 step, BENCHMARKS.md, issue 19).
+/// One row's second-layer backward, with the hidden values and the deltas in one buffer:
+/// `row` holds h on entry and dh on return. dW₁ᵀ[k] += δ_k·h runs as one simple loop per
+/// class, so it vectorises (inside the column loop the compiler wrote it value by value:
+/// 17 % of a w = 300 step, BENCHMARKS.md, issue 19); then dh = (0 + Σ_k δ_k·W₁ᵀ[k]) ⊙
+/// 1[h > 0], the sum in increasing k, LANES at a time. The ReLU mask is a select, not a
+/// conditional store, so it vectorises too (a store under a branch compiled to a compare and
+/// jump per value, mispredicted about half the time: 39 % of a w = 300 step).
 #[inline(always)]
-fn hidden_delta_row<T: Real>(
+fn hidden_delta_in_place<T: Real>(
     tables: &Tables<T>,
     delta: &[T],
-    hidden: &[T],
     output_gradient: &mut [T],
-    delta_row: &mut [T],
+    row: &mut [T],
 ) {
     let stride = tables.stride;
+    for (k, &d) in delta.iter().enumerate() {
+        let out = &mut output_gradient[k * stride..(k + 1) * stride];
+        for (out, &h) in out.iter_mut().zip(&row[..stride]) {
+            *out += d * h;
+        }
+    }
     for column in (0..stride).step_by(LANES) {
-        let h = &hidden[column..column + LANES];
         let mut acc = [T::ZERO; LANES];
         for (k, &d) in delta.iter().enumerate() {
             let weights = &tables.output_rows[k * stride + column..][..LANES];
-            let out = &mut output_gradient[k * stride + column..][..LANES];
             for i in 0..LANES {
-                out[i] += d * h[i];
                 acc[i] += d * weights[i];
             }
         }
-        let block = &mut delta_row[column..column + LANES];
+        let block = &mut row[column..column + LANES];
         for i in 0..LANES {
-            block[i] = if h[i] > T::ZERO { acc[i] } else { T::ZERO };
+            block[i] = if block[i] > T::ZERO { acc[i] } else { T::ZERO };
         }
     }
 }
@@ -596,36 +888,30 @@ fn hidden_delta_row<T: Real>(
 #[inline(always)]
 fn bits_gradient<T: Real>(
     tables: &Tables<T>,
-    binary: &OneHotBits,
-    start: usize,
     rows: usize,
     chunk: &mut FusedChunk<T>,
     gradient: &mut [T],
 ) {
     let (stride, groups) = (tables.stride, tables.groups);
-    let per_row = binary.words_per_row();
-    let words = &binary.words[start * per_row..(start + rows) * per_row];
-    // Rows sorted by pattern, per group (a counting sort; rows stay in increasing order).
-    for group in 0..groups {
-        let bit = group * GROUP_BITS;
-        let pattern_of = |row: usize| {
-            ((words[row * per_row + bit / 64] >> (bit % 64)) as usize) & (PATTERNS - 1)
-        };
+    // Rows sorted by pattern, per group (a counting sort, from the counts the row pass
+    // left in `starts`; rows stay in increasing order).
+    let next = &mut chunk.next[..groups * PATTERNS];
+    for (group, next) in next.chunks_exact_mut(PATTERNS).enumerate() {
         let starts = &mut chunk.starts[group * (PATTERNS + 1)..(group + 1) * (PATTERNS + 1)];
-        starts.fill(0);
-        for row in 0..rows {
-            starts[pattern_of(row) + 1] += 1;
-        }
         for pattern in 0..PATTERNS {
             starts[pattern + 1] += starts[pattern];
         }
-        let mut next = [0u32; PATTERNS];
         next.copy_from_slice(&starts[..PATTERNS]);
+    }
+    for (group, next) in next.chunks_exact_mut(PATTERNS).enumerate() {
         let order = &mut chunk.order[group * rows..(group + 1) * rows];
-        for row in 0..rows {
-            let pattern = pattern_of(row);
-            order[next[pattern] as usize] = row as u32;
-            next[pattern] += 1;
+        for (row, &pattern) in chunk.row_patterns[group * rows..(group + 1) * rows]
+            .iter()
+            .enumerate()
+        {
+            let slot = &mut next[pattern as usize];
+            order[*slot as usize] = row as u32;
+            *slot += 1;
         }
     }
     over_blocks!(stride, |column, L, S| bits_block::<T, L, S>(

@@ -221,6 +221,7 @@ fn shipped_experiments_parse_and_prepare() {
     for (name, runs) in [
         ("quanta_emergence", 3),
         ("quanta_c4_reduced", 24),
+        ("quanta_c4_medium", 72),
         ("quanta_c4_cost", 3),
         ("quanta_c4_full", 180),
     ] {

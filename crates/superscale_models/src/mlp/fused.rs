@@ -553,6 +553,26 @@ fn size_chunk<T: Real>(tables: &Tables<T>, chunk_rows: usize, chunk: &mut FusedC
     );
 }
 
+/// Calls `kernel(args…)` compiled for the instruction sets `features` (x86-64): AVX2, or
+/// AVX-512 where the CPU has it, whose 32 registers hold the 64-value blocks that AVX2's 16
+/// would spill. The kernels use no fused multiply-add, so every choice gives the same bits.
+/// The caller must have checked the CPU for `features`.
+#[cfg(target_arch = "x86_64")]
+macro_rules! compiled_for {
+    ($features:literal, $kernel:ident($($arg:ident: $type:ty),* $(,)?) -> $output:ty) => {{
+        #[allow(unsafe_code)]
+        #[target_feature(enable = $features)]
+        unsafe fn instantiated<T: Real>($($arg: $type),*) -> $output {
+            $kernel($($arg),*)
+        }
+        // SAFETY: the caller checked the CPU for these features.
+        #[allow(unsafe_code)]
+        unsafe {
+            instantiated($($arg),*)
+        }
+    }};
+}
+
 /// The outcomes of rows `start..start + out.len()` (evaluation).
 pub(crate) fn evaluate_chunk<T: Real>(
     simd: Simd,
@@ -565,41 +585,28 @@ pub(crate) fn evaluate_chunk<T: Real>(
     out: &mut [RowOutcome],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if simd == Simd::Avx2Fma && avx512 && std::arch::is_x86_feature_detected!("avx512f") {
-        // As in `gradient_chunk`.
-        #[allow(unsafe_code)]
-        #[target_feature(enable = "avx2,avx512f")]
-        unsafe fn avx512<T: Real>(
-            tables: &Tables<T>,
-            binary: &OneHotBits,
-            labels: &[u32],
-            start: usize,
-            chunk: &mut FusedChunk<T>,
-            out: &mut [RowOutcome],
-        ) {
-            evaluate_rows(tables, binary, labels, start, chunk, out)
+    {
+        macro_rules! rows_with {
+            ($features:literal) => {
+                compiled_for!(
+                    $features,
+                    evaluate_rows(
+                        tables: &Tables<T>,
+                        binary: &OneHotBits,
+                        labels: &[u32],
+                        start: usize,
+                        chunk: &mut FusedChunk<T>,
+                        out: &mut [RowOutcome],
+                    ) -> ()
+                )
+            };
         }
-        // SAFETY: the CPU was just checked for AVX-512F (which implies AVX2).
-        #[allow(unsafe_code)]
-        return unsafe { avx512(tables, binary, labels, start, chunk, out) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if simd == Simd::Avx2Fma && std::arch::is_x86_feature_detected!("avx2") {
-        #[allow(unsafe_code)]
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2<T: Real>(
-            tables: &Tables<T>,
-            binary: &OneHotBits,
-            labels: &[u32],
-            start: usize,
-            chunk: &mut FusedChunk<T>,
-            out: &mut [RowOutcome],
-        ) {
-            evaluate_rows(tables, binary, labels, start, chunk, out)
+        if simd == Simd::Avx2Fma && avx512 && std::arch::is_x86_feature_detected!("avx512f") {
+            return rows_with!("avx2,avx512f");
         }
-        // SAFETY: the CPU was just checked for AVX2.
-        #[allow(unsafe_code)]
-        return unsafe { avx2(tables, binary, labels, start, chunk, out) };
+        if simd == Simd::Avx2Fma && std::arch::is_x86_feature_detected!("avx2") {
+            return rows_with!("avx2");
+        }
     }
     let _ = (simd, avx512);
     evaluate_rows(tables, binary, labels, start, chunk, out)
@@ -672,61 +679,31 @@ pub(crate) fn gradient_chunk<T: Real>(
     gradient: &mut [T],
 ) -> f64 {
     #[cfg(target_arch = "x86_64")]
-    if simd == Simd::Avx2Fma && avx512 && std::arch::is_x86_feature_detected!("avx512f") {
-        // The same code with 16-wide registers where the CPU has them: the 64-value
-        // blocks fit its 32 registers (8 of AVX2's 16 would spill). Same bits: no fused
-        // multiply-add either way.
-        #[allow(unsafe_code)]
-        #[target_feature(enable = "avx2,avx512f")]
-        unsafe fn avx512<T: Real>(
-            mlp: &Mlp,
-            tables: &Tables<T>,
-            binary: &OneHotBits,
-            labels: &[u32],
-            start: usize,
-            rows: usize,
-            total_rows: usize,
-            chunk: &mut FusedChunk<T>,
-            gradient: &mut [T],
-        ) -> f64 {
-            gradient_rows(
-                mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
-            )
+    {
+        macro_rules! rows_with {
+            ($features:literal) => {
+                compiled_for!(
+                    $features,
+                    gradient_rows(
+                        mlp: &Mlp,
+                        tables: &Tables<T>,
+                        binary: &OneHotBits,
+                        labels: &[u32],
+                        start: usize,
+                        rows: usize,
+                        total_rows: usize,
+                        chunk: &mut FusedChunk<T>,
+                        gradient: &mut [T],
+                    ) -> f64
+                )
+            };
         }
-        // SAFETY: the CPU was just checked for AVX-512F (which implies AVX2).
-        #[allow(unsafe_code)]
-        return unsafe {
-            avx512(
-                mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
-            )
-        };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if simd == Simd::Avx2Fma && std::arch::is_x86_feature_detected!("avx2") {
-        #[allow(unsafe_code)]
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2<T: Real>(
-            mlp: &Mlp,
-            tables: &Tables<T>,
-            binary: &OneHotBits,
-            labels: &[u32],
-            start: usize,
-            rows: usize,
-            total_rows: usize,
-            chunk: &mut FusedChunk<T>,
-            gradient: &mut [T],
-        ) -> f64 {
-            gradient_rows(
-                mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
-            )
+        if simd == Simd::Avx2Fma && avx512 && std::arch::is_x86_feature_detected!("avx512f") {
+            return rows_with!("avx2,avx512f");
         }
-        // SAFETY: the CPU was just checked for AVX2.
-        #[allow(unsafe_code)]
-        return unsafe {
-            avx2(
-                mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
-            )
-        };
+        if simd == Simd::Avx2Fma && std::arch::is_x86_feature_detected!("avx2") {
+            return rows_with!("avx2");
+        }
     }
     let _ = (simd, avx512);
     gradient_rows(

@@ -208,7 +208,6 @@ pub(crate) struct FusedChunk<T> {
     row_patterns: Vec<u8>,
     /// `groups × PATTERNS`: the next free place of each pattern in `order` (counting sort)
     next: Vec<u32>,
-
     /// `groups × chunk_rows`: the chunk's rows sorted by their pattern in each group
     order: Vec<u32>,
     /// `groups × (PATTERNS + 1)`: where each pattern's rows start in `order`
@@ -226,10 +225,15 @@ pub(crate) struct FusedChunk<T> {
 fn row_offsets(tables: &Tables<impl Real>, words: &[u64], offsets: &mut [usize]) {
     let stride = tables.stride;
     for (group, offset) in offsets.iter_mut().enumerate() {
-        let bit = group * GROUP_BITS;
-        let pattern = ((words[bit / 64] >> (bit % 64)) as usize) & (PATTERNS - 1);
-        *offset = (group * PATTERNS + pattern) * stride;
+        *offset = (group * PATTERNS + pattern(words, group)) * stride;
     }
+}
+
+/// A row's pattern in bit group `group`: its bits GROUP_BITS·group … + GROUP_BITS − 1.
+#[inline(always)]
+fn pattern(words: &[u64], group: usize) -> usize {
+    let bit = group * GROUP_BITS;
+    ((words[bit / 64] >> (bit % 64)) as usize) & (PATTERNS - 1)
 }
 
 /// `table[start..start + L]`, unchecked: a term of the sums below costs one offset load, one
@@ -240,7 +244,7 @@ fn values<T: Real, const L: usize>(table: &[T], start: usize) -> &[T] {
     // SAFETY: every caller's offsets are in bounds by construction: a pattern-table offset
     // is (g·PATTERNS + p)·stride with g < groups and p < PATTERNS, a delta offset is
     // row·stride with row < the chunk's rows, and column + L ≤ stride, so start + L ≤
-    // table.len() (checked in debug builds, which the tests also run).
+    // table.len() (checked in debug builds: `cargo test` without `--release`).
     #[allow(unsafe_code)]
     unsafe {
         table.get_unchecked(start..start + L)
@@ -488,6 +492,12 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
             lanes[i] += a[i] * b[i];
         }
     }
+    lanes_total(&lanes)
+}
+
+/// The LANES partial sums of [`dot`] added pairwise, in a fixed order.
+#[inline(always)]
+fn lanes_total<T: Real>(lanes: &[T; LANES]) -> T {
     ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
         + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
 }
@@ -514,10 +524,8 @@ fn logits_row<T: Real>(tables: &Tables<T>, hidden: &[T], logits: &mut [T]) {
                 lanes[1][i] += h[i] * b[i];
             }
         }
-        let total =
-            |l: &[T; LANES]| ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
-        *first = tables.output_bias[0] + total(&lanes[0]);
-        *second = tables.output_bias[1] + total(&lanes[1]);
+        *first = tables.output_bias[0] + lanes_total(&lanes[0]);
+        *second = tables.output_bias[1] + lanes_total(&lanes[1]);
         return;
     }
     for (class, z) in logits.iter_mut().enumerate() {
@@ -754,8 +762,7 @@ fn gradient_rows<T: Real>(
             .iter_mut()
             .enumerate()
         {
-            let bit = group * GROUP_BITS;
-            let pattern = ((words[bit / 64] >> (bit % 64)) as usize) & (PATTERNS - 1);
+            let pattern = pattern(words, group);
             *offset = ((group * PATTERNS + pattern) * stride) as u32;
             chunk.row_patterns[group * rows + row] = pattern as u8;
             counts[group * (PATTERNS + 1) + pattern + 1] += 1;
@@ -763,9 +770,9 @@ fn gradient_rows<T: Real>(
     }
     for first in (0..rows).step_by(FORWARD_ROWS) {
         let last = (first + FORWARD_ROWS).min(rows);
-        // The first layer of these rows piece by piece (L1-resident tables), then the rest
-        // of each row, in row order. h, then dh in its place: the chunk's hidden deltas are
-        // the only rows kept.
+        // The first layer of these rows, one block of columns over all of them, then the
+        // rest of each row, in row order. h, then dh in its place: the chunk's hidden
+        // deltas are the only rows kept.
         hidden_rows(
             tables,
             &chunk.row_tasks[first..last],

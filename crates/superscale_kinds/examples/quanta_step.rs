@@ -38,6 +38,18 @@ fn main() {
     let batch_size = args.get(2).copied().unwrap_or(20_000);
     let n_tasks = args.get(3).copied().unwrap_or(500);
     let n_bits = args.get(4).copied().unwrap_or(100);
+    // The steps run on a worker of a rayon pool, as the study engine runs each job
+    // (`superscale_engine` schedule.rs): the step's parallel passes then start on the
+    // thread that runs them, instead of being handed from the main thread to the pool and
+    // back, which no study does. RAYON_NUM_THREADS sets the pool's size.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .build()
+        .expect("thread pool");
+    pool.install(|| measure(width, steps, batch_size, n_tasks, n_bits));
+}
+
+/// Trains `steps` timed steps after two warm-up ones and prints their CPU time.
+fn measure(width: usize, steps: usize, batch_size: usize, n_tasks: usize, n_bits: usize) {
     let task = MultitaskParity::new(
         &TaskConfig {
             n_tasks,

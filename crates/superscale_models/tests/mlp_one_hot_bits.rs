@@ -73,9 +73,17 @@ fn loss<T: Real>(
 }
 
 /// Shapes that reach every branch: widths below, at and past a register block and not a
-/// multiple of 8, bits in one word and in two with a partial last group, 2 and 3 classes.
-const SHAPES: [(usize, usize, usize, u32); 4] =
-    [(5, 12, 3, 2), (9, 70, 13, 2), (4, 9, 40, 3), (6, 64, 33, 2)];
+/// multiple of 8, bits in one word and in two with a partial last group, 2 and 3 classes;
+/// for two classes (`fused/two_class.rs`) ReLU masks of one word, of several, and ending in
+/// half a word (widths 72 and 40: blocks of 64 + 8 and 32 + 8).
+const SHAPES: [(usize, usize, usize, u32); 6] = [
+    (5, 12, 3, 2),
+    (9, 70, 13, 2),
+    (4, 9, 40, 3),
+    (6, 64, 33, 2),
+    (7, 70, 72, 2),
+    (3, 20, 40, 2),
+];
 
 #[test]
 fn fused_path_gives_the_sparse_result_in_f64() {
@@ -209,9 +217,17 @@ fn fused_gradient_matches_central_differences_in_f64() {
 
 #[test]
 fn both_instruction_sets_give_the_same_bits() {
-    let (one_hot, bits, width) = (20, 100, 300);
-    let mlp = Mlp::new(&[one_hot + bits, width, 2]).unwrap();
-    let (binary, labels) = batch(one_hot, bits, 600, 2, 7);
+    // Two classes (the masked kernels: AVX-512 intrinsics against their portable twins) at
+    // widths whose rows end in blocks of 32 + 16, 8 and 24 values, and three classes.
+    for (width, classes) in [(300, 2), (72, 2), (50, 2), (40, 3)] {
+        same_bits_for_every_instruction_set(width, classes);
+    }
+}
+
+fn same_bits_for_every_instruction_set(width: usize, classes: u32) {
+    let (one_hot, bits) = (20, 100);
+    let mlp = Mlp::new(&[one_hot + bits, width, classes as usize]).unwrap();
+    let (binary, labels) = batch(one_hot, bits, 600, classes, 7);
     let params: Vec<f32> = mlp.init_params(9);
     let mut results = Vec::new();
     // Scalar, AVX2, and AVX-512 where the CPU has it (else AVX2 twice).
@@ -246,7 +262,10 @@ fn both_instruction_sets_give_the_same_bits() {
         results.push((loss.to_bits(), bits, outcomes));
     }
     for other in &results[1..] {
-        assert!(other == &results[0], "the instruction sets disagree");
+        assert!(
+            other == &results[0],
+            "the instruction sets disagree at width {width}, {classes} classes"
+        );
     }
 }
 

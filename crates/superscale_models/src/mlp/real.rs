@@ -29,6 +29,16 @@ pub trait Real:
     fn exp(self) -> Self;
     /// natural logarithm
     fn ln(self) -> Self;
+    /// `values` as f32, if Self is f32 (for kernels written in f32 intrinsics).
+    fn as_f32(values: &[Self]) -> Option<&[f32]> {
+        let _ = values;
+        None
+    }
+    /// `values` as mutable f32, if Self is f32.
+    fn as_f32_mut(values: &mut [Self]) -> Option<&mut [f32]> {
+        let _ = values;
+        None
+    }
 }
 
 impl Real for f32 {
@@ -44,6 +54,12 @@ impl Real for f32 {
     }
     fn ln(self) -> Self {
         f32::ln(self)
+    }
+    fn as_f32(values: &[Self]) -> Option<&[f32]> {
+        Some(values)
+    }
+    fn as_f32_mut(values: &mut [Self]) -> Option<&mut [f32]> {
+        Some(values)
     }
 }
 

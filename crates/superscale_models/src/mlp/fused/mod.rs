@@ -121,6 +121,11 @@ pub(crate) struct Tables<T> {
     output_rows: Aligned<T>,
     /// b₁
     output_bias: Vec<T>,
+    /// two classes only, `stride`: W₁ᵀ[1] − W₁ᵀ[0], the one direction a row's hidden
+    /// delta can take ([`two_class`])
+    difference_row: Aligned<T>,
+    /// two classes only: b₁[1] − b₁[0]
+    bias_difference: T,
 }
 
 impl<T: Real> Tables<T> {
@@ -187,6 +192,14 @@ impl<T: Real> Tables<T> {
         self.output_bias.clear();
         self.output_bias
             .extend_from_slice(&params[mlp.bias_range(1)]);
+        if classes == 2 {
+            self.difference_row.resize(stride);
+            let (first, second) = self.output_rows.split_at(stride);
+            for ((out, &zero), &one) in self.difference_row.iter_mut().zip(first).zip(second) {
+                *out = one - zero;
+            }
+            self.bias_difference = self.output_bias[1] - self.output_bias[0];
+        }
     }
 }
 
@@ -218,6 +231,11 @@ pub(crate) struct FusedChunk<T> {
     pub(crate) is_touched: Vec<bool>,
     /// `classes × stride`: this chunk's dLoss/dW₁ᵀ
     output_gradient: Vec<T>,
+    /// two classes only, `chunk_rows`: each row's dLoss/dz₁ ([`two_class`])
+    row_deltas: Vec<T>,
+    /// two classes only, `chunk_rows × mask_words(stride)`: each row's ReLU mask 1[h > 0],
+    /// one bit per hidden unit
+    row_masks: Vec<u16>,
 }
 
 /// Table offsets of one row: where `groups[g][p_g]` starts, for every group g.
@@ -265,27 +283,64 @@ fn accumulate<T: Real, const L: usize, const S: usize>(
     count: usize,
     offset_of: impl Fn(usize) -> usize,
 ) -> [T; L] {
+    accumulate_terms::<T, L, S>(
+        first,
+        count,
+        &TableTerms {
+            table,
+            column,
+            offset_of,
+        },
+    )
+}
+
+/// The terms of a sum [`accumulate_terms`] runs. A trait, not a closure: a method marked
+/// `#[inline(always)]` is compiled inside the kernel's instruction-set instantiation, while
+/// a closure the compiler declines to inline is compiled without those instructions.
+trait Terms<T, const L: usize> {
+    /// acc += term `index`.
+    fn add(&self, index: usize, acc: &mut [T; L]);
+}
+
+/// Rows of a table at offsets given by `offset_of`, from `column`.
+struct TableTerms<'a, T, F> {
+    table: &'a [T],
+    column: usize,
+    offset_of: F,
+}
+
+impl<T: Real, F: Fn(usize) -> usize, const L: usize> Terms<T, L> for TableTerms<'_, T, F> {
+    #[inline(always)]
+    fn add(&self, index: usize, acc: &mut [T; L]) {
+        let row = values::<T, L>(self.table, (self.offset_of)(index) + self.column);
+        for i in 0..L {
+            acc[i] += row[i];
+        }
+    }
+}
+
+/// The order of [`accumulate`]'s additions, for any kind of term: term i goes into
+/// accumulator i mod S; the accumulators are added in order at the end.
+#[inline(always)]
+fn accumulate_terms<T: Real, const L: usize, const S: usize>(
+    first: Option<&[T]>,
+    count: usize,
+    terms: &impl Terms<T, L>,
+) -> [T; L] {
     let mut sets = [[T::ZERO; L]; S];
     if let Some(first) = first {
         sets[0].copy_from_slice(&first[..L]);
     }
-    let term = |index: usize| values::<T, L>(table, offset_of(index) + column);
     let whole = count / S * S;
     let mut index = 0;
     while index < whole {
         for (set, acc) in sets.iter_mut().enumerate() {
-            let row = term(index + set);
-            for i in 0..L {
-                acc[i] += row[i];
-            }
+            terms.add(index + set, acc);
         }
         index += S;
     }
     for (set, acc) in sets.iter_mut().enumerate().take(count - whole) {
-        let row = term(whole + set);
-        for i in 0..L {
-            acc[i] += row[i];
-        }
+        terms.add(whole + set, acc);
     }
     let mut total = sets[0];
     for acc in &sets[1..] {
@@ -559,6 +614,12 @@ fn size_chunk<T: Real>(tables: &Tables<T>, chunk_rows: usize, chunk: &mut FusedC
         tables.classes * tables.stride,
         T::ZERO,
     );
+    ensure(&mut chunk.row_deltas, chunk_rows, T::ZERO);
+    ensure(
+        &mut chunk.row_masks,
+        chunk_rows * two_class::mask_words(tables.stride),
+        0,
+    );
 }
 
 /// Calls `kernel(args…)` compiled for the instruction sets `features` (x86-64): AVX2, or
@@ -567,11 +628,14 @@ fn size_chunk<T: Real>(tables: &Tables<T>, chunk_rows: usize, chunk: &mut FusedC
 /// The caller must have checked the CPU for `features`.
 #[cfg(target_arch = "x86_64")]
 macro_rules! compiled_for {
-    ($features:literal, $kernel:ident($($arg:ident: $type:ty),* $(,)?) -> $output:ty) => {{
+    (
+        $features:literal,
+        $kernel:ident $(::<$wide:literal>)? ($($arg:ident: $type:ty),* $(,)?) -> $output:ty
+    ) => {{
         #[allow(unsafe_code)]
         #[target_feature(enable = $features)]
         unsafe fn instantiated<T: Real>($($arg: $type),*) -> $output {
-            $kernel($($arg),*)
+            $kernel::<T $(, $wide)?>($($arg),*)
         }
         // SAFETY: the caller checked the CPU for these features.
         #[allow(unsafe_code)]
@@ -579,6 +643,16 @@ macro_rules! compiled_for {
             instantiated($($arg),*)
         }
     }};
+}
+
+/// Whether the CPU has the AVX-512 subsets the kernels are compiled for: the foundation,
+/// and byte/word and 256-bit forms, with which a 16-bit ReLU mask word becomes a mask
+/// register in one test (`two_class`).
+#[cfg(target_arch = "x86_64")]
+fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vl")
 }
 
 /// The outcomes of rows `start..start + out.len()` (evaluation).
@@ -609,8 +683,8 @@ pub(crate) fn evaluate_chunk<T: Real>(
                 )
             };
         }
-        if simd == Simd::Avx2Fma && avx512 && std::arch::is_x86_feature_detected!("avx512f") {
-            return rows_with!("avx2,avx512f");
+        if simd == Simd::Avx2Fma && avx512 && has_avx512() {
+            return rows_with!("avx2,avx512f,avx512bw,avx512vl");
         }
         if simd == Simd::Avx2Fma && std::arch::is_x86_feature_detected!("avx2") {
             return rows_with!("avx2");
@@ -689,10 +763,10 @@ pub(crate) fn gradient_chunk<T: Real>(
     #[cfg(target_arch = "x86_64")]
     {
         macro_rules! rows_with {
-            ($features:literal) => {
+            ($features:literal, $avx512:literal) => {
                 compiled_for!(
                     $features,
-                    gradient_rows(
+                    gradient_rows::<$avx512>(
                         mlp: &Mlp,
                         tables: &Tables<T>,
                         binary: &OneHotBits,
@@ -706,21 +780,23 @@ pub(crate) fn gradient_chunk<T: Real>(
                 )
             };
         }
-        if simd == Simd::Avx2Fma && avx512 && std::arch::is_x86_feature_detected!("avx512f") {
-            return rows_with!("avx2,avx512f");
+        if simd == Simd::Avx2Fma && avx512 && has_avx512() {
+            return rows_with!("avx2,avx512f,avx512bw,avx512vl", true);
         }
         if simd == Simd::Avx2Fma && std::arch::is_x86_feature_detected!("avx2") {
-            return rows_with!("avx2");
+            return rows_with!("avx2", false);
         }
     }
     let _ = (simd, avx512);
-    gradient_rows(
+    gradient_rows::<T, false>(
         mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
     )
 }
 
+/// `AVX512`: whether this instantiation may use AVX-512 intrinsics (`two_class`); the
+/// portable code is their twin, to the bit.
 #[inline(always)]
-fn gradient_rows<T: Real>(
+fn gradient_rows<T: Real, const AVX512: bool>(
     mlp: &Mlp,
     tables: &Tables<T>,
     binary: &OneHotBits,
@@ -732,11 +808,13 @@ fn gradient_rows<T: Real>(
     gradient: &mut [T],
 ) -> f64 {
     size_chunk(tables, rows, chunk);
-    let (stride, width, classes) = (tables.stride, tables.width, tables.classes);
-    for &task in &chunk.touched {
-        chunk.is_touched[task as usize] = false;
+    if tables.classes == 2 {
+        return two_class::gradient_rows::<T, AVX512>(
+            mlp, tables, binary, labels, start, rows, total_rows, chunk, gradient,
+        );
     }
-    chunk.touched.clear();
+    let (stride, width, classes) = (tables.stride, tables.width, tables.classes);
+    clear_touched(chunk);
     chunk.output_gradient[..classes * stride].fill(T::ZERO);
     let weights0 = mlp.weight_range(0).start;
     let mut output_bias_gradient = [T::ZERO; MAX_STACK_CLASSES];
@@ -750,24 +828,7 @@ fn gradient_rows<T: Real>(
     let scale = 1.0 / total_rows as f64;
     let mut loss_sum = 0.0;
     let groups = tables.groups;
-    // Each row's patterns, once: the table offsets of the forward, and the counts of the
-    // counting sort of the bits' gradient.
-    let counts = &mut chunk.starts[..groups * (PATTERNS + 1)];
-    counts.fill(0);
-    for row in 0..rows {
-        let batch_row = start + row;
-        chunk.row_tasks[row] = binary.index[batch_row];
-        let words = binary.row_words(batch_row);
-        for (group, offset) in chunk.row_offsets[row * groups..(row + 1) * groups]
-            .iter_mut()
-            .enumerate()
-        {
-            let pattern = pattern(words, group);
-            *offset = ((group * PATTERNS + pattern) * stride) as u32;
-            chunk.row_patterns[group * rows + row] = pattern as u8;
-            counts[group * (PATTERNS + 1) + pattern + 1] += 1;
-        }
-    }
+    row_pass(tables, binary, start, rows, chunk);
     for first in (0..rows).step_by(FORWARD_ROWS) {
         let last = (first + FORWARD_ROWS).min(rows);
         // The first layer of these rows, one block of columns over all of them, then the
@@ -809,7 +870,78 @@ fn gradient_rows<T: Real>(
         }
     }
     bits_gradient(tables, rows, chunk, &mut gradient[weights0..]);
-    // db₀ = Σ_rows dh = Σ_t dW₀[t] (every row has exactly one task).
+    bias_from_tasks(mlp, chunk, gradient);
+    let output_weights = mlp.weight_range(1).start;
+    for i in 0..width {
+        for k in 0..classes {
+            gradient[output_weights + i * classes + k] = chunk.output_gradient[k * stride + i];
+        }
+    }
+    gradient[mlp.bias_range(1)].copy_from_slice(&output_bias_gradient[..classes]);
+    loss_sum
+}
+
+/// Each row's task and patterns, once per chunk: the table offsets of the forward, and the
+/// counts of the counting sort of the bits' gradient (left in `chunk.starts`).
+#[inline(always)]
+fn row_pass<T: Real>(
+    tables: &Tables<T>,
+    binary: &OneHotBits,
+    start: usize,
+    rows: usize,
+    chunk: &mut FusedChunk<T>,
+) {
+    let (stride, groups) = (tables.stride, tables.groups);
+    let counts = &mut chunk.starts[..groups * (PATTERNS + 1)];
+    counts.fill(0);
+    for row in 0..rows {
+        let batch_row = start + row;
+        chunk.row_tasks[row] = binary.index[batch_row];
+        let words = binary.row_words(batch_row);
+        for (group, offset) in chunk.row_offsets[row * groups..(row + 1) * groups]
+            .iter_mut()
+            .enumerate()
+        {
+            let pattern = pattern(words, group);
+            *offset = ((group * PATTERNS + pattern) * stride) as u32;
+            chunk.row_patterns[group * rows + row] = pattern as u8;
+            counts[group * (PATTERNS + 1) + pattern + 1] += 1;
+        }
+    }
+}
+
+/// The chunk's rows sorted by their pattern, per group (a counting sort, from the counts
+/// [`row_pass`] left in `starts`; rows stay in increasing order within a pattern).
+#[inline(always)]
+fn sort_rows<T: Real>(tables: &Tables<T>, rows: usize, chunk: &mut FusedChunk<T>) {
+    let groups = tables.groups;
+    let next = &mut chunk.next[..groups * PATTERNS];
+    for (group, next) in next.chunks_exact_mut(PATTERNS).enumerate() {
+        let starts = &mut chunk.starts[group * (PATTERNS + 1)..(group + 1) * (PATTERNS + 1)];
+        for pattern in 0..PATTERNS {
+            starts[pattern + 1] += starts[pattern];
+        }
+        next.copy_from_slice(&starts[..PATTERNS]);
+    }
+    for (group, next) in next.chunks_exact_mut(PATTERNS).enumerate() {
+        let order = &mut chunk.order[group * rows..(group + 1) * rows];
+        for (row, &pattern) in chunk.row_patterns[group * rows..(group + 1) * rows]
+            .iter()
+            .enumerate()
+        {
+            let slot = &mut next[pattern as usize];
+            order[*slot as usize] = row as u32;
+            *slot += 1;
+        }
+    }
+}
+
+/// db₀ = Σ_rows dh = Σ_t dW₀[t] (every row has exactly one task), over the touched task
+/// rows in order of first appearance.
+#[inline(always)]
+fn bias_from_tasks<T: Real>(mlp: &Mlp, chunk: &FusedChunk<T>, gradient: &mut [T]) {
+    let width = mlp.layer_sizes()[1];
+    let weights0 = mlp.weight_range(0).start;
     let bias0 = mlp.bias_range(0);
     let (before, bias_gradient) = gradient.split_at_mut(bias0.start);
     let bias_gradient = &mut bias_gradient[..width];
@@ -820,14 +952,15 @@ fn gradient_rows<T: Real>(
             *g += d;
         }
     }
-    let output_weights = mlp.weight_range(1).start;
-    for i in 0..width {
-        for k in 0..classes {
-            gradient[output_weights + i * classes + k] = chunk.output_gradient[k * stride + i];
-        }
+}
+
+/// Forgets the tasks the previous chunk touched.
+#[inline(always)]
+fn clear_touched<T>(chunk: &mut FusedChunk<T>) {
+    for &task in &chunk.touched {
+        chunk.is_touched[task as usize] = false;
     }
-    gradient[mlp.bias_range(1)].copy_from_slice(&output_bias_gradient[..classes]);
-    loss_sum
+    chunk.touched.clear();
 }
 
 /// One row's second-layer backward, with the hidden values and the deltas in one buffer:
@@ -876,28 +1009,8 @@ fn bits_gradient<T: Real>(
     chunk: &mut FusedChunk<T>,
     gradient: &mut [T],
 ) {
-    let (stride, groups) = (tables.stride, tables.groups);
-    // Rows sorted by pattern, per group (a counting sort, from the counts the row pass
-    // left in `starts`; rows stay in increasing order).
-    let next = &mut chunk.next[..groups * PATTERNS];
-    for (group, next) in next.chunks_exact_mut(PATTERNS).enumerate() {
-        let starts = &mut chunk.starts[group * (PATTERNS + 1)..(group + 1) * (PATTERNS + 1)];
-        for pattern in 0..PATTERNS {
-            starts[pattern + 1] += starts[pattern];
-        }
-        next.copy_from_slice(&starts[..PATTERNS]);
-    }
-    for (group, next) in next.chunks_exact_mut(PATTERNS).enumerate() {
-        let order = &mut chunk.order[group * rows..(group + 1) * rows];
-        for (row, &pattern) in chunk.row_patterns[group * rows..(group + 1) * rows]
-            .iter()
-            .enumerate()
-        {
-            let slot = &mut next[pattern as usize];
-            order[*slot as usize] = row as u32;
-            *slot += 1;
-        }
-    }
+    sort_rows(tables, rows, chunk);
+    let stride = tables.stride;
     over_blocks!(stride, |column, L, S| bits_block::<T, L, S>(
         tables, rows, chunk, column, gradient
     ));
@@ -942,3 +1055,6 @@ fn bits_block<T: Real, const L: usize, const S: usize>(
         }
     }
 }
+
+// After the macros above: a `macro_rules!` is in scope in the modules declared below it.
+mod two_class;

@@ -1,0 +1,365 @@
+//! The fused step for two classes (every parity task of the quantization model): a row's
+//! hidden delta has a single direction (docs/science/quanta.md §7).
+//!
+//! With two classes the softmax gives δ₀ = −δ₁ for every row (p₀ + p₁ = 1), so a row's
+//! hidden delta is dh = (δ₀·W₁ᵀ[0] + δ₁·W₁ᵀ[1]) ⊙ m = δ₁ · v ⊙ m, with v = W₁ᵀ[1] − W₁ᵀ[0]
+//! the same for every row and m = 1[h > 0] the row's ReLU mask. Every sum of hidden deltas
+//! the gradient needs (a task row of W₀, a bit row, b₀) is then v ⊙ Σ δ₁·m:
+//!
+//! - a row is kept as one number and a bit mask (w/8 + 4 bytes instead of 4w), so the bucket
+//!   sums of the bits' gradient read masks from L1 instead of delta rows from L2, and with
+//!   AVX-512 a term is one masked add per 16 hidden units;
+//! - v multiplies each finished sum once, not every row;
+//! - the logits enter the softmax through their difference d = z₁ − z₀ = (b₁[1] − b₁[0]) +
+//!   h·v (softmax is shift-invariant), and dW₁ᵀ[1] = Σ δ₁·h = −dW₁ᵀ[0]: one dot product
+//!   and one accumulation per row instead of two of each.
+//!
+//! The first layer, the tables and the order of the bucket sums are those of the general
+//! path (`super`). The masked additions have two forms, AVX-512 intrinsics on f32 and
+//! portable code, that skip the same lanes and so give the same bits (tested).
+
+use super::{
+    accumulate_terms, bias_from_tasks, clear_touched, dot, hidden_rows, row_pass, sort_rows,
+    FusedChunk, Tables, Terms, FORWARD_ROWS, GROUP_BITS, PATTERNS,
+};
+use crate::mlp::architecture::Mlp;
+use crate::mlp::input::OneHotBits;
+use crate::mlp::pass::softmax_row;
+use crate::mlp::real::Real;
+
+/// Bits of a ReLU mask word: one AVX-512 mask register of f32 lanes, so a word becomes a
+/// mask with one `kmovw`.
+const MASK_BITS: usize = 16;
+
+/// A row's ReLU mask word.
+type MaskWord = u16;
+
+/// Words of a row's ReLU mask.
+pub(super) fn mask_words(stride: usize) -> usize {
+    stride.div_ceil(MASK_BITS)
+}
+
+/// Loss (sum over the chunk's rows) and the chunk's gradient, as `super::gradient_rows`
+/// for two classes. `AVX512`: this instantiation may use AVX-512 intrinsics.
+#[inline(always)]
+pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
+    mlp: &Mlp,
+    tables: &Tables<T>,
+    binary: &OneHotBits,
+    labels: &[u32],
+    start: usize,
+    rows: usize,
+    total_rows: usize,
+    chunk: &mut FusedChunk<T>,
+    gradient: &mut [T],
+) -> f64 {
+    let (stride, width, groups) = (tables.stride, tables.width, tables.groups);
+    let words = mask_words(stride);
+    let weights0 = mlp.weight_range(0).start;
+    clear_touched(chunk);
+    // Σ_rows δ₁·h: dW₁ᵀ[1], and −dW₁ᵀ[0].
+    chunk.output_gradient[..stride].fill(T::ZERO);
+    let mut delta_sum = T::ZERO;
+    // d mean CE / dz₁ = (p₁ − 1[y = 1]) / B (softmax cross-entropy).
+    let scale = 1.0 / total_rows as f64;
+    let mut loss_sum = 0.0;
+    let mut probabilities = [0.0f64; 2];
+    let difference_row = &tables.difference_row[..];
+    row_pass(tables, binary, start, rows, chunk);
+    for first in (0..rows).step_by(FORWARD_ROWS) {
+        let last = (first + FORWARD_ROWS).min(rows);
+        hidden_rows(
+            tables,
+            &chunk.row_tasks[first..last],
+            &chunk.row_offsets[first * groups..last * groups],
+            &mut chunk.delta_hidden[first * stride..last * stride],
+        );
+        for row in first..last {
+            let label = labels[start + row] as usize;
+            let hidden = &chunk.delta_hidden[row * stride..(row + 1) * stride];
+            let difference = tables.bias_difference + dot(hidden, difference_row);
+            let outcome = softmax_row(&[T::ZERO, difference], label, &mut probabilities);
+            loss_sum += outcome.loss;
+            let target = if label == 1 { 1.0 } else { 0.0 };
+            let delta = T::from_f64((probabilities[1] - target) * scale);
+            delta_sum += delta;
+            for (sum, &h) in chunk.output_gradient[..stride].iter_mut().zip(hidden) {
+                *sum += delta * h;
+            }
+            let mask = &mut chunk.row_masks[row * words..(row + 1) * words];
+            relu_mask::<T, AVX512>(hidden, mask);
+            chunk.row_deltas[row] = delta;
+            // The one-hot part: Σ δ₁·m per task, into the touched task rows only (v later).
+            let task = chunk.row_tasks[row] as usize;
+            let task_sum = &mut gradient[weights0 + task * width..][..width];
+            if !chunk.is_touched[task] {
+                chunk.is_touched[task] = true;
+                chunk.touched.push(task as u32);
+                task_sum.fill(T::ZERO);
+            }
+            add_masked::<T, AVX512>(task_sum, mask, delta);
+        }
+    }
+    sort_rows(tables, rows, chunk);
+    over_blocks!(stride, |column, L, S| bits_block::<T, L, S, AVX512>(
+        tables,
+        rows,
+        chunk,
+        column,
+        &mut gradient[weights0..]
+    ));
+    for &task in &chunk.touched {
+        let task_row = &mut gradient[weights0 + task as usize * width..][..width];
+        for (g, &v) in task_row.iter_mut().zip(difference_row) {
+            *g = *g * v;
+        }
+    }
+    bias_from_tasks(mlp, chunk, gradient);
+    let output_weights = mlp.weight_range(1).start;
+    for (i, &sum) in chunk.output_gradient[..width].iter().enumerate() {
+        gradient[output_weights + 2 * i] = -sum;
+        gradient[output_weights + 2 * i + 1] = sum;
+    }
+    let output_bias = mlp.bias_range(1).start;
+    gradient[output_bias] = -delta_sum;
+    gradient[output_bias + 1] = delta_sum;
+    loss_sum
+}
+
+/// Whether bit `i` of a mask word is set.
+#[inline(always)]
+fn is_set(bits: MaskWord, i: usize) -> bool {
+    (bits >> i) & 1 == 1
+}
+
+/// A row's ReLU mask: bit i mod 16 of word i / 16 is 1[h_i > 0] (`hidden` is a padded row,
+/// a multiple of 8 values).
+#[inline(always)]
+fn relu_mask<T: Real, const AVX512: bool>(hidden: &[T], mask: &mut [MaskWord]) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX512 {
+        if let Some(hidden) = T::as_f32(hidden) {
+            // SAFETY: AVX512 is set only in the instantiation compiled for AVX-512F/BW/VL,
+            // which runs only on a CPU that has them.
+            #[allow(unsafe_code)]
+            unsafe {
+                avx512::relu_mask(hidden, mask)
+            };
+            return;
+        }
+    }
+    for (word, lanes) in mask.iter_mut().zip(hidden.chunks(MASK_BITS)) {
+        let mut bits: MaskWord = 0;
+        for (i, &h) in lanes.iter().enumerate() {
+            bits |= MaskWord::from(h > T::ZERO) << i;
+        }
+        *word = bits;
+    }
+}
+
+/// out[i] += δ where bit i of the mask is set (the others untouched).
+#[inline(always)]
+fn add_masked<T: Real, const AVX512: bool>(out: &mut [T], mask: &[MaskWord], delta: T) {
+    let whole = out.len() / MASK_BITS;
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if AVX512 {
+        if let Some(lanes) = T::as_f32_mut(&mut out[..whole * MASK_BITS]) {
+            // SAFETY: as in `relu_mask`.
+            #[allow(unsafe_code)]
+            unsafe {
+                avx512::add_masked(lanes, &mask[..whole], delta.to_f64() as f32)
+            };
+            done = whole;
+        }
+    }
+    for (lanes, &bits) in out.chunks_mut(MASK_BITS).zip(mask).skip(done) {
+        for (i, out) in lanes.iter_mut().enumerate() {
+            // A select, not a branch: the bits are data, mispredicted half the time.
+            *out = if is_set(bits, i) { *out + delta } else { *out };
+        }
+    }
+}
+
+/// Rows' δ₁·m, for the rows `members` lists, over the mask words from `first`.
+struct MaskedTerms<'a, T, const AVX512: bool> {
+    members: &'a [u32],
+    deltas: &'a [T],
+    masks: &'a [MaskWord],
+    words: usize,
+    first: usize,
+}
+
+impl<T: Real, const L: usize, const AVX512: bool> Terms<T, L> for MaskedTerms<'_, T, AVX512> {
+    #[inline(always)]
+    fn add(&self, index: usize, acc: &mut [T; L]) {
+        let row = at(self.members, index) as usize;
+        let delta = at(self.deltas, row);
+        let row_words = row * self.words + self.first;
+        #[cfg(target_arch = "x86_64")]
+        if AVX512 {
+            if let Some(acc) = T::as_f32_mut(&mut acc[..]) {
+                let masks = &self.masks[row_words..row_words + L.div_ceil(MASK_BITS)];
+                // SAFETY: as in `relu_mask`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    avx512::add_masked(acc, masks, delta.to_f64() as f32)
+                };
+                return;
+            }
+        }
+        for i in 0..L {
+            let bits = at(self.masks, row_words + i / MASK_BITS);
+            acc[i] = if is_set(bits, i % MASK_BITS) {
+                acc[i] + delta
+            } else {
+                acc[i]
+            };
+        }
+    }
+}
+
+/// `values[index]`, unchecked: a bucket term is one member index, one δ, one mask word per
+/// 16 lanes and one masked add per 16 lanes, and a bounds check on each would outnumber
+/// the adds.
+#[inline(always)]
+fn at<V: Copy>(values: &[V], index: usize) -> V {
+    debug_assert!(index < values.len(), "{index} out of {}", values.len());
+    // SAFETY: a member is a row of the chunk (< rows, the length of `deltas`), and a mask
+    // word is row · words + w with w < words (checked in debug builds).
+    #[allow(unsafe_code)]
+    unsafe {
+        *values.get_unchecked(index)
+    }
+}
+
+/// The bit rows of dW₀ for columns `column..column + L`: per group, Σ δ₁·m per pattern
+/// bucket, then bit b's row = v ⊙ Σ of the buckets whose pattern holds b (increasing
+/// pattern). `gradient` starts at W₀.
+#[inline(always)]
+fn bits_block<T: Real, const L: usize, const S: usize, const AVX512: bool>(
+    tables: &Tables<T>,
+    rows: usize,
+    chunk: &FusedChunk<T>,
+    column: usize,
+    gradient: &mut [T],
+) {
+    let (width, words) = (tables.width, mask_words(tables.stride));
+    let valid = width.saturating_sub(column).min(L);
+    // Every block starts at a multiple of 16 (blocks of 64 and 32, then one of 24, 16 or 8
+    // that ends the row), so its lanes are whole mask words from `first`, the last maybe
+    // partly used.
+    debug_assert!(column.is_multiple_of(MASK_BITS));
+    let first = column / MASK_BITS;
+    let difference = &tables.difference_row[column..column + L];
+    let (deltas, masks) = (&chunk.row_deltas[..rows], &chunk.row_masks[..rows * words]);
+    let mut buckets = [[T::ZERO; L]; PATTERNS];
+    for group in 0..tables.groups {
+        let starts = &chunk.starts[group * (PATTERNS + 1)..(group + 1) * (PATTERNS + 1)];
+        let order = &chunk.order[group * rows..(group + 1) * rows];
+        for (pattern, bucket) in buckets.iter_mut().enumerate() {
+            let members = &order[starts[pattern] as usize..starts[pattern + 1] as usize];
+            let terms = MaskedTerms::<T, AVX512> {
+                members,
+                deltas,
+                masks,
+                words,
+                first,
+            };
+            *bucket = accumulate_terms::<T, L, S>(None, members.len(), &terms);
+        }
+        for lowest in 0..GROUP_BITS {
+            let bit = group * GROUP_BITS + lowest;
+            if bit >= tables.bits {
+                break;
+            }
+            let mut acc = [T::ZERO; L];
+            for (pattern, bucket) in buckets.iter().enumerate() {
+                if pattern >> lowest & 1 == 1 {
+                    for i in 0..L {
+                        acc[i] += bucket[i];
+                    }
+                }
+            }
+            let out = &mut gradient[(tables.one_hot + bit) * width + column..][..valid];
+            for ((out, &sum), &v) in out.iter_mut().zip(&acc).zip(difference) {
+                *out = sum * v;
+            }
+        }
+    }
+}
+
+/// The masked kernels in AVX-512 intrinsics: a mask word is a mask register, and an
+/// addition under it leaves the other lanes as they are, as the portable twins do.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{MaskWord, MASK_BITS};
+    use std::arch::x86_64::{
+        _mm256_cmp_ps_mask, _mm256_loadu_ps, _mm256_mask_add_ps, _mm256_set1_ps, _mm256_setzero_ps,
+        _mm256_storeu_ps, _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_mask_add_ps, _mm512_set1_ps,
+        _mm512_setzero_ps, _mm512_storeu_ps, _CMP_GT_OQ,
+    };
+
+    /// `mask[j]` = 1[h > 0] over lanes 16j…16j + 15 (`hidden` a multiple of 8 long).
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F and AVX-512VL.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    pub(super) unsafe fn relu_mask(hidden: &[f32], mask: &mut [MaskWord]) {
+        let mut chunks = hidden.chunks_exact(MASK_BITS);
+        for (word, lanes) in mask.iter_mut().zip(&mut chunks) {
+            // SAFETY: `lanes` holds 16 values.
+            *word = unsafe {
+                _mm512_cmp_ps_mask::<_CMP_GT_OQ>(
+                    _mm512_loadu_ps(lanes.as_ptr()),
+                    _mm512_setzero_ps(),
+                )
+            };
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            debug_assert_eq!(rest.len(), 8);
+            // SAFETY: a padded row's remainder after whole words holds 8 values.
+            let bits = unsafe {
+                _mm256_cmp_ps_mask::<_CMP_GT_OQ>(
+                    _mm256_loadu_ps(rest.as_ptr()),
+                    _mm256_setzero_ps(),
+                )
+            };
+            mask[hidden.len() / MASK_BITS] = MaskWord::from(bits);
+        }
+    }
+
+    /// out[16j + i] += δ where bit i of `mask[j]` is set, over all of `out`: whole words of
+    /// 16 values, then a last half word of 8 if `out` ends with one.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F and AVX-512VL.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    pub(super) unsafe fn add_masked(out: &mut [f32], mask: &[MaskWord], delta: f32) {
+        let whole = out.len() / MASK_BITS;
+        let half = out.len() % MASK_BITS == MASK_BITS / 2;
+        assert!(out.len() % MASK_BITS == 0 || half);
+        assert!(mask.len() >= whole + usize::from(half));
+        let lanes = out.as_mut_ptr();
+        // SAFETY: the asserts keep every access inside `out` and `mask`.
+        unsafe {
+            let wide = _mm512_set1_ps(delta);
+            for j in 0..whole {
+                let at = lanes.add(j * MASK_BITS);
+                let values = _mm512_loadu_ps(at);
+                let bits = *mask.get_unchecked(j);
+                _mm512_storeu_ps(at, _mm512_mask_add_ps(values, bits, values, wide));
+            }
+            if half {
+                let at = lanes.add(whole * MASK_BITS);
+                let values = _mm256_loadu_ps(at);
+                let bits = *mask.get_unchecked(whole) as u8;
+                let narrow = _mm256_set1_ps(delta);
+                _mm256_storeu_ps(at, _mm256_mask_add_ps(values, bits, values, narrow));
+            }
+        }
+    }
+}

@@ -260,7 +260,7 @@ pub fn forward_outputs<T: Real>(
 /// Rows of W₀ summed per task in the fused path's ordered reduction.
 const REDUCE_ROWS: usize = 32;
 
-/// [`loss_and_gradient`] through the fused depth-2 kernels (`fused.rs`): the same chunks
+/// [`loss_and_gradient`] through the fused depth-2 kernels (`fused/`): the same chunks
 /// and passes, each chunk writing only the rows of W₀ it touches, reduced in chunk order.
 /// Returns the sum of the per-row losses; `gradient` must be zero on entry.
 fn fused_loss_and_gradient<T: Real>(

@@ -19,6 +19,9 @@
 //! cross-entropy and the hidden delta run row by row, the delta overwriting the row's
 //! hidden values, so a chunk keeps one buffer of rows.
 //!
+//! With two classes (every parity task) the backward takes [`two_class`]: a row's hidden
+//! delta has one direction, W₁ᵀ[1] − W₁ᵀ[0], so a row is kept as one number and a ReLU mask.
+//!
 //! Inner loops run on register blocks of up to 64 values over rows padded to [`LANES`];
 //! they use separate multiplies and adds only (no fused multiply-add), so the AVX2 and
 //! AVX-512 instantiations give the same bits as the baseline one (tested), and the sums run

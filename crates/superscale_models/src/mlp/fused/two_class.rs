@@ -1,5 +1,5 @@
 //! The fused step for two classes (every parity task of the quantization model): a row's
-//! hidden delta has a single direction (docs/science/quanta.md §7).
+//! hidden delta has a single direction (docs/quanta.md, "The fused step for two classes").
 //!
 //! With two classes the softmax gives δ₀ = −δ₁ for every row (p₀ + p₁ = 1), so a row's
 //! hidden delta is dh = (δ₀·W₁ᵀ[0] + δ₁·W₁ᵀ[1]) ⊙ m = δ₁ · v ⊙ m, with v = W₁ᵀ[1] − W₁ᵀ[0]
@@ -208,12 +208,12 @@ impl<T: Real, const L: usize, const AVX512: bool> Terms<T, L> for MaskedTerms<'_
                 return;
             }
         }
-        for i in 0..L {
+        for (i, acc) in acc.iter_mut().enumerate() {
             let bits = at(self.masks, row_words + i / MASK_BITS);
-            acc[i] = if is_set(bits, i % MASK_BITS) {
-                acc[i] + delta
+            *acc = if is_set(bits, i % MASK_BITS) {
+                *acc + delta
             } else {
-                acc[i]
+                *acc
             };
         }
     }
@@ -341,7 +341,7 @@ mod avx512 {
     pub(super) unsafe fn add_masked(out: &mut [f32], mask: &[MaskWord], delta: f32) {
         let whole = out.len() / MASK_BITS;
         let half = out.len() % MASK_BITS == MASK_BITS / 2;
-        assert!(out.len() % MASK_BITS == 0 || half);
+        assert!(out.len().is_multiple_of(MASK_BITS) || half);
         assert!(mask.len() >= whole + usize::from(half));
         let lanes = out.as_mut_ptr();
         // SAFETY: the asserts keep every access inside `out` and `mask`.

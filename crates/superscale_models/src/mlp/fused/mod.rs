@@ -504,6 +504,19 @@ fn hidden_rows<T: Real>(tables: &Tables<T>, tasks: &[u32], offsets: &[u32], hidd
     });
 }
 
+/// The hidden activations of the chunk's rows `first..last` into their rows of
+/// `delta_hidden`, from the offsets [`row_pass`] left ([`hidden_rows`]).
+#[inline(always)]
+fn first_layer<T: Real>(tables: &Tables<T>, chunk: &mut FusedChunk<T>, first: usize, last: usize) {
+    let (stride, groups) = (tables.stride, tables.groups);
+    hidden_rows(
+        tables,
+        &chunk.row_tasks[first..last],
+        &chunk.row_offsets[first * groups..last * groups],
+        &mut chunk.delta_hidden[first * stride..last * stride],
+    );
+}
+
 /// The hidden activations of one row: ReLU(b₀ + W₀[t] + Σ_g groups[g][p_g]).
 #[inline(always)]
 fn hidden_row<T: Real>(tables: &Tables<T>, task: usize, offsets: &[usize], hidden: &mut [T]) {
@@ -830,19 +843,13 @@ fn gradient_rows<T: Real, const AVX512: bool>(
     // d mean CE / dz_k = (p_k − 1[k = y]) / B (softmax cross-entropy).
     let scale = 1.0 / total_rows as f64;
     let mut loss_sum = 0.0;
-    let groups = tables.groups;
     row_pass(tables, binary, start, rows, chunk);
     for first in (0..rows).step_by(FORWARD_ROWS) {
         let last = (first + FORWARD_ROWS).min(rows);
         // The first layer of these rows, one block of columns over all of them, then the
         // rest of each row, in row order. h, then dh in its place: the chunk's hidden
         // deltas are the only rows kept.
-        hidden_rows(
-            tables,
-            &chunk.row_tasks[first..last],
-            &chunk.row_offsets[first * groups..last * groups],
-            &mut chunk.delta_hidden[first * stride..last * stride],
-        );
+        first_layer(tables, chunk, first, last);
         for row in first..last {
             let batch_row = start + row;
             let task = chunk.row_tasks[row] as usize;
@@ -1031,32 +1038,51 @@ fn bits_block<T: Real, const L: usize, const S: usize>(
     let valid = width.saturating_sub(column).min(L);
     let mut buckets = [[T::ZERO; L]; PATTERNS];
     for group in 0..tables.groups {
-        let starts = &chunk.starts[group * (PATTERNS + 1)..(group + 1) * (PATTERNS + 1)];
-        let order = &chunk.order[group * rows..(group + 1) * rows];
         for (pattern, bucket) in buckets.iter_mut().enumerate() {
-            let members = &order[starts[pattern] as usize..starts[pattern + 1] as usize];
+            let members = members(chunk, rows, group, pattern);
             *bucket =
                 accumulate::<T, L, S>(None, &chunk.delta_hidden, column, members.len(), |i| {
                     members[i] as usize * stride
                 });
         }
-        for lowest in 0..GROUP_BITS {
-            let bit = group * GROUP_BITS + lowest;
-            if bit >= tables.bits {
-                break;
-            }
-            let mut acc = [T::ZERO; L];
+        for (bit, total) in bit_totals(tables, group, &buckets) {
+            let out = &mut gradient[(tables.one_hot + bit) * width + column..][..valid];
+            out.copy_from_slice(&total[..valid]);
+        }
+    }
+}
+
+/// The chunk's rows whose pattern in bit group `group` is `pattern` (after [`sort_rows`]).
+#[inline(always)]
+fn members<T>(chunk: &FusedChunk<T>, rows: usize, group: usize, pattern: usize) -> &[u32] {
+    let starts = &chunk.starts[group * (PATTERNS + 1)..(group + 1) * (PATTERNS + 1)];
+    &chunk.order[group * rows..(group + 1) * rows]
+        [starts[pattern] as usize..starts[pattern + 1] as usize]
+}
+
+/// For each bit of group `group` (below n): the bit, and the sum of the buckets whose
+/// pattern holds it, in increasing pattern.
+#[inline(always)]
+fn bit_totals<'a, T: Real, const L: usize>(
+    tables: &Tables<T>,
+    group: usize,
+    buckets: &'a [[T; L]; PATTERNS],
+) -> impl Iterator<Item = (usize, [T; L])> + 'a {
+    let bits = tables.bits;
+    (0..GROUP_BITS)
+        .map(move |lowest| (group * GROUP_BITS + lowest, lowest))
+        .take_while(move |&(bit, _)| bit < bits)
+        .map(move |(bit, lowest)| {
+            let mut total = [T::ZERO; L];
             for (pattern, bucket) in buckets.iter().enumerate() {
                 if pattern >> lowest & 1 == 1 {
                     for i in 0..L {
-                        acc[i] += bucket[i];
+                        total[i] += bucket[i];
                     }
                 }
             }
-            let out = &mut gradient[(tables.one_hot + bit) * width + column..][..valid];
-            out.copy_from_slice(&acc[..valid]);
-        }
-    }
+            (bit, total)
+        })
 }
 
 // After the macros above: a `macro_rules!` is in scope in the modules declared below it.

@@ -19,8 +19,8 @@
 //! portable code, that skip the same lanes and so give the same bits (tested).
 
 use super::{
-    accumulate_terms, bias_from_tasks, clear_touched, dot, hidden_rows, row_pass, sort_rows,
-    FusedChunk, Tables, Terms, FORWARD_ROWS, GROUP_BITS, PATTERNS,
+    accumulate_terms, bias_from_tasks, bit_totals, clear_touched, dot, first_layer, members,
+    row_pass, sort_rows, FusedChunk, Tables, Terms, FORWARD_ROWS, PATTERNS,
 };
 use crate::mlp::architecture::Mlp;
 use crate::mlp::input::OneHotBits;
@@ -53,7 +53,7 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
     chunk: &mut FusedChunk<T>,
     gradient: &mut [T],
 ) -> f64 {
-    let (stride, width, groups) = (tables.stride, tables.width, tables.groups);
+    let (stride, width) = (tables.stride, tables.width);
     let words = mask_words(stride);
     let weights0 = mlp.weight_range(0).start;
     clear_touched(chunk);
@@ -68,12 +68,7 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
     row_pass(tables, binary, start, rows, chunk);
     for first in (0..rows).step_by(FORWARD_ROWS) {
         let last = (first + FORWARD_ROWS).min(rows);
-        hidden_rows(
-            tables,
-            &chunk.row_tasks[first..last],
-            &chunk.row_offsets[first * groups..last * groups],
-            &mut chunk.delta_hidden[first * stride..last * stride],
-        );
+        first_layer(tables, chunk, first, last);
         for row in first..last {
             let label = labels[start + row] as usize;
             let hidden = &chunk.delta_hidden[row * stride..(row + 1) * stride];
@@ -255,10 +250,8 @@ fn bits_block<T: Real, const L: usize, const S: usize, const AVX512: bool>(
     let (deltas, masks) = (&chunk.row_deltas[..rows], &chunk.row_masks[..rows * words]);
     let mut buckets = [[T::ZERO; L]; PATTERNS];
     for group in 0..tables.groups {
-        let starts = &chunk.starts[group * (PATTERNS + 1)..(group + 1) * (PATTERNS + 1)];
-        let order = &chunk.order[group * rows..(group + 1) * rows];
         for (pattern, bucket) in buckets.iter_mut().enumerate() {
-            let members = &order[starts[pattern] as usize..starts[pattern + 1] as usize];
+            let members = members(chunk, rows, group, pattern);
             let terms = MaskedTerms::<T, AVX512> {
                 members,
                 deltas,
@@ -268,21 +261,9 @@ fn bits_block<T: Real, const L: usize, const S: usize, const AVX512: bool>(
             };
             *bucket = accumulate_terms::<T, L, S>(None, members.len(), &terms);
         }
-        for lowest in 0..GROUP_BITS {
-            let bit = group * GROUP_BITS + lowest;
-            if bit >= tables.bits {
-                break;
-            }
-            let mut acc = [T::ZERO; L];
-            for (pattern, bucket) in buckets.iter().enumerate() {
-                if pattern >> lowest & 1 == 1 {
-                    for i in 0..L {
-                        acc[i] += bucket[i];
-                    }
-                }
-            }
+        for (bit, total) in bit_totals(tables, group, &buckets) {
             let out = &mut gradient[(tables.one_hot + bit) * width + column..][..valid];
-            for ((out, &sum), &v) in out.iter_mut().zip(&acc).zip(difference) {
+            for ((out, &sum), &v) in out.iter_mut().zip(&total).zip(difference) {
                 *out = sum * v;
             }
         }

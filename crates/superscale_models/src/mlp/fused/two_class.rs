@@ -152,27 +152,34 @@ fn relu_mask<T: Real, const AVX512: bool>(hidden: &[T], mask: &mut [MaskWord]) {
     }
 }
 
-/// out[i] += δ where bit i of the mask is set (the others untouched).
+/// out[i] += δ where bit i mod 16 of `mask[i / 16]` is set (the others untouched): a task
+/// row here, a bucket term in [`MaskedTerms`]. With AVX-512 every whole word and a last half
+/// word go through the intrinsics, the few values after them (a task row of a width not a
+/// multiple of 8) through the portable twin.
 #[inline(always)]
 fn add_masked<T: Real, const AVX512: bool>(out: &mut [T], mask: &[MaskWord], delta: T) {
-    let whole = out.len() / MASK_BITS;
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if AVX512 {
-        if let Some(lanes) = T::as_f32_mut(&mut out[..whole * MASK_BITS]) {
-            // SAFETY: as in `relu_mask`.
+        let lanes = out.len() / (MASK_BITS / 2) * (MASK_BITS / 2);
+        if let Some(values) = T::as_f32_mut(&mut out[..lanes]) {
+            // SAFETY: AVX512 is set only in the instantiation compiled for AVX-512F/BW/VL,
+            // which runs only on a CPU that has them.
             #[allow(unsafe_code)]
             unsafe {
-                avx512::add_masked(lanes, &mask[..whole], delta.to_f64() as f32)
+                avx512::add_masked(values, mask, delta.to_f64() as f32)
             };
-            done = whole;
+            done = lanes;
         }
     }
-    for (lanes, &bits) in out.chunks_mut(MASK_BITS).zip(mask).skip(done) {
-        for (i, out) in lanes.iter_mut().enumerate() {
-            // A select, not a branch: the bits are data, mispredicted half the time.
-            *out = if is_set(bits, i) { *out + delta } else { *out };
-        }
+    for (i, out) in out.iter_mut().enumerate().skip(done) {
+        let bits = mask[i / MASK_BITS];
+        // A select, not a branch: the bits are data, mispredicted half the time.
+        *out = if is_set(bits, i % MASK_BITS) {
+            *out + delta
+        } else {
+            *out
+        };
     }
 }
 
@@ -191,37 +198,18 @@ impl<T: Real, const L: usize, const AVX512: bool> Terms<T, L> for MaskedTerms<'_
         let row = at(self.members, index) as usize;
         let delta = at(self.deltas, row);
         let row_words = row * self.words + self.first;
-        #[cfg(target_arch = "x86_64")]
-        if AVX512 {
-            if let Some(acc) = T::as_f32_mut(&mut acc[..]) {
-                let masks = &self.masks[row_words..row_words + L.div_ceil(MASK_BITS)];
-                // SAFETY: as in `relu_mask`.
-                #[allow(unsafe_code)]
-                unsafe {
-                    avx512::add_masked(acc, masks, delta.to_f64() as f32)
-                };
-                return;
-            }
-        }
-        for (i, acc) in acc.iter_mut().enumerate() {
-            let bits = at(self.masks, row_words + i / MASK_BITS);
-            *acc = if is_set(bits, i % MASK_BITS) {
-                *acc + delta
-            } else {
-                *acc
-            };
-        }
+        let masks = &self.masks[row_words..row_words + L.div_ceil(MASK_BITS)];
+        add_masked::<T, AVX512>(&mut acc[..], masks, delta);
     }
 }
 
-/// `values[index]`, unchecked: a bucket term is one member index, one δ, one mask word per
-/// 16 lanes and one masked add per 16 lanes, and a bounds check on each would outnumber
-/// the adds.
+/// `values[index]`, unchecked: a bucket term is one member index, one δ and one masked add
+/// per 16 lanes, and a bounds check on each load would add to every term.
 #[inline(always)]
 fn at<V: Copy>(values: &[V], index: usize) -> V {
     debug_assert!(index < values.len(), "{index} out of {}", values.len());
-    // SAFETY: a member is a row of the chunk (< rows, the length of `deltas`), and a mask
-    // word is row · words + w with w < words (checked in debug builds).
+    // SAFETY: a member is a row of the chunk (< rows, the length of `deltas`), and an index
+    // into `members` is below its length (checked in debug builds).
     #[allow(unsafe_code)]
     unsafe {
         *values.get_unchecked(index)

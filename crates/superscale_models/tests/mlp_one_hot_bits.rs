@@ -218,8 +218,10 @@ fn fused_gradient_matches_central_differences_in_f64() {
 #[test]
 fn both_instruction_sets_give_the_same_bits() {
     // Two classes (the masked kernels: AVX-512 intrinsics against their portable twins) at
-    // widths whose rows end in blocks of 32 + 16, 8 and 24 values, and three classes.
-    for (width, classes) in [(300, 2), (72, 2), (50, 2), (40, 3)] {
+    // widths whose rows end in blocks of 32 + 16, 8 and 24 values, with the bucket sums from
+    // sorted rows (300, 72) and added row by row (50: three mask words and a half; 9: one
+    // word), and three classes.
+    for (width, classes) in [(300, 2), (72, 2), (50, 2), (9, 2), (40, 3)] {
         same_bits_for_every_instruction_set(width, classes);
     }
 }

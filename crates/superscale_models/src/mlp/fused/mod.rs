@@ -239,6 +239,10 @@ pub(crate) struct FusedChunk<T> {
     /// two classes only, `chunk_rows × mask_words(stride)`: each row's ReLU mask 1[h > 0],
     /// one bit per hidden unit
     row_masks: Vec<u16>,
+    /// two classes with narrow rows only ([`two_class::scatters`]), `groups × PATTERNS ×
+    /// stride` (the layout of `Tables::pattern_rows`, so a row's forward offsets address
+    /// its buckets): Σ δ₁·m over the chunk's rows per (group, pattern) bucket
+    buckets: Aligned<T>,
 }
 
 /// Table offsets of one row: where `groups[g][p_g]` starts, for every group g.
@@ -636,6 +640,11 @@ fn size_chunk<T: Real>(tables: &Tables<T>, chunk_rows: usize, chunk: &mut FusedC
         chunk_rows * two_class::mask_words(tables.stride),
         0,
     );
+    if two_class::scatters(tables) {
+        chunk
+            .buckets
+            .ensure(tables.groups * PATTERNS * tables.stride);
+    }
 }
 
 /// Calls `kernel(args…)` compiled for the instruction sets `features` (x86-64): AVX2, or
@@ -843,7 +852,7 @@ fn gradient_rows<T: Real, const AVX512: bool>(
     // d mean CE / dz_k = (p_k − 1[k = y]) / B (softmax cross-entropy).
     let scale = 1.0 / total_rows as f64;
     let mut loss_sum = 0.0;
-    row_pass(tables, binary, start, rows, chunk);
+    row_pass::<T, true>(tables, binary, start, rows, chunk);
     for first in (0..rows).step_by(FORWARD_ROWS) {
         let last = (first + FORWARD_ROWS).min(rows);
         // The first layer of these rows, one block of columns over all of them, then the
@@ -891,10 +900,11 @@ fn gradient_rows<T: Real, const AVX512: bool>(
     loss_sum
 }
 
-/// Each row's task and patterns, once per chunk: the table offsets of the forward, and the
-/// counts of the counting sort of the bits' gradient (left in `chunk.starts`).
+/// Each row's task and patterns, once per chunk: the table offsets of the forward, and, if
+/// `SORTED` (the bits' gradient sums its buckets from sorted rows), each row's patterns and
+/// the counts of the counting sort (left in `chunk.starts`).
 #[inline(always)]
-fn row_pass<T: Real>(
+fn row_pass<T: Real, const SORTED: bool>(
     tables: &Tables<T>,
     binary: &OneHotBits,
     start: usize,
@@ -903,7 +913,9 @@ fn row_pass<T: Real>(
 ) {
     let (stride, groups) = (tables.stride, tables.groups);
     let counts = &mut chunk.starts[..groups * (PATTERNS + 1)];
-    counts.fill(0);
+    if SORTED {
+        counts.fill(0);
+    }
     for row in 0..rows {
         let batch_row = start + row;
         chunk.row_tasks[row] = binary.index[batch_row];
@@ -914,8 +926,10 @@ fn row_pass<T: Real>(
         {
             let pattern = pattern(words, group);
             *offset = ((group * PATTERNS + pattern) * stride) as u32;
-            chunk.row_patterns[group * rows + row] = pattern as u8;
-            counts[group * (PATTERNS + 1) + pattern + 1] += 1;
+            if SORTED {
+                chunk.row_patterns[group * rows + row] = pattern as u8;
+                counts[group * (PATTERNS + 1) + pattern + 1] += 1;
+            }
         }
     }
 }
@@ -1038,7 +1052,8 @@ fn bits_block<T: Real, const L: usize, const S: usize>(
     let valid = width.saturating_sub(column).min(L);
     let mut buckets = [[T::ZERO; L]; PATTERNS];
     for group in 0..tables.groups {
-        for (pattern, bucket) in buckets.iter_mut().enumerate() {
+        // Pattern 0 holds no bit: its bucket is never read (it stays zero).
+        for (pattern, bucket) in buckets.iter_mut().enumerate().skip(1) {
             let members = members(chunk, rows, group, pattern);
             *bucket =
                 accumulate::<T, L, S>(None, &chunk.delta_hidden, column, members.len(), |i| {

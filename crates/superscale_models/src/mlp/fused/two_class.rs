@@ -14,9 +14,17 @@
 //!   h·v (softmax is shift-invariant), and dW₁ᵀ[1] = Σ δ₁·h = −dW₁ᵀ[0]: one dot product
 //!   and one accumulation per row instead of two of each.
 //!
-//! The first layer, the tables and the order of the bucket sums are those of the general
-//! path (`super`). The masked additions have two forms, AVX-512 intrinsics on f32 and
-//! portable code, that skip the same lanes and so give the same bits (tested).
+//! The first layer and the tables are those of the general path (`super`). The bucket sums
+//! take one of two forms by row width (docs/quanta.md, "The fused step for two classes"):
+//!
+//! - narrow rows (padded width ≤ [`SCATTER_STRIDE`]): each row adds δ₁·m into its bucket of
+//!   every group as it is computed ([`add_to_buckets`]), in row order; no sort, and the row
+//!   pass stores no patterns. A table of buckets is then small enough for L1/L2;
+//! - wider rows: the general path's counting sort and bucket-by-bucket sums in registers
+//!   ([`bits_block`]), which read only masks and so stay in L1 while the table would not.
+//!
+//! The masked additions have two forms, AVX-512 intrinsics on f32 and portable code, that
+//! skip the same lanes and so give the same bits (tested).
 
 use super::{
     accumulate_terms, bias_from_tasks, bit_totals, clear_touched, dot, first_layer, members,
@@ -24,8 +32,19 @@ use super::{
 };
 use crate::mlp::architecture::Mlp;
 use crate::mlp::input::OneHotBits;
-use crate::mlp::pass::softmax_row;
 use crate::mlp::real::Real;
+
+/// Widest padded row whose bucket sums are added row by row ([`scatters`]). Measured
+/// (BENCHMARKS.md, issue 19, fifth round): −25 % at w = 9 and −15 % at w = 50 against the
+/// sorted sums, but +15 % at w = 150 and +20 % at w = 300, where a table of buckets
+/// (groups × 16 × w values) no longer stays in L2 beside the pattern tables.
+const SCATTER_STRIDE: usize = 64;
+
+/// Whether the two-class step adds its bucket sums row by row (narrow rows) instead of
+/// sorting the rows by pattern first.
+pub(super) fn scatters<T>(tables: &Tables<T>) -> bool {
+    tables.classes == 2 && tables.stride <= SCATTER_STRIDE
+}
 
 /// Bits of a ReLU mask word: one AVX-512 mask register of f32 lanes, so a word becomes a
 /// mask with one `kmovw`.
@@ -56,27 +75,32 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
     let (stride, width) = (tables.stride, tables.width);
     let words = mask_words(stride);
     let weights0 = mlp.weight_range(0).start;
+    let groups = tables.groups;
+    let scatter = scatters(tables);
     clear_touched(chunk);
     // Σ_rows δ₁·h: dW₁ᵀ[1], and −dW₁ᵀ[0].
     chunk.output_gradient[..stride].fill(T::ZERO);
     let mut delta_sum = T::ZERO;
     // d mean CE / dz₁ = (p₁ − 1[y = 1]) / B (softmax cross-entropy).
-    let scale = 1.0 / total_rows as f64;
+    let scale = T::from_f64(1.0 / total_rows as f64);
     let mut loss_sum = 0.0;
-    let mut probabilities = [0.0f64; 2];
     let difference_row = &tables.difference_row[..];
-    row_pass(tables, binary, start, rows, chunk);
+    if scatter {
+        chunk.buckets[..groups * PATTERNS * stride].fill(T::ZERO);
+        row_pass::<T, false>(tables, binary, start, rows, chunk);
+    } else {
+        row_pass::<T, true>(tables, binary, start, rows, chunk);
+    }
     for first in (0..rows).step_by(FORWARD_ROWS) {
         let last = (first + FORWARD_ROWS).min(rows);
         first_layer(tables, chunk, first, last);
         for row in first..last {
-            let label = labels[start + row] as usize;
+            let label = labels[start + row];
             let hidden = &chunk.delta_hidden[row * stride..(row + 1) * stride];
             let difference = tables.bias_difference + dot(hidden, difference_row);
-            let outcome = softmax_row(&[T::ZERO, difference], label, &mut probabilities);
-            loss_sum += outcome.loss;
-            let target = if label == 1 { 1.0 } else { 0.0 };
-            let delta = T::from_f64((probabilities[1] - target) * scale);
+            let (loss, slope) = cross_entropy(difference, label);
+            loss_sum += loss.to_f64();
+            let delta = slope * scale;
             delta_sum += delta;
             for (sum, &h) in chunk.output_gradient[..stride].iter_mut().zip(hidden) {
                 *sum += delta * h;
@@ -93,16 +117,31 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
                 task_sum.fill(T::ZERO);
             }
             add_masked::<T, AVX512>(task_sum, mask, delta);
+            if scatter {
+                add_to_buckets::<T, AVX512>(
+                    &mut chunk.buckets,
+                    &chunk.row_offsets[row * groups..(row + 1) * groups],
+                    stride,
+                    mask,
+                    delta,
+                );
+            }
         }
     }
-    sort_rows(tables, rows, chunk);
-    over_blocks!(stride, |column, L, S| bits_block::<T, L, S, AVX512>(
-        tables,
-        rows,
-        chunk,
-        column,
-        &mut gradient[weights0..]
-    ));
+    let bit_rows = &mut gradient[weights0..];
+    if scatter {
+        over_blocks!(stride, |column, L, _S| bits_from_buckets::<T, L>(
+            tables,
+            &chunk.buckets,
+            column,
+            bit_rows
+        ));
+    } else {
+        sort_rows(tables, rows, chunk);
+        over_blocks!(stride, |column, L, S| bits_block::<T, L, S, AVX512>(
+            tables, rows, chunk, column, bit_rows
+        ));
+    }
     for &task in &chunk.touched {
         let task_row = &mut gradient[weights0 + task as usize * width..][..width];
         for (g, &v) in task_row.iter_mut().zip(difference_row) {
@@ -119,6 +158,32 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
     gradient[output_bias] = -delta_sum;
     gradient[output_bias + 1] = delta_sum;
     loss_sum
+}
+
+/// A row's cross-entropy and its slope dLoss/dd = p₁ − 1[y = 1], from the logits'
+/// difference d = z₁ − z₀, in the model's precision (docs/quanta.md, "The fused step for
+/// two classes"). With s = d for y = 0 and s = −d for y = 1 (the other logit minus the
+/// label's), loss = ln(1 + eˢ) = max(s, 0) + ln(1 + e^−|s|) and the slope is ±σ(s), σ the
+/// logistic function: one `exp` serves both, and neither loses digits to cancellation.
+/// ln(1 + e) rather than ln_1p(e) (twice the cost in f32): for |d| > 17, where 1 + e rounds
+/// to 1 in f32, the loss is off by e < 6·10⁻⁸ nats; the slope keeps full precision.
+#[inline(always)]
+fn cross_entropy<T: Real>(difference: T, label: u32) -> (T, T) {
+    let s = if label == 1 { -difference } else { difference };
+    let magnitude = if s < T::ZERO { -s } else { s };
+    let small = (-magnitude).exp();
+    let one = T::from_f64(1.0);
+    let total = one + small;
+    // σ(s) = 1 / (1 + e^−s) for s ≥ 0, e^s / (1 + e^s) below: each from e^−|s|.
+    let sigma = if s < T::ZERO {
+        small / total
+    } else {
+        one / total
+    };
+    let positive = if s > T::ZERO { s } else { T::ZERO };
+    let loss = positive + total.ln();
+    let slope = if label == 1 { -sigma } else { sigma };
+    (loss, slope)
 }
 
 /// Whether bit `i` of a mask word is set.
@@ -227,18 +292,17 @@ fn bits_block<T: Real, const L: usize, const S: usize, const AVX512: bool>(
     column: usize,
     gradient: &mut [T],
 ) {
-    let (width, words) = (tables.width, mask_words(tables.stride));
-    let valid = width.saturating_sub(column).min(L);
+    let words = mask_words(tables.stride);
     // Every block starts at a multiple of 16 (blocks of 64 and 32, then one of 24, 16 or 8
     // that ends the row), so its lanes are whole mask words from `first`, the last maybe
     // partly used.
     debug_assert!(column.is_multiple_of(MASK_BITS));
     let first = column / MASK_BITS;
-    let difference = &tables.difference_row[column..column + L];
     let (deltas, masks) = (&chunk.row_deltas[..rows], &chunk.row_masks[..rows * words]);
     let mut buckets = [[T::ZERO; L]; PATTERNS];
     for group in 0..tables.groups {
-        for (pattern, bucket) in buckets.iter_mut().enumerate() {
+        // Pattern 0 holds no bit: its bucket is never read (it stays zero).
+        for (pattern, bucket) in buckets.iter_mut().enumerate().skip(1) {
             let members = members(chunk, rows, group, pattern);
             let terms = MaskedTerms::<T, AVX512> {
                 members,
@@ -249,12 +313,79 @@ fn bits_block<T: Real, const L: usize, const S: usize, const AVX512: bool>(
             };
             *bucket = accumulate_terms::<T, L, S>(None, members.len(), &terms);
         }
-        for (bit, total) in bit_totals(tables, group, &buckets) {
-            let out = &mut gradient[(tables.one_hot + bit) * width + column..][..valid];
-            for ((out, &sum), &v) in out.iter_mut().zip(&total).zip(difference) {
-                *out = sum * v;
-            }
+        write_bit_rows(tables, group, &buckets, column, gradient);
+    }
+}
+
+/// The bit rows of dW₀ for columns `column..column + L` from the buckets
+/// [`add_to_buckets`] summed (`groups × PATTERNS × stride`): each group's 16 bucket slices
+/// are copied into the shape [`bits_block`] sums into, and finished the same way.
+#[inline(always)]
+fn bits_from_buckets<T: Real, const L: usize>(
+    tables: &Tables<T>,
+    sums: &[T],
+    column: usize,
+    gradient: &mut [T],
+) {
+    let stride = tables.stride;
+    let mut buckets = [[T::ZERO; L]; PATTERNS];
+    for group in 0..tables.groups {
+        for (pattern, bucket) in buckets.iter_mut().enumerate().skip(1) {
+            bucket.copy_from_slice(&sums[(group * PATTERNS + pattern) * stride + column..][..L]);
         }
+        write_bit_rows(tables, group, &buckets, column, gradient);
+    }
+}
+
+/// Bit b's row of dW₀ over columns `column..column + L` (the valid ones) = v ⊙ Σ of its
+/// group's buckets whose pattern holds b, for every bit of `group`. `gradient` starts at W₀.
+#[inline(always)]
+fn write_bit_rows<T: Real, const L: usize>(
+    tables: &Tables<T>,
+    group: usize,
+    buckets: &[[T; L]; PATTERNS],
+    column: usize,
+    gradient: &mut [T],
+) {
+    let width = tables.width;
+    let valid = width.saturating_sub(column).min(L);
+    let difference = &tables.difference_row[column..column + L];
+    for (bit, total) in bit_totals(tables, group, buckets) {
+        let out = &mut gradient[(tables.one_hot + bit) * width + column..][..valid];
+        for ((out, &sum), &v) in out.iter_mut().zip(&total).zip(difference) {
+            *out = sum * v;
+        }
+    }
+}
+
+/// buckets[o + i] += δ where bit i mod 16 of `mask[i / 16]` is set, for every offset o of
+/// `offsets` (a row's (group, pattern) buckets, one per group) and i < `stride`. The
+/// AVX-512 form runs mask word by mask word over the offsets, so a word is loaded once per
+/// row; each lane is added to at most once per row either way, so the twins' orders give
+/// the same bits.
+#[inline(always)]
+fn add_to_buckets<T: Real, const AVX512: bool>(
+    buckets: &mut [T],
+    offsets: &[u32],
+    stride: usize,
+    mask: &[MaskWord],
+    delta: T,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX512 {
+        if let Some(values) = T::as_f32_mut(buckets) {
+            // SAFETY: AVX512 is set only in the instantiation compiled for AVX-512F/BW/VL,
+            // which runs only on a CPU that has them.
+            #[allow(unsafe_code)]
+            unsafe {
+                avx512::add_to_buckets(values, offsets, stride, mask, delta.to_f64() as f32)
+            };
+            return;
+        }
+    }
+    for &offset in offsets {
+        let bucket = &mut buckets[offset as usize..][..stride];
+        add_masked::<T, false>(bucket, mask, delta);
     }
 }
 
@@ -297,6 +428,53 @@ mod avx512 {
                 )
             };
             mask[hidden.len() / MASK_BITS] = MaskWord::from(bits);
+        }
+    }
+
+    /// buckets[o + 16j + i] += δ where bit i of `mask[j]` is set, for every offset o and
+    /// 16j + i < `stride`: mask word by mask word, each over all the offsets, then a last
+    /// half word of 8 if `stride` ends with one.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F and AVX-512VL.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    pub(super) unsafe fn add_to_buckets(
+        buckets: &mut [f32],
+        offsets: &[u32],
+        stride: usize,
+        mask: &[MaskWord],
+        delta: f32,
+    ) {
+        let whole = stride / MASK_BITS;
+        let half = stride % MASK_BITS == MASK_BITS / 2;
+        assert!(stride.is_multiple_of(MASK_BITS) || half);
+        assert!(mask.len() >= whole + usize::from(half));
+        // Once per row, about 25 compares: it keeps the unchecked accesses below sound.
+        assert!(offsets
+            .iter()
+            .all(|&offset| offset as usize + stride <= buckets.len()));
+        let lanes = buckets.as_mut_ptr();
+        // SAFETY: the asserts keep every access inside `buckets` and `mask`.
+        unsafe {
+            let wide = _mm512_set1_ps(delta);
+            for j in 0..whole {
+                let bits = *mask.get_unchecked(j);
+                for &offset in offsets {
+                    let at = lanes.add(offset as usize + j * MASK_BITS);
+                    let values = _mm512_loadu_ps(at);
+                    _mm512_storeu_ps(at, _mm512_mask_add_ps(values, bits, values, wide));
+                }
+            }
+            if half {
+                let bits = *mask.get_unchecked(whole) as u8;
+                let narrow = _mm256_set1_ps(delta);
+                for &offset in offsets {
+                    let at = lanes.add(offset as usize + whole * MASK_BITS);
+                    let values = _mm256_loadu_ps(at);
+                    _mm256_storeu_ps(at, _mm256_mask_add_ps(values, bits, values, narrow));
+                }
+            }
         }
     }
 

@@ -42,6 +42,9 @@ use superscale_kernels::Simd;
 const GROUP_BITS: usize = 4;
 /// Patterns of one group, 2^GROUP_BITS.
 const PATTERNS: usize = 1 << GROUP_BITS;
+/// Groups of one 64-bit word of a row's bits (GROUP_BITS divides 64, so no group
+/// straddles two words).
+const GROUPS_PER_WORD: usize = 64 / GROUP_BITS;
 /// Rows of the tables and of the hidden deltas are padded to a multiple of this.
 const LANES: usize = 8;
 
@@ -241,8 +244,12 @@ pub(crate) struct FusedChunk<T> {
     row_masks: Vec<u16>,
     /// two classes with narrow rows only ([`two_class::scatters`]), `groups × PATTERNS ×
     /// stride` (the layout of `Tables::pattern_rows`, so a row's forward offsets address
-    /// its buckets): Σ δ₁·m over the chunk's rows per (group, pattern) bucket
+    /// its buckets): Σ δ₁·m over the chunk's rows per (group, pattern) bucket; all zero
+    /// between chunks, each bucket cleared as it is read
     buckets: Aligned<T>,
+    /// whether `buckets` may hold values (a chunk stopped before reading them, or the
+    /// buffer has not been cleared yet)
+    buckets_dirty: bool,
 }
 
 /// Table offsets of one row: where `groups[g][p_g]` starts, for every group g.
@@ -641,9 +648,12 @@ fn size_chunk<T: Real>(tables: &Tables<T>, chunk_rows: usize, chunk: &mut FusedC
         0,
     );
     if two_class::scatters(tables) {
-        chunk
-            .buckets
-            .ensure(tables.groups * PATTERNS * tables.stride);
+        let len = tables.groups * PATTERNS * tables.stride;
+        if chunk.buckets.len() < len {
+            chunk.buckets.ensure(len);
+            // A resize may move the values' start; clear them all.
+            chunk.buckets_dirty = true;
+        }
     }
 }
 
@@ -920,15 +930,25 @@ fn row_pass<T: Real, const SORTED: bool>(
         let batch_row = start + row;
         chunk.row_tasks[row] = binary.index[batch_row];
         let words = binary.row_words(batch_row);
-        for (group, offset) in chunk.row_offsets[row * groups..(row + 1) * groups]
-            .iter_mut()
+        let row_offsets = &mut chunk.row_offsets[row * groups..(row + 1) * groups];
+        // Word by word, a group's pattern the word's low bits, then shifted away (a group
+        // never straddles two words): what [`pattern`] gives, without a variable shift and
+        // a word load per group.
+        for (word_index, (offsets, &word)) in row_offsets
+            .chunks_mut(GROUPS_PER_WORD)
+            .zip(words)
             .enumerate()
         {
-            let pattern = pattern(words, group);
-            *offset = ((group * PATTERNS + pattern) * stride) as u32;
-            if SORTED {
-                chunk.row_patterns[group * rows + row] = pattern as u8;
-                counts[group * (PATTERNS + 1) + pattern + 1] += 1;
+            let mut bits = word;
+            for (i, offset) in offsets.iter_mut().enumerate() {
+                let group = word_index * GROUPS_PER_WORD + i;
+                let pattern = bits as usize & (PATTERNS - 1);
+                bits >>= GROUP_BITS;
+                *offset = ((group * PATTERNS + pattern) * stride) as u32;
+                if SORTED {
+                    chunk.row_patterns[group * rows + row] = pattern as u8;
+                    counts[group * (PATTERNS + 1) + pattern + 1] += 1;
+                }
             }
         }
     }

@@ -86,7 +86,12 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
     let mut loss_sum = 0.0;
     let difference_row = &tables.difference_row[..];
     if scatter {
-        chunk.buckets[..groups * PATTERNS * stride].fill(T::ZERO);
+        // Cleared as read by the previous chunk (so not a pass over the table here), unless
+        // it stopped before that.
+        if chunk.buckets_dirty {
+            chunk.buckets.fill(T::ZERO);
+        }
+        chunk.buckets_dirty = true;
         row_pass::<T, false>(tables, binary, start, rows, chunk);
     } else {
         row_pass::<T, true>(tables, binary, start, rows, chunk);
@@ -132,10 +137,11 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
     if scatter {
         over_blocks!(stride, |column, L, _S| bits_from_buckets::<T, L>(
             tables,
-            &chunk.buckets,
+            &mut chunk.buckets,
             column,
             bit_rows
         ));
+        chunk.buckets_dirty = false;
     } else {
         sort_rows(tables, rows, chunk);
         over_blocks!(stride, |column, L, S| bits_block::<T, L, S, AVX512>(
@@ -319,19 +325,26 @@ fn bits_block<T: Real, const L: usize, const S: usize, const AVX512: bool>(
 
 /// The bit rows of dW₀ for columns `column..column + L` from the buckets
 /// [`add_to_buckets`] summed (`groups × PATTERNS × stride`): each group's 16 bucket slices
-/// are copied into the shape [`bits_block`] sums into, and finished the same way.
+/// are copied into the shape [`bits_block`] sums into, and finished the same way. The
+/// slices are cleared as they are read, for the next chunk: they are in L1 then, while a
+/// separate pass over the table would load it again.
 #[inline(always)]
 fn bits_from_buckets<T: Real, const L: usize>(
     tables: &Tables<T>,
-    sums: &[T],
+    sums: &mut [T],
     column: usize,
     gradient: &mut [T],
 ) {
     let stride = tables.stride;
     let mut buckets = [[T::ZERO; L]; PATTERNS];
     for group in 0..tables.groups {
-        for (pattern, bucket) in buckets.iter_mut().enumerate().skip(1) {
-            bucket.copy_from_slice(&sums[(group * PATTERNS + pattern) * stride + column..][..L]);
+        for (pattern, bucket) in buckets.iter_mut().enumerate() {
+            let sum = &mut sums[(group * PATTERNS + pattern) * stride + column..][..L];
+            // Pattern 0 holds no bit: its bucket is never read (it stays zero here).
+            if pattern > 0 {
+                bucket.copy_from_slice(sum);
+            }
+            sum.fill(T::ZERO);
         }
         write_bit_rows(tables, group, &buckets, column, gradient);
     }

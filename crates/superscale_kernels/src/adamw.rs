@@ -5,6 +5,8 @@
 //! gradient was taken at W_t; the decay is applied first with the scheduled lr η_t; then
 //! the Adam update with bias correction uses that gradient.
 
+use crate::SubnormalsFlushed;
+
 /// Adam hyper-parameters (PyTorch defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdamHyper {
@@ -45,6 +47,32 @@ impl AdamState {
             second: vec![0.0; len],
             step: 0,
         }
+    }
+
+    /// [`AdamState::update`] with subnormal floats read and written as zero
+    /// ([`SubnormalsFlushed`]). A subnormal moment or gradient (|x| < 1.2·10⁻³⁸, from a
+    /// gradient that is tiny for many steps, or a moment decaying towards zero) costs a
+    /// microcode assist per operation, and once many parameters sit there the update runs
+    /// many times slower: 62 % of a quanta step at width 300 after 3000 steps
+    /// (BENCHMARKS.md, issue 19, fifth round). The update differs from the exact one only
+    /// where m or v is subnormal, by at most η·10⁻³⁸/ε ≈ 10⁻³³ per parameter. Elsewhere
+    /// (other architectures) this is `update`.
+    pub fn update_flushing_subnormals(
+        &mut self,
+        params: &mut [f32],
+        grads: &[f32],
+        lr: f32,
+        hyper: AdamHyper,
+    ) {
+        let _flushed = SubnormalsFlushed::new();
+        self.update_not_inlined(params, grads, lr, hyper);
+    }
+
+    /// `update` as a call of its own, so no arithmetic of it moves across the MXCSR writes
+    /// around it.
+    #[inline(never)]
+    fn update_not_inlined(&mut self, params: &mut [f32], grads: &[f32], lr: f32, hyper: AdamHyper) {
+        self.update(params, grads, lr, hyper);
     }
 
     /// One Adam update of `params` with `grads` at learning rate `lr`.

@@ -17,6 +17,7 @@ mod nonzero;
 mod output_layer;
 mod simd;
 mod sparse;
+mod subnormals;
 
 pub use adamw::{adam_update, decay_rows_signed, decay_uniform, AdamHyper, AdamState};
 pub use error::{Error, Result};
@@ -29,3 +30,4 @@ pub use sparse::{
     sparse_block_times_dense, sparse_block_transpose_times_dense_add, sparse_times_dense,
     sparse_transpose_times_dense_add, SparseRows,
 };
+pub use subnormals::SubnormalsFlushed;

@@ -46,8 +46,11 @@ impl AdamW {
         if self.weight_decay != 0.0 {
             decay_uniform(params, self.learning_rate, self.weight_decay);
         }
+        // Subnormal moments (rare tasks' rows, dead units, rows predicted with certainty)
+        // would slow the update many times over; flushing them changes no parameter's bits
+        // in practice (`AdamState::update_flushing_subnormals`).
         self.state
-            .update(params, gradient, self.learning_rate, self.hyper);
+            .update_flushing_subnormals(params, gradient, self.learning_rate, self.hyper);
         Ok(())
     }
 }

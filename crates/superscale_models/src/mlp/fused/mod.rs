@@ -36,7 +36,7 @@ use crate::mlp::architecture::Mlp;
 use crate::mlp::input::{OneHotBits, RowOutcome};
 use crate::mlp::pass::{softmax_row, MAX_STACK_CLASSES};
 use crate::mlp::real::Real;
-use superscale_kernels::Simd;
+use superscale_kernels::{Simd, SubnormalsFlushed};
 
 /// Bits per group of the pattern tables.
 const GROUP_BITS: usize = 4;
@@ -701,6 +701,7 @@ pub(crate) fn evaluate_chunk<T: Real>(
     chunk: &mut FusedChunk<T>,
     out: &mut [RowOutcome],
 ) {
+    let _flushed = SubnormalsFlushed::new();
     #[cfg(target_arch = "x86_64")]
     {
         macro_rules! rows_with {
@@ -765,6 +766,7 @@ pub(crate) fn outputs_chunk<T: Real>(
     chunk: &mut FusedChunk<T>,
     out: &mut [T],
 ) {
+    let _flushed = SubnormalsFlushed::new();
     size_chunk(tables, 0, chunk);
     for (row, logits) in out.chunks_exact_mut(tables.classes).enumerate() {
         let row = start + row;
@@ -795,6 +797,9 @@ pub(crate) fn gradient_chunk<T: Real>(
     chunk: &mut FusedChunk<T>,
     gradient: &mut [T],
 ) -> f64 {
+    // Subnormals flushed (`superscale_kernels::SubnormalsFlushed`): rows predicted with
+    // certainty give slopes whose products with the hidden values are subnormal.
+    let _flushed = SubnormalsFlushed::new();
     #[cfg(target_arch = "x86_64")]
     {
         macro_rules! rows_with {

@@ -172,7 +172,9 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
 /// label's), loss = ln(1 + eˢ) = max(s, 0) + ln(1 + e^−|s|) and the slope is ±σ(s), σ the
 /// logistic function: one `exp` serves both, and neither loses digits to cancellation.
 /// ln(1 + e) rather than ln_1p(e) (twice the cost in f32): for |d| > 17, where 1 + e rounds
-/// to 1 in f32, the loss is off by e < 6·10⁻⁸ nats; the slope keeps full precision.
+/// to 1 in f32, the loss is off by e < 6·10⁻⁸ nats; the slope keeps full precision (a row
+/// predicted right has slope −σ(−d), not p₁ − 1 rounded to 0; below 10⁻³⁸ it and its
+/// products are flushed to zero, `superscale_kernels::SubnormalsFlushed`).
 #[inline(always)]
 fn cross_entropy<T: Real>(difference: T, label: u32) -> (T, T) {
     let s = if label == 1 { -difference } else { difference };

@@ -34,10 +34,11 @@ use crate::mlp::architecture::Mlp;
 use crate::mlp::input::OneHotBits;
 use crate::mlp::real::Real;
 
-/// Widest padded row whose bucket sums are added row by row ([`scatters`]). Measured
-/// (BENCHMARKS.md, issue 19, fifth round): −25 % at w = 9 and −15 % at w = 50 against the
-/// sorted sums, but +15 % at w = 150 and +20 % at w = 300, where a table of buckets
-/// (groups × 16 × w values) no longer stays in L2 beside the pattern tables.
+/// Widest padded row whose bucket sums are added row by row ([`scatters`]). Measured against
+/// the sorted sums (BENCHMARKS.md, issue 19, fifth round): −29 % of a step at w = 9, −11 % at
+/// w = 50, even at w = 59, but +4 % at w = 85, +18 % at w = 150 and +35 % at w = 300, where
+/// a table of buckets (groups × 16 × w values) no longer stays in L2 beside the pattern
+/// tables.
 const SCATTER_STRIDE: usize = 64;
 
 /// Whether the two-class step adds its bucket sums row by row (narrow rows) instead of

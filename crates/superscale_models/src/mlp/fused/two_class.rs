@@ -27,8 +27,8 @@
 //! skip the same lanes and so give the same bits (tested).
 
 use super::{
-    accumulate_terms, bias_from_tasks, bit_totals, clear_touched, dot, first_layer, members,
-    row_pass, sort_rows, FusedChunk, Tables, Terms, FORWARD_ROWS, PATTERNS,
+    accumulate_terms, bias_from_tasks, clear_touched, dot, first_layer, for_each_bit_total,
+    members, row_pass, sort_rows, FusedChunk, Tables, Terms, FORWARD_ROWS, PATTERNS,
 };
 use crate::mlp::architecture::Mlp;
 use crate::mlp::input::OneHotBits;
@@ -366,12 +366,12 @@ fn write_bit_rows<T: Real, const L: usize>(
     let width = tables.width;
     let valid = width.saturating_sub(column).min(L);
     let difference = &tables.difference_row[column..column + L];
-    for (bit, total) in bit_totals(tables, group, buckets) {
+    for_each_bit_total(tables, group, buckets, |bit, total| {
         let out = &mut gradient[(tables.one_hot + bit) * width + column..][..valid];
-        for ((out, &sum), &v) in out.iter_mut().zip(&total).zip(difference) {
+        for ((out, &sum), &v) in out.iter_mut().zip(total).zip(difference) {
             *out = sum * v;
         }
-    }
+    });
 }
 
 /// buckets[o + i] += δ where bit i mod 16 of `mask[i / 16]` is set, for every offset o of

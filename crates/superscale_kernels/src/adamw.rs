@@ -65,13 +65,6 @@ impl AdamState {
         hyper: AdamHyper,
     ) {
         let _flushed = SubnormalsFlushed::new();
-        self.update_not_inlined(params, grads, lr, hyper);
-    }
-
-    /// `update` as a call of its own, so no arithmetic of it moves across the MXCSR writes
-    /// around it.
-    #[inline(never)]
-    fn update_not_inlined(&mut self, params: &mut [f32], grads: &[f32], lr: f32, hyper: AdamHyper) {
         self.update(params, grads, lr, hyper);
     }
 

@@ -15,9 +15,11 @@
 /// that runs on worker threads takes a guard on each (at the start of each chunk), which
 /// also keeps results the same for any thread count.
 ///
-/// Work that must see the mode should be a call of its own (not inlined across the guard):
-/// the compiler does not know the mode register, and may move arithmetic that touches no
-/// memory across its writes.
+/// The compiler does not know the mode register, but it treats the two mode writes as
+/// reading and writing memory: no load moves above the first or store below the second, so
+/// arithmetic on the values a kernel loads, and stores, runs inside the guard. Only
+/// arithmetic on values already in registers (a closing sum returned in a register) could
+/// move out, and such values are far from subnormal.
 #[derive(Debug)]
 pub struct SubnormalsFlushed {
     #[cfg(target_arch = "x86_64")]

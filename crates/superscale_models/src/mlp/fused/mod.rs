@@ -372,10 +372,16 @@ fn accumulate_terms<T: Real, const L: usize, const S: usize>(
 /// of the two wide blocks it falls in. The blocks are wide because each term of a sum costs
 /// an offset load and an address besides its adds: with 16 values a term (one AVX-512
 /// add) those instructions, not the loads, set the pace (BENCHMARKS.md, issue 19).
+///
+/// `over_blocks!(wide, …)` runs blocks of 128 values first, while they last: also S = 2, so
+/// every value is the same sum, to the bit. Only for sums held in registers alone (the bits'
+/// bucket sums, 16 accumulators of 16 values with AVX-512): each term's index, δ and address
+/// then serve 8 additions instead of 4, and a bucket's loop, whose length is data (its exit
+/// mispredicted), runs half as often (BENCHMARKS.md, issue 19, sixth round).
 macro_rules! over_blocks {
-    ($stride:expr, |$column:ident, $l:ident, $s:ident| $body:expr) => {{
+    (@from $start:expr, $stride:expr, |$column:ident, $l:ident, $s:ident| $body:expr) => {{
         let stride = $stride;
-        let mut $column = 0;
+        let mut $column = $start;
         while $column < stride {
             $column += match stride - $column {
                 64.. => {
@@ -411,6 +417,20 @@ macro_rules! over_blocks {
             };
         }
     }};
+    (wide, $stride:expr, |$column:ident, $l:ident, $s:ident| $body:expr) => {{
+        let stride = $stride;
+        let mut $column = 0;
+        while stride - $column >= 128 {
+            const $l: usize = 128;
+            const $s: usize = 2;
+            $body;
+            $column += $l;
+        }
+        over_blocks!(@from $column, stride, |$column, $l, $s| $body)
+    }};
+    ($stride:expr, |$column:ident, $l:ident, $s:ident| $body:expr) => {
+        over_blocks!(@from 0, $stride, |$column, $l, $s| $body)
+    };
 }
 
 /// Rows whose first layer is summed block by block before their second layer runs (a

@@ -100,20 +100,29 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
     for first in (0..rows).step_by(FORWARD_ROWS) {
         let last = (first + FORWARD_ROWS).min(rows);
         first_layer(tables, chunk, first, last);
+        // The rest of the rows in three passes over the block, not row after row: a row's
+        // logit difference is one chain of w/8 additions (its order fixed by `dot`) and its
+        // loss a chain of exp, division and log, and in passes of their own the rows'
+        // chains overlap (−4 to −10 % of a step, same bits: BENCHMARKS.md, issue 19, sixth
+        // round). `row_deltas` holds d, then δ₁.
         for row in first..last {
-            let label = labels[start + row];
             let hidden = &chunk.delta_hidden[row * stride..(row + 1) * stride];
-            let difference = tables.bias_difference + dot(hidden, difference_row);
-            let (loss, slope) = cross_entropy(difference, label);
+            chunk.row_deltas[row] = tables.bias_difference + dot(hidden, difference_row);
+        }
+        for row in first..last {
+            let (loss, slope) = cross_entropy(chunk.row_deltas[row], labels[start + row]);
             loss_sum += loss.to_f64();
-            let delta = slope * scale;
+            chunk.row_deltas[row] = slope * scale;
+        }
+        for row in first..last {
+            let hidden = &chunk.delta_hidden[row * stride..(row + 1) * stride];
+            let delta = chunk.row_deltas[row];
             delta_sum += delta;
             for (sum, &h) in chunk.output_gradient[..stride].iter_mut().zip(hidden) {
                 *sum += delta * h;
             }
             let mask = &mut chunk.row_masks[row * words..(row + 1) * words];
             relu_mask::<T, AVX512>(hidden, mask);
-            chunk.row_deltas[row] = delta;
             // The one-hot part: Σ δ₁·m per task, into the touched task rows only (v later).
             let task = chunk.row_tasks[row] as usize;
             let task_sum = &mut gradient[weights0 + task * width..][..width];
@@ -145,7 +154,7 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
         chunk.buckets_dirty = false;
     } else {
         sort_rows(tables, rows, chunk);
-        over_blocks!(stride, |column, L, S| bits_block::<T, L, S, AVX512>(
+        over_blocks!(wide, stride, |column, L, S| bits_block::<T, L, S, AVX512>(
             tables, rows, chunk, column, bit_rows
         ));
     }

@@ -597,6 +597,40 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     lanes_total(&lanes)
 }
 
+/// Rows whose dot products [`dots`] runs side by side.
+const DOT_ROWS: usize = 4;
+
+/// out[r] = first + [`dot`](row r of `rows`, b) for the `stride`-long rows of `rows`, each
+/// the sum `dot` gives, to the bit. [`DOT_ROWS`] rows at a time: a dot product is one chain
+/// of stride/8 dependent additions, and side by side four chains run in the time of one.
+#[inline(always)]
+fn dots<T: Real>(rows: &[T], stride: usize, b: &[T], first: T, out: &mut [T]) {
+    let b = &b[..stride];
+    let mut groups = rows.chunks_exact(DOT_ROWS * stride);
+    let mut outs = out.chunks_exact_mut(DOT_ROWS);
+    for (group, out) in (&mut groups).zip(&mut outs) {
+        let mut lanes = [[T::ZERO; LANES]; DOT_ROWS];
+        for (column, b) in b.chunks_exact(LANES).enumerate() {
+            for (row, lanes) in lanes.iter_mut().enumerate() {
+                let a = &group[row * stride + column * LANES..][..LANES];
+                for i in 0..LANES {
+                    lanes[i] += a[i] * b[i];
+                }
+            }
+        }
+        for (out, lanes) in out.iter_mut().zip(&lanes) {
+            *out = first + lanes_total(lanes);
+        }
+    }
+    for (row, out) in groups
+        .remainder()
+        .chunks_exact(stride)
+        .zip(outs.into_remainder())
+    {
+        *out = first + dot(row, b);
+    }
+}
+
 /// The LANES partial sums of [`dot`] added pairwise, in a fixed order.
 #[inline(always)]
 fn lanes_total<T: Real>(lanes: &[T; LANES]) -> T {

@@ -27,7 +27,7 @@
 //! skip the same lanes and so give the same bits (tested).
 
 use super::{
-    accumulate_terms, bias_from_tasks, clear_touched, dot, first_layer, for_each_bit_total,
+    accumulate_terms, bias_from_tasks, clear_touched, dots, first_layer, for_each_bit_total,
     members, row_pass, sort_rows, FusedChunk, Tables, Terms, FORWARD_ROWS, PATTERNS,
 };
 use crate::mlp::architecture::Mlp;
@@ -105,10 +105,13 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
         // loss a chain of exp, division and log, and in passes of their own the rows'
         // chains overlap (−4 to −10 % of a step, same bits: BENCHMARKS.md, issue 19, sixth
         // round). `row_deltas` holds d, then δ₁.
-        for row in first..last {
-            let hidden = &chunk.delta_hidden[row * stride..(row + 1) * stride];
-            chunk.row_deltas[row] = tables.bias_difference + dot(hidden, difference_row);
-        }
+        dots(
+            &chunk.delta_hidden[first * stride..last * stride],
+            stride,
+            difference_row,
+            tables.bias_difference,
+            &mut chunk.row_deltas[first..last],
+        );
         for row in first..last {
             let (loss, slope) = cross_entropy(chunk.row_deltas[row], labels[start + row]);
             loss_sum += loss.to_f64();

@@ -49,11 +49,11 @@ fn pooled_emergence(
 /// is deterministic; the tolerances (half a unit of the quoted third decimal plus 0.002)
 /// allow a change of float summation order and fail any change of a quoted digit beyond it.
 const QUOTED_SEEDS: [(usize, usize, f64, f64, f64, f64); 3] = [
-    (15, 15, -0.840, 0.073, 0.864, 0.996),
-    (13, 13, -0.962, 0.069, 0.897, 0.991),
-    (15, 15, -0.852, 0.056, 0.919, 0.990),
+    (14, 14, -0.832, 0.076, 0.930, 0.989),
+    (15, 15, -0.894, 0.082, 0.945, 0.992),
+    (16, 16, -0.937, 0.067, 0.983, 0.988),
 ];
-const QUOTED_POOLED: (usize, usize, f64, f64) = (43, 43, -0.876, 0.039);
+const QUOTED_POOLED: (usize, usize, f64, f64) = (45, 45, -0.889, 0.042);
 const TOLERANCE: f64 = 0.0005 + 0.002;
 
 /// Reduced C3: 20 tasks, n = 20, k = 3, code alpha 1.4, width 100, batch 1000, lr 1e-2,

@@ -22,7 +22,8 @@
 //! With two classes (every parity task) the backward takes [`two_class`]: a row's hidden
 //! delta has one direction, W₁ᵀ[1] − W₁ᵀ[0], so a row is kept as one number and a ReLU mask.
 //!
-//! Inner loops run on register blocks of up to 64 values over rows padded to [`LANES`];
+//! Inner loops run on register blocks of up to 128 values over rows padded to
+//! [`ROW_VALUES`];
 //! they use separate multiplies and adds only (no fused multiply-add), so the AVX2 and
 //! AVX-512 instantiations give the same bits as the baseline one (tested), and the sums run
 //! in an order fixed by the data alone, never by the thread count. Why each choice, with
@@ -45,11 +46,19 @@ const PATTERNS: usize = 1 << GROUP_BITS;
 /// Groups of one 64-bit word of a row's bits (GROUP_BITS divides 64, so no group
 /// straddles two words).
 const GROUPS_PER_WORD: usize = 64 / GROUP_BITS;
-/// Rows of the tables and of the hidden deltas are padded to a multiple of this.
+/// Values of the partial sums of [`dot`] and of the second layer's loops (one AVX2
+/// register of f32).
 const LANES: usize = 8;
+/// Rows of the tables, of the hidden deltas and of the buckets are padded to a multiple of
+/// this: 16 f32, one 64-byte line, so in a buffer that starts on a line ([`Aligned`]) no
+/// row's AVX-512 load or store straddles two lines. Padded to 8 values, half the rows of a
+/// width like 50 (56 values, 224 bytes) started mid-line and each of their loads and stores
+/// cost two: padding to 16 was 5–10 % faster at w = 50, 85, 146, 209 though it sums more
+/// columns, even at w = 17, 24 (BENCHMARKS.md, issue 19, sixth round).
+const ROW_VALUES: usize = 16;
 
 fn padded(width: usize) -> usize {
-    width.div_ceil(LANES) * LANES
+    width.div_ceil(ROW_VALUES) * ROW_VALUES
 }
 
 /// Whether the fused path applies: depth 2 and at most [`MAX_STACK_CLASSES`] outputs.
@@ -366,10 +375,10 @@ fn accumulate_terms<T: Real, const L: usize, const S: usize>(
 }
 
 /// Calls `block(column, L, S)`-instantiated code over a padded row of `stride` values:
-/// blocks of 64 values while they last, then one of 32, 24, 16 or 8 (stride is a multiple
-/// of LANES). A value gets S = 2 accumulators in blocks of 64 and 32, and 64 / L in the
-/// others: S decides the order of the additions, so a value's sum does not depend on which
-/// of the two wide blocks it falls in. The blocks are wide because each term of a sum costs
+/// blocks of 64 values while they last, then one of 32 or 16 or both (stride is a multiple
+/// of ROW_VALUES). A value gets S = 2 accumulators in blocks of 64 and 32, and S = 4 in a
+/// block of 16: S decides the order of the additions, so a value's sum does not depend on
+/// which of the two wide blocks it falls in. The blocks are wide because each term of a sum costs
 /// an offset load and an address besides its adds: with 16 values a term (one AVX-512
 /// add) those instructions, not the loads, set the pace (BENCHMARKS.md, issue 19).
 ///
@@ -396,21 +405,10 @@ macro_rules! over_blocks {
                     $body;
                     $l
                 }
-                24 => {
-                    const $l: usize = 24;
-                    const $s: usize = 3;
-                    $body;
-                    $l
-                }
-                16 => {
+                _ => {
+                    debug_assert_eq!(stride - $column, 16, "a row of a multiple of 16 values");
                     const $l: usize = 16;
                     const $s: usize = 4;
-                    $body;
-                    $l
-                }
-                _ => {
-                    const $l: usize = 8;
-                    const $s: usize = 8;
                     $body;
                     $l
                 }

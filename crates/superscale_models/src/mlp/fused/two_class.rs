@@ -214,7 +214,7 @@ fn is_set(bits: MaskWord, i: usize) -> bool {
 }
 
 /// A row's ReLU mask: bit i mod 16 of word i / 16 is 1[h_i > 0] (`hidden` is a padded row,
-/// a multiple of 8 values).
+/// a multiple of 16 values).
 #[inline(always)]
 fn relu_mask<T: Real, const AVX512: bool>(hidden: &[T], mask: &mut [MaskWord]) {
     #[cfg(target_arch = "x86_64")]
@@ -314,9 +314,8 @@ fn bits_block<T: Real, const L: usize, const S: usize, const AVX512: bool>(
     gradient: &mut [T],
 ) {
     let words = mask_words(tables.stride);
-    // Every block starts at a multiple of 16 (blocks of 64 and 32, then one of 24, 16 or 8
-    // that ends the row), so its lanes are whole mask words from `first`, the last maybe
-    // partly used.
+    // Every block starts and ends at a multiple of 16 (blocks of 128, 64, 32 and 16 over a
+    // row padded to 16), so its lanes are whole mask words from `first`.
     debug_assert!(column.is_multiple_of(MASK_BITS));
     let first = column / MASK_BITS;
     let (deltas, masks) = (&chunk.row_deltas[..rows], &chunk.row_masks[..rows * words]);
@@ -423,20 +422,21 @@ fn add_to_buckets<T: Real, const AVX512: bool>(
 mod avx512 {
     use super::{MaskWord, MASK_BITS};
     use std::arch::x86_64::{
-        _mm256_cmp_ps_mask, _mm256_loadu_ps, _mm256_mask_add_ps, _mm256_set1_ps, _mm256_setzero_ps,
-        _mm256_storeu_ps, _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_mask_add_ps, _mm512_set1_ps,
-        _mm512_setzero_ps, _mm512_storeu_ps, _CMP_GT_OQ,
+        _mm256_loadu_ps, _mm256_mask_add_ps, _mm256_set1_ps, _mm256_storeu_ps, _mm512_cmp_ps_mask,
+        _mm512_loadu_ps, _mm512_mask_add_ps, _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
+        _CMP_GT_OQ,
     };
 
-    /// `mask[j]` = 1[h > 0] over lanes 16j…16j + 15 (`hidden` a multiple of 8 long).
+    /// `mask[j]` = 1[h > 0] over lanes 16j…16j + 15 (`hidden` a padded row, a multiple of
+    /// 16 long).
     ///
     /// # Safety
     /// The CPU must have AVX-512F and AVX-512VL.
     #[inline(always)]
     #[allow(unsafe_code)]
     pub(super) unsafe fn relu_mask(hidden: &[f32], mask: &mut [MaskWord]) {
-        let mut chunks = hidden.chunks_exact(MASK_BITS);
-        for (word, lanes) in mask.iter_mut().zip(&mut chunks) {
+        assert!(hidden.len().is_multiple_of(MASK_BITS));
+        for (word, lanes) in mask.iter_mut().zip(hidden.chunks_exact(MASK_BITS)) {
             // SAFETY: `lanes` holds 16 values.
             *word = unsafe {
                 _mm512_cmp_ps_mask::<_CMP_GT_OQ>(
@@ -445,23 +445,11 @@ mod avx512 {
                 )
             };
         }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            debug_assert_eq!(rest.len(), 8);
-            // SAFETY: a padded row's remainder after whole words holds 8 values.
-            let bits = unsafe {
-                _mm256_cmp_ps_mask::<_CMP_GT_OQ>(
-                    _mm256_loadu_ps(rest.as_ptr()),
-                    _mm256_setzero_ps(),
-                )
-            };
-            mask[hidden.len() / MASK_BITS] = MaskWord::from(bits);
-        }
     }
 
     /// buckets[o + 16j + i] += δ where bit i of `mask[j]` is set, for every offset o and
-    /// 16j + i < `stride`: mask word by mask word, each over all the offsets, then a last
-    /// half word of 8 if `stride` ends with one.
+    /// 16j + i < `stride` (a padded row, a multiple of 16): mask word by mask word, each
+    /// over all the offsets.
     ///
     /// # Safety
     /// The CPU must have AVX-512F and AVX-512VL.
@@ -475,9 +463,8 @@ mod avx512 {
         delta: f32,
     ) {
         let whole = stride / MASK_BITS;
-        let half = stride % MASK_BITS == MASK_BITS / 2;
-        assert!(stride.is_multiple_of(MASK_BITS) || half);
-        assert!(mask.len() >= whole + usize::from(half));
+        assert!(stride.is_multiple_of(MASK_BITS));
+        assert!(mask.len() >= whole);
         // Once per row, about 25 compares: it keeps the unchecked accesses below sound.
         assert!(offsets
             .iter()
@@ -492,15 +479,6 @@ mod avx512 {
                     let at = lanes.add(offset as usize + j * MASK_BITS);
                     let values = _mm512_loadu_ps(at);
                     _mm512_storeu_ps(at, _mm512_mask_add_ps(values, bits, values, wide));
-                }
-            }
-            if half {
-                let bits = *mask.get_unchecked(whole) as u8;
-                let narrow = _mm256_set1_ps(delta);
-                for &offset in offsets {
-                    let at = lanes.add(offset as usize + whole * MASK_BITS);
-                    let values = _mm256_loadu_ps(at);
-                    _mm256_storeu_ps(at, _mm256_mask_add_ps(values, bits, values, narrow));
                 }
             }
         }

@@ -73,9 +73,10 @@ fn loss<T: Real>(
 }
 
 /// Shapes that reach every branch: widths below, at and past a register block and not a
-/// multiple of 8, bits in one word and in two with a partial last group, 2 and 3 classes;
-/// for two classes (`fused/two_class.rs`) ReLU masks of one word, of several, and ending in
-/// half a word (widths 72 and 40: blocks of 64 + 8 and 32 + 8).
+/// multiple of 16 (rows padded to 16), bits in one word and in two with a partial last group,
+/// 2 and 3 classes; for two classes (`fused/two_class.rs`) ReLU masks of one word and of
+/// several, and task rows ending in half a mask word (widths 72 and 40: rows of 80 and 48
+/// values, blocks of 64 + 16 and 32 + 16).
 const SHAPES: [(usize, usize, usize, u32); 6] = [
     (5, 12, 3, 2),
     (9, 70, 13, 2),
@@ -218,9 +219,10 @@ fn fused_gradient_matches_central_differences_in_f64() {
 #[test]
 fn both_instruction_sets_give_the_same_bits() {
     // Two classes (the masked kernels: AVX-512 intrinsics against their portable twins) at
-    // widths whose rows end in blocks of 32 + 16, 8 and 24 values, with the bucket sums from
-    // sorted rows (300, 72) and added row by row (50: three mask words and a half; 9: one
-    // word), and three classes.
+    // widths whose padded rows take blocks of 128, 64, 32 and 16 values, with the bucket sums
+    // from sorted rows (300: 128 + 128 + 32 + 16; 72: 64 + 16) and added row by row (50:
+    // four mask words; 9: one word), task rows ending in a half word (72, 9), and three
+    // classes.
     for (width, classes) in [(300, 2), (72, 2), (50, 2), (9, 2), (40, 3)] {
         same_bits_for_every_instruction_set(width, classes);
     }

@@ -40,7 +40,7 @@ for width in "${widths[@]}"; do
         fi
     done
 done
-python3 - "$measurements" <<'PY'
+python3 - "$measurements" "$repeats" <<'PY'
 import statistics
 import sys
 from collections import defaultdict
@@ -54,7 +54,7 @@ projected = {}
 for build in ("this", "baseline"):
     if build not in runs:
         continue
-    print(f"{build} build, CPU s per step (fastest, median of {len(runs[build][9])}):")
+    print(f"{build} build, CPU s per step (fastest, median of {sys.argv[2]}):")
     for width, seconds in runs[build].items():
         print(f"  width {width}: {min(seconds):.4f}, {statistics.median(seconds):.4f}")
     fastest = sum(min(s) for s in runs[build].values())

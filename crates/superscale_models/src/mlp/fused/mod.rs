@@ -53,8 +53,9 @@ const LANES: usize = 8;
 /// this: 16 f32, one 64-byte line, so in a buffer that starts on a line ([`Aligned`]) no
 /// row's AVX-512 load or store straddles two lines. Padded to 8 values, half the rows of a
 /// width like 50 (56 values, 224 bytes) started mid-line and each of their loads and stores
-/// cost two: padding to 16 was 5–10 % faster at w = 50, 85, 146, 209 though it sums more
-/// columns, even at w = 17, 24 (BENCHMARKS.md, issue 19, sixth round).
+/// cost two: padding to 16 was 2–7 % faster at w = 50 and 5–10 % at w = 85, 146, 209
+/// though it sums more columns, even at w = 17, 24, 35 (BENCHMARKS.md, issue 19, sixth
+/// round).
 const ROW_VALUES: usize = 16;
 
 fn padded(width: usize) -> usize {

@@ -103,8 +103,8 @@ pub(super) fn gradient_rows<T: Real, const AVX512: bool>(
         // The rest of the rows in three passes over the block, not row after row: a row's
         // logit difference is one chain of w/8 additions (its order fixed by `dot`) and its
         // loss a chain of exp, division and log, and in passes of their own the rows'
-        // chains overlap (−4 to −10 % of a step, same bits: BENCHMARKS.md, issue 19, sixth
-        // round). `row_deltas` holds d, then δ₁.
+        // chains overlap (−4 to −10 % of a step at w ≤ 64, −2 to −4 % at w = 300; same bits:
+        // BENCHMARKS.md, issue 19, sixth round). `row_deltas` holds d, then δ₁.
         dots(
             &chunk.delta_hidden[first * stride..last * stride],
             stride,
